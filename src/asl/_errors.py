@@ -1,0 +1,97 @@
+"""Errors as data: definition Problems, and the one internal runtime error that crosses states.
+
+Everything here is at the bottom of the dependency graph: no other asl module is imported.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import attrs
+
+Severity = Literal["error", "warning"]
+
+
+@attrs.frozen
+class Problem:
+    """One thing wrong (or dubious) in a definition, located by JSON pointer and, when known,
+    by the 1-based line and column in the source text."""
+
+    pointer: str
+    code: str
+    message: str
+    severity: Severity = "error"
+    line: int | None = None
+    column: int | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        return attrs.asdict(self)
+
+
+class DefinitionError(ValueError):
+    """Raised by `asl.load` when the definition has at least one error-severity Problem."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        first = problems[0] if problems else None
+        summary = f"{first.pointer or '/'}: {first.code} {first.message}" if first else "invalid"
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        super().__init__(f"invalid state machine definition: {summary}{more}")
+
+
+class CompileError(ValueError):
+    """A path, template, intrinsic call, Choice rule or expression that cannot be compiled.
+
+    Raised by the compile functions at load; the validator turns it into a Problem whose pointer
+    is the field's pointer plus `subpointer` (e.g. a key inside a Parameters template)."""
+
+    def __init__(self, message: str, subpointer: str = "", code: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.subpointer = subpointer
+        self.code = code
+
+
+class StatesError(Exception):
+    """A runtime failure with an AWS error name (`States.Runtime`, `States.TaskFailed`, ...).
+
+    Raised by paths, templates, intrinsics and Choice rules with the detail of what went wrong;
+    the executor catches it in one place, prefixes the cause with the state and event id as AWS
+    does ("An error occurred while executing the state 'X' (entered at the event id #N). "),
+    and hands it to Retry/Catch."""
+
+    def __init__(self, error: str, cause: str | None = None) -> None:
+        super().__init__(error, cause)
+        self.error = error
+        self.cause = cause
+
+    def __str__(self) -> str:
+        return f"{self.error}: {self.cause}" if self.cause else self.error
+
+
+class TaskFailed(Exception):
+    """Raise from a handler to fail its Task with an exact error name and cause."""
+
+    def __init__(self, error: str, cause: str | None = None) -> None:
+        super().__init__(error, cause)
+        self.error = error
+        self.cause = cause
+
+
+# AWS's predefined error names (https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html)
+STATES_ALL = "States.ALL"
+RUNTIME = "States.Runtime"
+TASK_FAILED = "States.TaskFailed"
+TIMEOUT = "States.Timeout"
+HEARTBEAT_TIMEOUT = "States.HeartbeatTimeout"
+PERMISSIONS = "States.Permissions"
+DATA_LIMIT_EXCEEDED = "States.DataLimitExceeded"
+RESULT_PATH_MATCH_FAILURE = "States.ResultPathMatchFailure"
+PARAMETER_PATH_FAILURE = "States.ParameterPathFailure"
+INTRINSIC_FAILURE = "States.IntrinsicFailure"
+NO_CHOICE_MATCHED = "States.NoChoiceMatched"
+BRANCH_FAILED = "States.BranchFailed"
+EXCEED_TOLERATED_FAILURE_THRESHOLD = "States.ExceedToleratedFailureThreshold"
+ITEM_READER_FAILED = "States.ItemReaderFailed"
+RESULT_WRITER_FAILED = "States.ResultWriterFailed"
+QUERY_EVALUATION_ERROR = "States.QueryEvaluationError"
