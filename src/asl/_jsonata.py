@@ -1,0 +1,494 @@
+"""JSONata (`"QueryLanguage": "JSONata"`): `{% ... %}` expressions compiled once, evaluated per state.
+
+The engine is jsonata-python, a port of jsonata-java: AWS's error texts ("T1006: Attempted to invoke a
+non-function") are the Java port's, and it reads bindings in place where the Rust candidate converts
+every binding on every call (see bench/jsonata_choice.py). On top of it this module adds what AWS
+adds: the `$states` binding, the functions `$partition`, `$range`, `$hash`, `$random([seed])`,
+`$uuid`, `$parse`, the removal of `$eval`, plain-JSON results, and AWS's wording for failures
+(`States.QueryEvaluationError`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import random
+import time
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Final
+
+import attrs
+import jsonata
+from jsonata import jexception, parser, utils
+
+from asl._errors import QUERY_EVALUATION_ERROR, CompileError, StatesError
+
+__all__ = [
+    "UNDEFINED",
+    "Expression",
+    "JsonataTemplate",
+    "compile_expression",
+    "compile_template",
+    "is_expression",
+    "json_type",
+]
+
+_OPEN: Final = "{%"
+_CLOSE: Final = "%}"
+_NULL: Final = utils.Utils.NULL_VALUE
+
+
+class _Undefined:
+    """JSONata's `undefined`: what an expression returns when it selects nothing. Not JSON."""
+
+    _instance: _Undefined | None = None
+
+    def __new__(cls) -> _Undefined:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "UNDEFINED"
+
+    def __bool__(self) -> bool:
+        return False
+
+
+UNDEFINED: Final = _Undefined()
+
+
+def is_expression(value: object) -> bool:
+    """True for a string AWS treats as JSONata: exactly `{%` ... `%}`, no surrounding blanks."""
+    return (
+        isinstance(value, str)
+        and len(value) >= len(_OPEN) + len(_CLOSE)
+        and value.startswith(_OPEN)
+        and value.endswith(_CLOSE)
+    )
+
+
+def json_type(value: Any) -> str:
+    """JSONata's `$type` name of a plain JSON value ('null', 'number', 'array', ...)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    return "object"
+
+
+# ---------------------------------------------------------------------------------------------
+# AWS's added functions. Each raises _FunctionError, reported like a JSONata evaluation error.
+
+
+class _FunctionError(Exception):
+    """An AWS function rejected its arguments; the message is what the user reads."""
+
+
+_HASHES: Final = {
+    "MD5": "md5",
+    "SHA-1": "sha1",
+    "SHA-256": "sha256",
+    "SHA-384": "sha384",
+    "SHA-512": "sha512",
+}
+
+
+def _integer(value: Any, function: str, argument: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != int(value):
+        raise _FunctionError(f"The {argument} argument of ${function} must be an integer")
+    return int(value)
+
+
+def _partition(array: Sequence[Any], size: Any) -> list[list[Any]]:
+    chunk = _integer(size, "partition", "size")
+    if chunk <= 0:
+        raise _FunctionError("The size argument of $partition must be a positive integer")
+    items = list(array)
+    # A plain list, not a sequence: AWS keeps a single chunk nested ([[0, 1, 2]]).
+    return [items[i : i + chunk] for i in range(0, len(items), chunk)]
+
+
+def _range(start: Any, end: Any, step: Any) -> Any:
+    first = _integer(start, "range", "start")
+    last = _integer(end, "range", "end")
+    stride = _integer(step, "range", "step")
+    if stride == 0:
+        raise _FunctionError("The step argument of $range must not be 0")
+    stop = last + (1 if stride > 0 else -1)  # the end is inclusive, as in States.ArrayRange
+    # A JSONata sequence: AWS returns a lone number for a one-element range ($range(1, 9, 9) = 1).
+    return utils.Utils.create_sequence_from_iter(range(first, stop, stride))
+
+
+def _hash(value: str, algorithm: str) -> str:
+    name = _HASHES.get(algorithm)
+    if name is None:
+        supported = ", ".join(_HASHES)
+        raise _FunctionError(
+            f"The hash algorithm '{algorithm}' is not supported; use one of {supported}"
+        )
+    return hashlib.new(name, value.encode("utf-8")).hexdigest()
+
+
+def _random(seed: Any = None) -> float:
+    if seed is None or seed is _NULL:
+        return random.random()  # noqa: S311 - not for cryptography, as in JSONata
+    if isinstance(seed, (dict, list)):
+        raise _FunctionError("The seed argument of $random must be a number or a string")
+    return random.Random(seed).random()  # noqa: S311 - seeded on purpose, for repeatability
+
+
+def _uuid() -> str:
+    return str(uuid.uuid4())
+
+
+def _parse(text: str) -> Any:
+    try:
+        value = json.loads(text)
+    except ValueError as error:
+        raise _FunctionError(f"The argument of $parse is not valid JSON: {error}") from None
+    return _NULL if value is None else value
+
+
+class _Native(jsonata.Jsonata.JFunctionCallable):
+    """Adapts a Python function to the engine's call protocol (arguments already validated)."""
+
+    def __init__(self, function: Callable[..., Any]) -> None:
+        self.function = function
+
+    def call(self, input: Any, args: Sequence[Any] | None) -> Any:  # noqa: A002 - engine's name
+        values = list(args or ())
+        if self.function is not _random and any(a is None for a in values):
+            return None  # as JSONata's own functions: an undefined argument gives undefined
+        return self.function(*(None if a is _NULL else a for a in values))
+
+
+def _aws_frame() -> jsonata.Jsonata.Frame:
+    frame = jsonata.Jsonata.Frame(jsonata.Jsonata.static_frame)
+    # Signatures use JSONata's notation: a = array, n = number, s = string, j = any JSON, ? = optional.
+    for name, function, signature in (
+        ("partition", _partition, "<an:a>"),
+        ("range", _range, "<nnn:a<n>>"),
+        ("hash", _hash, "<ss:s>"),
+        ("random", _random, "<j?:n>"),
+        ("uuid", _uuid, "<:s>"),
+        ("parse", _parse, "<s:j>"),
+    ):
+        frame.bind(name, jsonata.Jsonata.JFunction(_Native(function), signature))
+    # AWS supports every JSONata 2.0.6 function except $eval (use $parse): unbound, so calling it
+    # fails as calling any unknown name does (T1006).
+    frame.bind("eval", None)
+    return frame
+
+
+_AWS_FRAME: Final = _aws_frame()
+
+
+# ---------------------------------------------------------------------------------------------
+# Results: the engine's values (sequences, its null marker, whole floats) to plain JSON.
+
+
+class _Unsupported(Exception):
+    """The result holds something JSON cannot: a function."""
+
+
+def _to_json(value: Any) -> Any:
+    if value is _NULL or value is None:
+        return None
+    kind = type(value)
+    if kind is str or kind is bool or kind is int:
+        return value
+    if kind is float:
+        if not math.isfinite(value):
+            raise _Unsupported
+        # JSONata numbers are doubles; AWS prints a whole double without a fraction (2, not 2.0).
+        return int(value) if value.is_integer() and abs(value) < 2**63 else value
+    if isinstance(value, dict):
+        return {key: _to_json(item) for key, item in value.items()}
+    if isinstance(value, list):  # includes the engine's sequence and range types
+        return [_to_json(item) for item in value]
+    if isinstance(value, (int, float)):  # bool-less int/float subclasses
+        return _to_json(float(value)) if isinstance(value, float) else int(value)
+    raise _Unsupported
+
+
+def _binding(value: Any) -> Any:
+    # The engine reads a bare None as undefined; JSON null must stay null.
+    return _NULL if value is None else value
+
+
+# ---------------------------------------------------------------------------------------------
+# Expressions.
+
+
+class _Engine(jsonata.Jsonata):
+    """One parsed expression. `run` replaces `evaluate` to take the clock's time, skip the input
+    validation walk (asl's data is JSON already), and point the engine's per-thread state at this
+    expression (its `$now()` reads the last-built expression's timestamp otherwise)."""
+
+    def run(self, bindings: dict[str, Any], now_ms: int) -> Any:
+        frame = jsonata.Jsonata.Frame(_AWS_FRAME)
+        frame.bindings.update(bindings)
+        self.timestamp = now_ms
+        jsonata.Jsonata.CURRENT.jsonata = self
+        try:
+            return self.eval(self.ast, None, frame)
+        except jexception.JException as error:
+            self.populate_message(error)
+            raise
+
+
+def _subject(text: str, field: str) -> str:
+    where = f" specified for the field '{field}'" if field else ""
+    return f"The JSONata expression '{text}'{where}"
+
+
+def _describe_failure(error: Exception) -> str:
+    if isinstance(error, jexception.JException):
+        return f"{error.error}: {error}"
+    if isinstance(error, _FunctionError):
+        return str(error)
+    if isinstance(error, ZeroDivisionError):
+        return "D1001: Number out of range"
+    if isinstance(error, RecursionError):
+        return "U1001: Stack overflow error: Check for non-terminating recursive function."
+    return str(error)
+
+
+# The engine lets some Python errors through (e.g. ValueError from $number('x')): still the user's.
+_EVALUATION_FAILURES: Final = (
+    jexception.JException,
+    _FunctionError,
+    ArithmeticError,
+    RecursionError,
+    TypeError,
+    ValueError,
+    KeyError,
+    IndexError,
+    AttributeError,
+)
+
+
+@attrs.frozen(eq=False)
+class Expression:
+    """A compiled `{% ... %}` expression. `text` is the expression without its delimiters, as
+    AWS quotes it in error causes."""
+
+    text: str
+    _engine: _Engine = attrs.field(repr=False, alias="engine")
+
+    def evaluate(
+        self,
+        states: Mapping[str, Any],
+        variables: Mapping[str, Any],
+        field: str = "",
+        *,
+        now_ms: int | None = None,
+    ) -> Any:
+        """The result as plain JSON, or `UNDEFINED` when the expression selects nothing.
+
+        `states` is bound as `$states` (`input`, `result`, `errorOutput`, `context`), each
+        variable as `$name`; `field` (e.g. 'Output/result') names the field in error causes;
+        `now_ms` is the clock's time for `$now()`/`$millis()` (the system clock when omitted).
+        Raises StatesError(States.QueryEvaluationError) when evaluation fails or the result is
+        not JSON (a function)."""
+        bindings = {name: _binding(value) for name, value in variables.items()}
+        bindings["states"] = states
+        stamp = int(time.time() * 1000) if now_ms is None else now_ms
+        try:
+            raw = self._engine.run(bindings, stamp)
+        except _EVALUATION_FAILURES as error:
+            failure = _describe_failure(error)
+            raise self._error(f"threw an error during evaluation. {failure}", field) from None
+        if raw is None:
+            return UNDEFINED
+        try:
+            return _to_json(raw)
+        except _Unsupported:
+            raise self._error("returned an unsupported result type.", field) from None
+
+    def evaluate_defined(
+        self,
+        states: Mapping[str, Any],
+        variables: Mapping[str, Any],
+        field: str = "",
+        *,
+        expect: str | None = None,
+        now_ms: int | None = None,
+    ) -> Any:
+        """Like `evaluate`, for fields that must have a value: undefined is an error, and so is
+        a result whose JSON type (`json_type`) is not `expect` when given (e.g. 'array' for Items)."""
+        value = self.evaluate(states, variables, field, now_ms=now_ms)
+        if value is UNDEFINED:
+            raise self._error("returned nothing (undefined).", field)
+        if expect is not None and json_type(value) != expect:
+            shown = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+            raise self._error(
+                f"returned an unexpected result type. Expected '{expect}', but was "
+                f"'{json_type(value)}' for value: {shown}",
+                field,
+            )
+        return value
+
+    def _error(self, what: str, field: str = "") -> StatesError:
+        return StatesError(QUERY_EVALUATION_ERROR, f"{_subject(self.text, field)} {what}")
+
+
+def compile_expression(text: str) -> Expression:
+    """Compile a `{% ... %}` string once. Raises CompileError with the parser's message."""
+    if not is_expression(text):
+        raise CompileError(
+            f"a JSONata expression must be a string that starts with '{_OPEN}' and ends with "
+            f"'{_CLOSE}', got {text!r}"
+        )
+    body = text[len(_OPEN) : -len(_CLOSE)].strip()
+    if not body:
+        raise CompileError(f"the JSONata expression {text!r} is empty: write an expression between {_OPEN} and {_CLOSE}")
+    try:
+        engine = _Engine(body)
+    except jexception.JException as error:
+        raise CompileError(
+            f"the JSONata expression {body!r} does not parse: {error.error}: {error} "
+            f"(at character {error.location})"
+        ) from None
+    except (RecursionError, ValueError, TypeError, IndexError) as error:
+        raise CompileError(f"the JSONata expression {body!r} does not parse: {error}") from None
+    if engine.errors:
+        first = engine.errors[0]
+        raise CompileError(f"the JSONata expression {body!r} does not parse: {first}")
+    return Expression(text=body, engine=engine)
+
+
+# ---------------------------------------------------------------------------------------------
+# Templates: a JSONata field's value, with expressions at any depth.
+
+_Builder = Callable[[Mapping[str, Any], Mapping[str, Any], str, "int | None"], Any]
+
+
+def _pointer_token(key: str | int) -> str:
+    return str(key).replace("~", "~0").replace("/", "~1")
+
+
+def _join(field: str, key: str | int) -> str:
+    return f"{field}/{key}" if field else str(key)
+
+
+def _constant(value: Any) -> _Builder:
+    return lambda states, variables, field, now_ms: value
+
+
+def _expression_builder(expression: Expression) -> _Builder:
+    def build(
+        states: Mapping[str, Any], variables: Mapping[str, Any], field: str, now_ms: int | None
+    ) -> Any:
+        return expression.evaluate_defined(states, variables, field, now_ms=now_ms)
+
+    return build
+
+
+def _object_builder(parts: list[tuple[str, bool, Any]]) -> _Builder:
+    def build(
+        states: Mapping[str, Any], variables: Mapping[str, Any], field: str, now_ms: int | None
+    ) -> Any:
+        return {
+            key: part(states, variables, _join(field, key), now_ms) if dynamic else part
+            for key, dynamic, part in parts
+        }
+
+    return build
+
+
+def _array_builder(parts: list[tuple[bool, Any]]) -> _Builder:
+    def build(
+        states: Mapping[str, Any], variables: Mapping[str, Any], field: str, now_ms: int | None
+    ) -> Any:
+        return [
+            part(states, variables, _join(field, index), now_ms) if dynamic else part
+            for index, (dynamic, part) in enumerate(parts)
+        ]
+
+    return build
+
+
+def _compile_value(value: Any, pointer: str) -> tuple[bool, Any, list[Expression]]:
+    """(dynamic, builder-or-literal, expressions found) for one value of a template."""
+    if is_expression(value):
+        try:
+            expression = compile_expression(value)
+        except CompileError as error:
+            raise CompileError(error.message, pointer + error.subpointer, error.code) from None
+        return True, _expression_builder(expression), [expression]
+    if isinstance(value, dict):
+        found: list[Expression] = []
+        object_parts: list[tuple[str, bool, Any]] = []
+        for key, item in value.items():
+            dynamic, part, inner = _compile_value(item, f"{pointer}/{_pointer_token(key)}")
+            object_parts.append((key, dynamic, part))
+            found.extend(inner)
+        if not found:
+            return False, value, found  # wholly literal: shared, never copied
+        return True, _object_builder(object_parts), found
+    if isinstance(value, list):
+        found = []
+        array_parts: list[tuple[bool, Any]] = []
+        for index, item in enumerate(value):
+            dynamic, part, inner = _compile_value(item, f"{pointer}/{index}")
+            array_parts.append((dynamic, part))
+            found.extend(inner)
+        if not found:
+            return False, value, found
+        return True, _array_builder(array_parts), found
+    return False, value, []
+
+
+@attrs.frozen(eq=False)
+class JsonataTemplate:
+    """A compiled JSONata field value (Arguments, Output, an Assign value, Items, Condition...):
+    strings that are exactly `{% ... %}` are expressions, everything else is literal, at any
+    depth. Literal parts are shared between renders, never copied: treat results as read-only."""
+
+    source: Any = attrs.field(repr=False)
+    expressions: tuple[Expression, ...]
+    _build: _Builder = attrs.field(repr=False, alias="build")
+    _single: Expression | None = attrs.field(repr=False, alias="single")
+
+    @property
+    def is_literal(self) -> bool:
+        """True when the value holds no expression (render returns `source` itself)."""
+        return not self.expressions
+
+    def render(
+        self,
+        states: Mapping[str, Any],
+        variables: Mapping[str, Any],
+        field: str = "",
+        *,
+        expect: str | None = None,
+        now_ms: int | None = None,
+    ) -> Any:
+        """The field's value as plain JSON. `field` is the field's name ('Output'); nested
+        expressions are reported as 'Output/result'. An expression that returns nothing is an
+        error (JSON has no undefined). `expect` (a `json_type` name, e.g. 'array' for Items)
+        is checked, in AWS's words, when the whole value is one expression."""
+        if self._single is not None:
+            return self._single.evaluate_defined(
+                states, variables, field, expect=expect, now_ms=now_ms
+            )
+        return self._build(states, variables, field, now_ms)
+
+
+def compile_template(value: Any) -> JsonataTemplate:
+    """Compile a JSONata field's JSON value once. Raises CompileError whose subpointer locates
+    the expression that does not parse (e.g. '/result')."""
+    dynamic, part, found = _compile_value(value, "")
+    single = found[0] if is_expression(value) else None
+    build = part if dynamic else _constant(part)
+    return JsonataTemplate(source=value, expressions=tuple(found), build=build, single=single)
