@@ -1,0 +1,517 @@
+"""AWS's JSONPath dialect, compiled once: reading paths, reference paths and the ResultPath merge.
+
+AWS evaluates JSONPath with Jayway JsonPath, and its quirks live here and nowhere else:
+
+- a *definite* path (only names and single indexes) yields one value, and failing to match is a
+  `States.Runtime` error worded as Jayway words it ("No results for path: $['a']" when the last
+  step is missing, "Missing property in path $['a']" when an intermediate one is);
+- an *indefinite* path (wildcards, slices, filters, unions, `..`) yields the list of its matches,
+  possibly empty, and never fails;
+- `$$...` reads the context object and `$name...` a workflow variable; both then behave as `$`.
+
+Definite paths compile to a tuple of steps walked by a small loop, with no jsonpath-ng at run time;
+indefinite ones go through jsonpath-ng's extended parser, parsed once at load.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from typing import Any, Final, Literal
+
+import attrs
+from jsonpath_ng import jsonpath as _jp
+from jsonpath_ng.ext import parse as _ext_parse
+
+from asl._env import Env
+from asl._errors import RESULT_PATH_MATCH_FAILURE, RUNTIME, CompileError, StatesError
+
+Root = Literal["input", "context", "variable"]
+Step = str | int  # a str is an object key, an int an array index (negative counts from the end)
+
+
+class _Missing:
+    """The one value of "the path matched nothing"; distinct from JSON null."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "MISSING"
+
+    def __bool__(self) -> bool:
+        return False
+
+
+MISSING: Final = _Missing()
+
+_VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# Characters that end (or may not appear in) a dot-notation name; Jayway reads a name up to them.
+_NAME_STOP = frozenset(".[]()'\"*?@,= \t\r\n")
+_INDEX = re.compile(r"-?[0-9]+")
+# What Jayway's messages print for a Java value's class (AWS surfaces these in causes).
+_PROVIDER = "com.jayway.jsonpath.spi.json.JsonSmartJsonProvider"
+
+
+def is_path(text: object) -> bool:
+    """True when `text` looks like a JSONPath (starts with `$`), whatever else it contains."""
+    return isinstance(text, str) and text.startswith("$")
+
+
+def is_context_path(text: object) -> bool:
+    """True when `text` reads the context object (`$$...`)."""
+    return isinstance(text, str) and text.startswith("$$")
+
+
+# ---------------------------------------------------------------------------------------------
+# Compiled objects
+
+
+@attrs.frozen
+class JsonPath:
+    """A compiled Path: `.get(data, env)` for its value, `.find(data, env)` for value-or-MISSING."""
+
+    text: str
+    definite: bool
+    root: Root
+    variable: str | None = None  # the variable's name when root == "variable"
+    steps: tuple[Step, ...] = ()  # definite paths only
+    _query: Any = attrs.field(default=None, repr=False, eq=False)  # jsonpath-ng, indefinite only
+
+    def find(self, data: Any, env: Env) -> Any:
+        """The value at the path, MISSING when a definite path matches nothing (or the variable
+        is unset), or the list of matches for an indefinite path. Never raises."""
+        value = self._start(data, env)
+        if value is MISSING:
+            return MISSING
+        if not self.definite:
+            return _find_all(self._query, value)
+        for step in self.steps:
+            value = _step(value, step)
+            if value is MISSING:
+                return MISSING
+        return value
+
+    def get(self, data: Any, env: Env) -> Any:
+        """The value at the path; `StatesError(States.Runtime)` worded as AWS when it matches
+        nothing. Indefinite paths return a list and never fail."""
+        value = self.find(data, env)
+        if value is MISSING:
+            raise StatesError(RUNTIME, f"Invalid path '{self.text}' : {self.explain(data, env)}")
+        return value
+
+    def explain(self, data: Any, env: Env) -> str:
+        """Jayway's message for why this definite path matches nothing in `data` (slow path)."""
+        value = self._start(data, env)
+        if value is MISSING:
+            # No recording pins AWS's wording for an unset variable; this follows its shape.
+            return f"The variable '{self.variable}' is not defined"
+        return _explain_miss(value, self.steps)
+
+    def _start(self, data: Any, env: Env) -> Any:
+        if self.root == "input":
+            return data
+        if self.root == "context":
+            return env.context
+        # `variable` is always set when root == "variable".
+        return env.variables.get(self.variable, MISSING)  # type: ignore[arg-type]
+
+
+@attrs.frozen
+class ReferencePath:
+    """A compiled Reference Path (a definite path): readable like `JsonPath`, and for `$` paths
+    writable with `.apply(data, result)`, the ResultPath merge."""
+
+    path: JsonPath
+
+    @property
+    def text(self) -> str:
+        return self.path.text
+
+    def get(self, data: Any, env: Env) -> Any:
+        return self.path.get(data, env)
+
+    def find(self, data: Any, env: Env) -> Any:
+        return self.path.find(data, env)
+
+    def apply(self, data: Any, result: Any) -> Any:
+        """A new document: `data` with `result` written at this path. Missing objects along the
+        path are created; only the containers along the path are copied, never `data` itself."""
+        steps = self.path.steps
+        if not steps:
+            return result
+        written = _write(data, steps, 0, result)
+        if written is MISSING:
+            raise StatesError(
+                RESULT_PATH_MATCH_FAILURE,
+                f"Unable to apply ReferencePath {self.path.text} to input {_json(data)}",
+            )
+        return written
+
+
+# ---------------------------------------------------------------------------------------------
+# Compilation
+
+
+def compile_path(text: str) -> JsonPath:
+    """Compile a Path (InputPath, OutputPath, a `.$` value, ...): definite or not."""
+    if not isinstance(text, str):
+        raise CompileError(f"a path must be a string, not {_json_type(text)}")
+    root, variable, start = _parse_root(text)
+    steps, definite = _parse_steps(text, start)
+    if definite:
+        return JsonPath(text, True, root, variable, tuple(steps))
+    return JsonPath(text, False, root, variable, (), _compile_indefinite(text, start))
+
+
+def compile_reference_path(text: str) -> ReferencePath:
+    """Compile a Reference Path: names and single indexes only (`$`, `$.a.b`, `$.a[0]`,
+    `$['a b']`, also `$$...` and `$name...`), so it always addresses at most one node."""
+    path = compile_path(text)
+    if not path.definite:
+        raise CompileError(
+            f"'{text}' is not a reference path: it may select several values; use only "
+            "'.name', \"['name']\" and '[index]' steps (no '*', '..', slices, unions or filters)"
+        )
+    return ReferencePath(path)
+
+
+def compile_result_path(text: str) -> ReferencePath:
+    """Compile a ResultPath: a reference path into the state input (`$...`), which is written to."""
+    ref = compile_reference_path(text)
+    if ref.path.root != "input":
+        raise CompileError(
+            f"ResultPath '{text}' must write into the state input, so it must start with '$' "
+            "followed by '.', '[' or nothing; the context object and variables are read-only"
+        )
+    return ref
+
+
+def _parse_root(text: str) -> tuple[Root, str | None, int]:
+    if not text.startswith("$"):
+        raise CompileError(f"'{text}' is not a JSONPath: a path must start with '$'")
+    if text.startswith("$$"):
+        return "context", None, 2
+    match = _VARIABLE_NAME.match(text, 1)
+    if match:
+        return "variable", match.group(), match.end()
+    return "input", None, 1
+
+
+def _parse_steps(text: str, i: int) -> tuple[list[Step], bool]:
+    """Split a path into steps; `definite` is False at the first Jayway indefinite token."""
+    steps: list[Step] = []
+    definite = True
+    n = len(text)
+    while i < n:
+        char = text[i]
+        if char == ".":
+            if text.startswith("..", i):
+                definite = False
+                i += 2
+                if i < n and text[i] == "[":
+                    continue
+                i = _read_name(text, i, allow_star=True)[1]
+                continue
+            if i + 1 < n and text[i + 1] == "*":
+                definite = False
+                i += 2
+                continue
+            name, i = _read_name(text, i + 1)
+            steps.append(name)
+        elif char == "[":
+            end = _closing_bracket(text, i)
+            step = _bracket_step(text, text[i + 1 : end].strip(), i)
+            if step is None:
+                definite = False
+            else:
+                steps.append(step)
+            i = end + 1
+        else:
+            raise CompileError(
+                f"'{text}' is not a valid JSONPath: unexpected {char!r} at position {i}; "
+                "after the root, each step starts with '.' or '['"
+            )
+    return steps, definite
+
+
+def _read_name(text: str, i: int, allow_star: bool = False) -> tuple[str, int]:
+    start = i
+    if allow_star and i < len(text) and text[i] == "*":
+        return "*", i + 1
+    while i < len(text) and text[i] not in _NAME_STOP:
+        i += 1
+    if i < len(text) and text[i] == "(":
+        raise CompileError(
+            f"'{text}' is not supported: AWS's JSONPath has no functions such as "
+            f"'{text[start:i]}()'; use an intrinsic function (States.*) instead"
+        )
+    if i == start:
+        raise CompileError(
+            f"'{text}' is not a valid JSONPath: expected a name at position {start}; names "
+            "with spaces or punctuation go in brackets, e.g. $['my name']"
+        )
+    return text[start:i], i
+
+
+def _closing_bracket(text: str, i: int) -> int:
+    depth, quote = 0, ""
+    j = i
+    while j < len(text):
+        char = text[j]
+        if quote:
+            if char == "\\":
+                j += 1
+            elif char == quote:
+                quote = ""
+        elif char in "'\"":
+            quote = char
+        elif char == "[":
+            depth += 1
+        elif char == "]":
+            depth -= 1
+            if depth == 0:
+                return j
+        j += 1
+    raise CompileError(f"'{text}' is not a valid JSONPath: the '[' at position {i} is never closed")
+
+
+def _bracket_step(text: str, inner: str, at: int) -> Step | None:
+    """The step of a `[...]`, or None for an indefinite selector; CompileError when invalid."""
+    if _INDEX.fullmatch(inner):
+        return int(inner)
+    if inner[:1] in ("'", '"'):
+        names = _quoted_names(text, inner, at)
+        return names[0] if len(names) == 1 else None
+    if inner == "*" or inner.startswith("?") or ":" in inner or "," in inner:
+        return None
+    raise CompileError(
+        f"'{text}' is not a valid JSONPath: '[{inner}]' at position {at} is neither an index, "
+        "a quoted name, '*', a slice nor a filter"
+    )
+
+
+def _quoted_names(text: str, inner: str, at: int) -> list[str]:
+    names, i = [], 0
+    while True:
+        quote = inner[i]
+        j, chars = i + 1, []
+        while j < len(inner) and inner[j] != quote:
+            if inner[j] == "\\" and j + 1 < len(inner):
+                j += 1
+            chars.append(inner[j])
+            j += 1
+        if j >= len(inner):
+            raise CompileError(f"'{text}' is not a valid JSONPath: unclosed quote at position {at}")
+        names.append("".join(chars))
+        rest = inner[j + 1 :].lstrip()
+        if not rest:
+            return names
+        if not rest.startswith(","):
+            raise CompileError(
+                f"'{text}' is not a valid JSONPath: unexpected {rest[0]!r} in '[{inner}]'"
+            )
+        inner, i = rest[1:].lstrip(), 0
+        if inner[:1] not in ("'", '"'):
+            raise CompileError(
+                f"'{text}' is not a valid JSONPath: expected a quoted name after ','"
+            )
+
+
+def _compile_indefinite(text: str, start: int) -> Any:
+    # jsonpath-ng's extended grammar spells Jayway's `&&` as `&`.
+    source = "$" + text[start:].replace("&&", "&")
+    try:
+        query = _ext_parse(source)
+    except Exception as exc:  # jsonpath-ng raises several unrelated types on bad syntax
+        raise CompileError(f"'{text}' is not a valid JSONPath: {exc}") from None
+    return _jaywayish(query)
+
+
+# ---------------------------------------------------------------------------------------------
+# Evaluation
+
+
+def _step(value: Any, step: Step) -> Any:
+    if type(step) is str:
+        if type(value) is dict or isinstance(value, Mapping):
+            return value.get(step, MISSING)
+        return MISSING
+    if type(value) is list:
+        try:
+            return value[step]  # type: ignore[index]  # step is an int here
+        except IndexError:
+            return MISSING
+    return MISSING
+
+
+def _find_all(query: Any, value: Any) -> list[Any]:
+    try:
+        return [match.value for match in query.find(value)]
+    except Exception:  # Jayway skips what an indefinite path cannot walk; so do we
+        return []
+
+
+def _explain_miss(value: Any, steps: tuple[Step, ...]) -> str:
+    """Jayway's PathNotFoundException message for the first step that fails."""
+    current = "$"
+    last = len(steps) - 1
+    for n, step in enumerate(steps):
+        fragment = _fragment(step)
+        if isinstance(step, str):
+            if not isinstance(value, Mapping):
+                return (
+                    f"Expected to find an object with property {fragment} in path {current} but "
+                    f"found '{_java_class(value)}'. This is not a json object according to the "
+                    f"JsonProvider: '{_PROVIDER}'."
+                )
+            if step not in value:
+                if n == last:
+                    break
+                return f"Missing property in path {current}{fragment}"
+        else:
+            if value is None:
+                return f"The path {current} is null"
+            if not isinstance(value, list):
+                return (
+                    f"Filter: {fragment} can only be applied to arrays. "
+                    f"Current context is: {_json(value)}"
+                )
+            if not -len(value) <= step < len(value):
+                break  # Jayway swallows the IndexOutOfBounds, leaving no result
+        value = value[step]
+        current += fragment
+    return "No results for path: $" + "".join(_fragment(s) for s in steps)
+
+
+def _write(node: Any, steps: tuple[Step, ...], i: int, result: Any) -> Any:
+    """`node` with `result` at steps[i:], copying only the containers on the way; MISSING when
+    the path runs into a value it cannot write into."""
+    step = steps[i]
+    last = i == len(steps) - 1
+    if isinstance(step, str):
+        if not isinstance(node, dict):
+            return MISSING
+        child = result if last else _write(node.get(step, {}), steps, i + 1, result)
+        if child is MISSING:
+            return MISSING
+        copy = dict(node)
+        copy[step] = child
+        return copy
+    if not isinstance(node, list) or not -len(node) <= step < len(node):
+        return MISSING
+    child = result if last else _write(node[step], steps, i + 1, result)
+    if child is MISSING:
+        return MISSING
+    items = list(node)
+    items[step] = child
+    return items
+
+
+# ---------------------------------------------------------------------------------------------
+# jsonpath-ng adjusted to Jayway: `*` selects an object's values, and array selectors skip
+# non-arrays (jsonpath-ng would wrap a lone object into a one-element list).
+
+
+class _Wildcard(_jp.JSONPath):  # type: ignore[misc]  # jsonpath-ng is untyped
+    def find(self, datum: Any) -> list[Any]:
+        datum = _jp.DatumInContext.wrap(datum)
+        value = datum.value
+        if isinstance(value, list):
+            return [
+                _jp.DatumInContext(v, path=_jp.Index(n), context=datum) for n, v in enumerate(value)
+            ]
+        if isinstance(value, dict):
+            return [
+                _jp.DatumInContext(v, path=_jp.Fields(k), context=datum) for k, v in value.items()
+            ]
+        return []
+
+    def __str__(self) -> str:
+        return "*"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Wildcard)
+
+    def __hash__(self) -> int:
+        return hash("*")
+
+
+class _ArraySlice(_jp.Slice):  # type: ignore[misc]
+    def find(self, datum: Any) -> list[Any]:
+        datum = _jp.DatumInContext.wrap(datum)
+        return super().find(datum) if isinstance(datum.value, list) else []
+
+
+class _ArrayIndex(_jp.Index):  # type: ignore[misc]
+    def find(self, datum: Any) -> list[Any]:
+        datum = _jp.DatumInContext.wrap(datum)
+        return super().find(datum) if isinstance(datum.value, list) else []
+
+
+def _jaywayish(node: Any) -> Any:
+    if isinstance(node, _jp.Slice):
+        if node.start is None and node.end is None and node.step is None:
+            return _Wildcard()
+        return _ArraySlice(node.start, node.end, node.step)
+    if isinstance(node, _jp.Fields) and node.fields == ("*",):
+        return _Wildcard()
+    if type(node) is _jp.Index:
+        indices = getattr(node, "indices", None)
+        return _ArrayIndex(*indices) if indices is not None else _ArrayIndex(node.index)
+    for attr in ("left", "right"):
+        child = getattr(node, attr, None)
+        if isinstance(child, _jp.JSONPath):
+            setattr(node, attr, _jaywayish(child))
+    return node
+
+
+# ---------------------------------------------------------------------------------------------
+# Small helpers
+
+
+def _fragment(step: Step) -> str:
+    return f"['{step}']" if isinstance(step, str) else f"[{step}]"
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def _json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    return "an array" if isinstance(value, list) else "an object"
+
+
+def _java_class(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "java.lang.Boolean"
+    if isinstance(value, int):
+        return "java.lang.Integer" if -(2**31) <= value < 2**31 else "java.lang.Long"
+    if isinstance(value, float):
+        return "java.lang.Double"
+    if isinstance(value, str):
+        return "java.lang.String"
+    return "net.minidev.json.JSONArray"
+
+
+__all__ = [
+    "MISSING",
+    "JsonPath",
+    "ReferencePath",
+    "compile_path",
+    "compile_reference_path",
+    "compile_result_path",
+    "is_context_path",
+    "is_path",
+]
+
