@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from asl._errors import QUERY_EVALUATION_ERROR, CompileError, StatesError
 from asl._jsonata import (
@@ -202,7 +204,12 @@ def test_partition_rejects_a_bad_size(size: str) -> None:
 
 @pytest.mark.parametrize(
     ("args", "expected"),
-    [("0, 10, 3", [0, 3, 6, 9]), ("1, 9, 2", [1, 3, 5, 7, 9]), ("1, 9, 9", 1), ("5, 1, -2", [5, 3, 1])],
+    [
+        ("0, 10, 3", [0, 3, 6, 9]),
+        ("1, 9, 2", [1, 3, 5, 7, 9]),
+        ("1, 9, 9", 1),
+        ("5, 1, -2", [5, 3, 1]),
+    ],
 )
 def test_range(args: str, expected: Any) -> None:
     """`$range` includes its end; a one-element range is a single number, as AWS returns."""
@@ -242,7 +249,12 @@ def test_uuid() -> None:
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [('true', True), ('"HelloWorld"', "HelloWorld"), ('{"a": [1, null]}', {"a": [1, None]}), ("null", None)],
+    [
+        ("true", True),
+        ('"HelloWorld"', "HelloWorld"),
+        ('{"a": [1, null]}', {"a": [1, None]}),
+        ("null", None),
+    ],
 )
 def test_parse(text: str, expected: Any) -> None:
     """`$parse` turns JSON text into its value; JSON null stays defined."""
@@ -297,13 +309,19 @@ def test_function_result_is_unsupported() -> None:
 
 @pytest.mark.parametrize(
     ("value", "shown"),
-    [(True, "'boolean' for value: true"), (1, "'number' for value: 1"),
-     ({"foo": "bar"}, "'object' for value: {\"foo\":\"bar\"}"), ("string", "'string' for value: \"string\"")],
+    [
+        (True, "'boolean' for value: true"),
+        (1, "'number' for value: 1"),
+        ({"foo": "bar"}, '\'object\' for value: {"foo":"bar"}'),
+        ("string", "'string' for value: \"string\""),
+    ],
 )
 def test_unexpected_result_type(value: Any, shown: str) -> None:
     """`expect` checks the JSON type and quotes the value as compact JSON."""
     with pytest.raises(StatesError) as caught:
-        compile_template("{% $ItemsVar %}").render(STATES, {"ItemsVar": value}, "Items", expect="array")
+        compile_template("{% $ItemsVar %}").render(
+            STATES, {"ItemsVar": value}, "Items", expect="array"
+        )
     assert caught.value.cause == (
         "The JSONata expression '$ItemsVar' specified for the field 'Items' returned an "
         f"unexpected result type. Expected 'array', but was {shown}"
@@ -313,7 +331,13 @@ def test_unexpected_result_type(value: Any, shown: str) -> None:
 def test_json_type() -> None:
     """json_type names values as JSONata's $type does."""
     assert [json_type(v) for v in (None, True, 1, 1.5, "s", [], {})] == [
-        "null", "boolean", "number", "number", "string", "array", "object",
+        "null",
+        "boolean",
+        "number",
+        "number",
+        "string",
+        "array",
+        "object",
     ]
 
 
@@ -323,11 +347,18 @@ def test_json_type() -> None:
 def test_template_mixes_expressions_and_literals_at_any_depth() -> None:
     """Strings that are exactly `{% %}` are evaluated; everything else is literal."""
     template = compile_template(
-        {"a": "{% $states.input.count %}", "b": [1, "{% $v %}"], "c": {"lit": "$states.input"},
-         "d": "text {% 1 %}"}
+        {
+            "a": "{% $states.input.count %}",
+            "b": [1, "{% $v %}"],
+            "c": {"lit": "$states.input"},
+            "d": "text {% 1 %}",
+        }
     )
     assert template.render(STATES, {"v": "x"}, "Arguments") == {
-        "a": 3, "b": [1, "x"], "c": {"lit": "$states.input"}, "d": "text {% 1 %}",
+        "a": 3,
+        "b": [1, "x"],
+        "c": {"lit": "$states.input"},
+        "d": "text {% 1 %}",
     }
     assert len(template.expressions) == 2 and not template.is_literal
 
@@ -373,7 +404,9 @@ def _expressions(value: Any) -> list[str]:
 def _jsonata_cases() -> list[Path]:
     if not CASES.is_dir():
         return []
-    return sorted(p for p in CASES.glob("*.json") if "jsonata" in json.loads(p.read_text()).get("tags", []))
+    return sorted(
+        p for p in CASES.glob("*.json") if "jsonata" in json.loads(p.read_text()).get("tags", [])
+    )
 
 
 @pytest.mark.skipif(not _jsonata_cases(), reason="shared conformance cases not present")
@@ -383,3 +416,33 @@ def test_every_expression_aws_accepted_compiles(path: Path) -> None:
     definition = json.loads(path.read_text())["definition"]
     for text in _expressions(definition):
         compile_expression(text)
+
+
+# --- properties ------------------------------------------------------------------------------
+
+_TOKENS = st.sampled_from(
+    ["$states", ".input", "$x", ":=", ";", "(", ")", "[", "]", "{", "}", "'a'", "1", "+", "/",
+     "0", "function($v){$v}", "$map", ",", "?", ":", "&", "=", "$partition", "$range", "..",
+     "/re/", "*", "^(", "~>", "$$", "$", "@", "#", "%", "and", "in", "-"]
+)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_TOKENS, min_size=1, max_size=8).map(" ".join))
+def test_any_text_compiles_or_fails_cleanly_and_evaluates_or_fails_cleanly(body: str) -> None:
+    """Arbitrary text either compiles or raises CompileError; evaluating raises only StatesError."""
+    try:
+        expression = compile_expression("{% " + body + " %}")
+    except CompileError:
+        return
+    try:
+        expression.evaluate(STATES, {"x": [1, None]}, "Output", now_ms=0)
+    except StatesError as error:
+        assert error.error == QUERY_EVALUATION_ERROR
+
+
+def test_top_level_binding_does_not_touch_the_variables() -> None:
+    """`$variable := 1` at the top level returns 1 and leaves the caller's variables alone."""
+    variables: dict[str, Any] = {}
+    assert ev("$variable := 1", variables) == 1
+    assert variables == {}

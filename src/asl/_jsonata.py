@@ -20,8 +20,8 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final
 
 import attrs
-import jsonata
-from jsonata import jexception, parser, utils
+import jsonata  # type: ignore[import-untyped]  # jsonata-python ships no type information
+from jsonata import jexception, utils
 
 from asl._errors import QUERY_EVALUATION_ERROR, CompileError, StatesError
 
@@ -43,12 +43,10 @@ _NULL: Final = utils.Utils.NULL_VALUE
 class _Undefined:
     """JSONata's `undefined`: what an expression returns when it selects nothing. Not JSON."""
 
-    _instance: _Undefined | None = None
+    __slots__ = ()
 
-    def __new__(cls) -> _Undefined:
-        if cls._instance is None:
-            cls._instance = super().__new__(cls)
-        return cls._instance
+    def __reduce__(self) -> str:
+        return "UNDEFINED"  # copies and pickles stay the one sentinel, so `is UNDEFINED` holds
 
     def __repr__(self) -> str:
         return "UNDEFINED"
@@ -140,10 +138,10 @@ def _hash(value: str, algorithm: str) -> str:
 
 def _random(seed: Any = None) -> float:
     if seed is None or seed is _NULL:
-        return random.random()  # noqa: S311 - not for cryptography, as in JSONata
+        return random.random()
     if isinstance(seed, (dict, list)):
         raise _FunctionError("The seed argument of $random must be a number or a string")
-    return random.Random(seed).random()  # noqa: S311 - seeded on purpose, for repeatability
+    return random.Random(seed).random()
 
 
 def _uuid() -> str:
@@ -158,13 +156,13 @@ def _parse(text: str) -> Any:
     return _NULL if value is None else value
 
 
-class _Native(jsonata.Jsonata.JFunctionCallable):
+class _Native(jsonata.Jsonata.JFunctionCallable):  # type: ignore[misc]  # untyped base
     """Adapts a Python function to the engine's call protocol (arguments already validated)."""
 
     def __init__(self, function: Callable[..., Any]) -> None:
         self.function = function
 
-    def call(self, input: Any, args: Sequence[Any] | None) -> Any:  # noqa: A002 - engine's name
+    def call(self, input: Any, args: Sequence[Any] | None) -> Any:
         values = list(args or ())
         if self.function is not _random and any(a is None for a in values):
             return None  # as JSONata's own functions: an undefined argument gives undefined
@@ -220,23 +218,41 @@ def _to_json(value: Any) -> Any:
     raise _Unsupported
 
 
-def _binding(value: Any) -> Any:
-    # The engine reads a bare None as undefined; JSON null must stay null.
-    return _NULL if value is None else value
+class _Scope(dict[str, Any]):
+    """The outermost frame's bindings: `$states`, then the variables, read in place (no per-call
+    copy of every variable). Names bound by the expression itself (`$x := 1`) land in the dict."""
+
+    __slots__ = ("states", "variables")
+
+    def __init__(self, states: Mapping[str, Any], variables: Mapping[str, Any]) -> None:
+        super().__init__()
+        self.states = states
+        self.variables = variables
+
+    def get(self, name: str, default: Any = None) -> Any:  # the engine's only read
+        if name in self:
+            return self[name]
+        if name == "states":
+            return self.states
+        if name in self.variables:
+            value = self.variables[name]
+            # The engine reads a bare None as undefined; a variable holding JSON null is null.
+            return _NULL if value is None else value
+        return default
 
 
 # ---------------------------------------------------------------------------------------------
 # Expressions.
 
 
-class _Engine(jsonata.Jsonata):
+class _Engine(jsonata.Jsonata):  # type: ignore[misc]  # untyped base
     """One parsed expression. `run` replaces `evaluate` to take the clock's time, skip the input
     validation walk (asl's data is JSON already), and point the engine's per-thread state at this
     expression (its `$now()` reads the last-built expression's timestamp otherwise)."""
 
-    def run(self, bindings: dict[str, Any], now_ms: int) -> Any:
+    def run(self, scope: _Scope, now_ms: int) -> Any:
         frame = jsonata.Jsonata.Frame(_AWS_FRAME)
-        frame.bindings.update(bindings)
+        frame.bindings = scope
         self.timestamp = now_ms
         jsonata.Jsonata.CURRENT.jsonata = self
         try:
@@ -300,11 +316,10 @@ class Expression:
         `now_ms` is the clock's time for `$now()`/`$millis()` (the system clock when omitted).
         Raises StatesError(States.QueryEvaluationError) when evaluation fails or the result is
         not JSON (a function)."""
-        bindings = {name: _binding(value) for name, value in variables.items()}
-        bindings["states"] = states
+        scope = _Scope(states, variables)
         stamp = int(time.time() * 1000) if now_ms is None else now_ms
         try:
-            raw = self._engine.run(bindings, stamp)
+            raw = self._engine.run(scope, stamp)
         except _EVALUATION_FAILURES as error:
             failure = _describe_failure(error)
             raise self._error(f"threw an error during evaluation. {failure}", field) from None
@@ -351,7 +366,9 @@ def compile_expression(text: str) -> Expression:
         )
     body = text[len(_OPEN) : -len(_CLOSE)].strip()
     if not body:
-        raise CompileError(f"the JSONata expression {text!r} is empty: write an expression between {_OPEN} and {_CLOSE}")
+        raise CompileError(
+            f"the JSONata expression {text!r} is empty: write an expression between {_OPEN} and {_CLOSE}"
+        )
     try:
         engine = _Engine(body)
     except jexception.JException as error:
@@ -359,7 +376,8 @@ def compile_expression(text: str) -> Expression:
             f"the JSONata expression {body!r} does not parse: {error.error}: {error} "
             f"(at character {error.location})"
         ) from None
-    except (RecursionError, ValueError, TypeError, IndexError) as error:
+    except (RecursionError, ValueError, TypeError, IndexError, KeyError, AttributeError) as error:
+        # The parser lets a few Python errors through on odd input: still a syntax error.
         raise CompileError(f"the JSONata expression {body!r} does not parse: {error}") from None
     if engine.errors:
         first = engine.errors[0]
