@@ -670,7 +670,8 @@ def _template_fallback(where: str, value: Any) -> Iterator[Problem]:
             here = ptr(where, key)
             if isinstance(key, str) and key.endswith(".$"):
                 if isinstance(item, str):
-                    yield from _value_path(here, item)
+                    for problem in _value_path(here, item):
+                        yield attrs.evolve(problem, code="bad-template")
                 else:
                     yield Problem(here, "bad-template", f"{key!r} needs a path or intrinsic string")
             else:
