@@ -71,6 +71,19 @@ def test_syntax_error_is_a_compile_error_with_the_parser_message() -> None:
     assert "Unexpected end of expression" in caught.value.message
 
 
+@pytest.mark.parametrize("text", ["$a ?: 1", "$a ?? 1"])
+def test_jsonata_2_1_operators_are_rejected(text: str) -> None:
+    """AWS runs JSONata 2.0.6: the newer `?:` and `??` operators do not compile."""
+    with pytest.raises(CompileError, match="2.0.6"):
+        compile_expression("{% " + text + " %}")
+
+
+def test_conditional_and_strings_that_look_like_new_operators_compile() -> None:
+    """`a ? b : c`, and `?:` inside strings or regexes, are fine."""
+    assert ev("$states.input.count ? '?:' : '??'") == "?:"
+    assert ev("$contains('a??', /a\\?\\?/)") is True
+
+
 def test_is_expression() -> None:
     """is_expression accepts exactly the strings AWS evaluates."""
     assert is_expression("{% 1 %}")

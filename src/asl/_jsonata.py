@@ -21,7 +21,7 @@ from typing import Any, Final
 
 import attrs
 import jsonata  # type: ignore[import-untyped]  # jsonata-python ships no type information
-from jsonata import jexception, utils
+from jsonata import jexception, tokenizer, utils
 
 from asl._errors import QUERY_EVALUATION_ERROR, CompileError, StatesError
 
@@ -357,6 +357,24 @@ class Expression:
         return StatesError(QUERY_EVALUATION_ERROR, f"{_subject(self.text, field)} {what}")
 
 
+# JSONata 2.1 operators: AWS runs JSONata 2.0.6 and rejects them; the engine knows them.
+_NEWER_OPERATORS: Final = {
+    "?:": "write `$a ? $a : default` instead",
+    "??": "write `$exists($a) ? $a : default` instead",
+}
+
+
+def _newer_operator(body: str) -> str | None:
+    scanner = tokenizer.Tokenizer(body)
+    try:
+        while (token := scanner.next(False)) is not None:
+            if token.type == "operator" and token.value in _NEWER_OPERATORS:
+                return str(token.value)
+    except jexception.JException:
+        return None  # the parser has accepted the text; a scan that stumbles proves nothing
+    return None
+
+
 def compile_expression(text: str) -> Expression:
     """Compile a `{% ... %}` string once. Raises CompileError with the parser's message."""
     if not is_expression(text):
@@ -382,6 +400,12 @@ def compile_expression(text: str) -> Expression:
     if engine.errors:
         first = engine.errors[0]
         raise CompileError(f"the JSONata expression {body!r} does not parse: {first}")
+    operator = _newer_operator(body)
+    if operator is not None:
+        raise CompileError(
+            f"the JSONata expression {body!r} uses the operator '{operator}', which AWS Step "
+            f"Functions does not support (it runs JSONata 2.0.6): {_NEWER_OPERATORS[operator]}"
+        )
     return Expression(text=body, engine=engine)
 
 
