@@ -1,0 +1,415 @@
+"""Tests for asl._choice: JSONPath Choice rules, checked against AWS recordings and per operator."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from asl._choice import compile_choices, compile_rule
+from asl._env import Env
+from asl._errors import CompileError, StatesError
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "conformance" / "cases"
+
+
+# --- the AWS recordings -----------------------------------------------------------------------
+
+
+def _choice_cases() -> list[Any]:
+    """Cases whose machine starts with its only Choice state and otherwise has only Pass states."""
+    cases = []
+    for path in sorted(SHARED.glob("*.json")) if SHARED.is_dir() else []:
+        case = json.loads(path.read_text())
+        definition = case["definition"]
+        states = definition["States"]
+        kinds = [state["Type"] for state in states.values()]
+        if "choice" not in case.get("tags", ()) or kinds.count("Choice") != 1:
+            continue
+        if set(kinds) > {"Choice", "Pass"} or states[definition["StartAt"]]["Type"] != "Choice":
+            continue
+        if definition.get("QueryLanguage") == "JSONata":
+            continue
+        cases.append(pytest.param(case, id=case["id"]))
+    return cases
+
+
+def _branch_taken(case: dict[str, Any]) -> str | None:
+    """The state AWS entered after the Choice: from the history, else from the output."""
+    expect = case["expect"]
+    if "history" in expect:
+        entered = [e for e in expect["history"] if e["type"].endswith("StateEntered")]
+        return entered[1]["stateEnteredEventDetails"]["name"] if len(entered) > 1 else None
+    states = case["definition"]["States"]
+    candidates = [
+        name
+        for name, state in states.items()
+        if state["Type"] == "Pass" and state.get("Result", case["input"]) == expect.get("output")
+    ]
+    return candidates[0] if len(candidates) == 1 else None
+
+
+@pytest.mark.parametrize("case", _choice_cases())
+def test_rules_take_the_branch_aws_took(case: dict[str, Any]) -> None:
+    """Evaluated on the recorded input, the compiled rules pick the branch AWS picked."""
+    expected = _branch_taken(case)
+    if expected is None:
+        pytest.skip("the recording does not tell which branch was taken")
+    state = case["definition"]["States"][case["definition"]["StartAt"]]
+    # A rule's Assign is a payload template (asl._payload's business), not part of the test.
+    choices = [{k: v for k, v in rule.items() if k != "Assign"} for rule in state["Choices"]]
+    rules = compile_choices({"Choices": choices})
+    env = Env({"Execution": {"Input": case["input"]}}, {})
+    taken = next((r.next for r in rules if r.matches(case["input"], env)), state.get("Default"))
+    assert taken == expected
+
+
+def test_recordings_are_found() -> None:
+    """The shared recordings are present, so the test above is not vacuous."""
+    assert len(_choice_cases()) >= 200
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+ENV = Env({"Execution": {"Name": "run"}}, {"limit": 10})
+
+
+def matches(rule: dict[str, Any], data: Any) -> bool:
+    return compile_rule({**rule, "Next": "X"}).matches(data, ENV)
+
+
+def compile_error(rule: dict[str, Any]) -> CompileError:
+    with pytest.raises(CompileError) as info:
+        compile_rule(rule)
+    return info.value
+
+
+# --- comparisons ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("operator", "comparand", "value", "expected"),
+    [
+        ("StringEquals", "a", "a", True),
+        ("StringEquals", "a", "b", False),
+        ("StringLessThan", "b", "a", True),
+        ("StringLessThan", "a", "a", False),
+        ("StringGreaterThan", "A", "AB", True),
+        ("StringLessThanEquals", "a", "a", True),
+        ("StringGreaterThanEquals", "b", "a", False),
+        ("NumericEquals", 1, 1.0, True),
+        ("NumericEquals", 2.22, 2.22, True),
+        ("NumericLessThan", 0, -1, True),
+        ("NumericGreaterThan", 0, 1, True),
+        ("NumericLessThanEquals", 1, 1, True),
+        ("NumericGreaterThanEquals", 1, 0.5, False),
+        ("BooleanEquals", False, False, True),
+        ("BooleanEquals", True, False, False),
+        ("TimestampEquals", "2012-10-09T19:00:55Z", "2012-10-09T20:00:55+01:00", True),
+        ("TimestampLessThan", "2012-10-09T19:00:56Z", "2012-10-09T19:00:55.999Z", True),
+        ("TimestampGreaterThan", "2012-10-09T19:00:55Z", "2012-10-09T19:00:55.000000001Z", True),
+        ("TimestampLessThanEquals", "2012-10-09T19:00:55Z", "2012-10-09T19:00:55Z", True),
+        ("TimestampGreaterThanEquals", "2012-10-09T19:00:55Z", "2011-01-01T00:00:00Z", False),
+    ],
+)
+def test_comparison(operator: str, comparand: Any, value: Any, expected: bool) -> None:
+    """Each comparison operator relates the Variable's value to the literal comparand."""
+    assert matches({"Variable": "$.v", operator: comparand}, {"v": value}) is expected
+
+
+@pytest.mark.parametrize(
+    ("operator", "comparand", "value"),
+    [
+        ("NumericEquals", 0, False),
+        ("NumericEquals", 1, True),
+        ("NumericEquals", 1, "1"),
+        ("NumericLessThan", 5, None),
+        ("StringEquals", "1", 1),
+        ("StringLessThan", "b", ["a"]),
+        ("BooleanEquals", False, 0),
+        ("BooleanEquals", True, "true"),
+        ("TimestampEquals", "2012-10-09T19:00:55Z", "2012-10-09T19:00:55"),
+        ("TimestampEquals", "2012-10-09T19:00:55Z", "2012-10-09 19:00:55Z"),
+        ("TimestampEquals", "2012-10-09T19:00:55Z", "2012-10-09t19:00:55z"),
+        ("TimestampEquals", "2012-10-09T19:00:55Z", "2012-13-09T19:00:55Z"),
+        ("TimestampLessThan", "2012-10-09T19:00:55Z", 1349809255),
+    ],
+)
+def test_type_mismatch_is_not_a_match(operator: str, comparand: Any, value: Any) -> None:
+    """A value of the wrong type never matches, and is not an error (a boolean is no number)."""
+    assert matches({"Variable": "$.v", operator: comparand}, {"v": value}) is False
+    assert matches({"Not": {"Variable": "$.v", operator: comparand}}, {"v": value}) is True
+
+
+def test_missing_variable_is_runtime_error() -> None:
+    """A Variable that matches nothing fails the state with States.Runtime, worded as AWS."""
+    rule = compile_rule({"Variable": "$.nope", "NumericEquals": 1, "Next": "X"})
+    with pytest.raises(StatesError) as info:
+        rule.matches({}, ENV)
+    assert info.value.error == "States.Runtime"
+    assert info.value.cause == "Invalid path '$.nope' : No results for path: $['nope']"
+
+
+def test_variable_may_read_context_and_workflow_variables() -> None:
+    """Variable may be a context path (`$$`) or a workflow variable (`$name`)."""
+    assert matches({"Variable": "$$.Execution.Name", "StringEquals": "run"}, {})
+    assert matches({"Variable": "$limit", "NumericGreaterThan": 5}, {})
+
+
+# --- ...Path twins ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("operator", "data", "expected"),
+    [
+        ("StringEqualsPath", {"v": "a", "c": "a"}, True),
+        ("StringLessThanPath", {"v": "A", "c": "AB"}, True),
+        ("NumericEqualsPath", {"v": 1, "c": 1.0}, True),
+        ("NumericGreaterThanEqualsPath", {"v": 0, "c": 1}, False),
+        ("BooleanEqualsPath", {"v": False, "c": False}, True),
+        ("TimestampLessThanPath", {"v": "2012-10-09T19:00:55Z", "c": "2012-10-09T19:00:56Z"}, True),
+        ("NumericEqualsPath", {"v": 1, "c": "1"}, False),
+        ("BooleanEqualsPath", {"v": 0, "c": False}, False),
+        ("TimestampEqualsPath", {"v": "2012-10-09T19:00:55Z", "c": "not a time"}, False),
+    ],
+)
+def test_path_twin(operator: str, data: Any, expected: bool) -> None:
+    """A ...Path operator compares with the value at its path; a mistyped one never matches."""
+    assert matches({"Variable": "$.v", operator: "$.c"}, data) is expected
+
+
+def test_path_twin_reads_variables() -> None:
+    """The comparand path of a ...Path operator may be a workflow variable."""
+    assert matches({"Variable": "$.v", "NumericLessThanPath": "$limit"}, {"v": 3})
+
+
+def test_missing_path_comparand_is_runtime_error() -> None:
+    """A ...Path comparand that matches nothing is a States.Runtime failure, like a Variable."""
+    rule = compile_rule({"Variable": "$.v", "StringEqualsPath": "$.c", "Next": "X"})
+    with pytest.raises(StatesError) as info:
+        rule.matches({"v": "a"}, ENV)
+    assert info.value.error == "States.Runtime"
+
+
+def test_path_twin_needs_a_reference_path() -> None:
+    """The comparand of a ...Path operator must be a valid reference path."""
+    error = compile_error({"Variable": "$.v", "NumericEqualsPath": "$.c[*]", "Next": "X"})
+    assert error.subpointer == "/NumericEqualsPath"
+    assert compile_error({"Variable": "$.v", "NumericEqualsPath": 3, "Next": "X"})
+
+
+def test_there_is_no_string_matches_path() -> None:
+    """StringMatchesPath is not an AWS operator, so it is an unknown field."""
+    error = compile_error({"Variable": "$.v", "StringMatchesPath": "$.p", "Next": "X"})
+    assert error.subpointer == "/StringMatchesPath"
+
+
+# --- StringMatches ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("pattern", "value", "expected"),
+    [
+        ("log-*.txt", "log-2024.txt", True),
+        ("log-*.txt", "log-.txt", True),
+        ("log-*.txt", "log-2024.csv", False),
+        ("*", "", True),
+        ("a*b*c", "abc", True),
+        ("a*b*c", "aXbYbZc", True),
+        ("a*b*c", "acb", False),
+        ("*ab", "ab", True),
+        ("ab*ab", "ab", False),
+        ("exact", "exact", True),
+        ("exact", "exactly", False),
+        (r"a\*b", "a*b", True),
+        (r"a\*b", "aXb", False),
+        (r"a\\*", "a\\anything", True),
+        (r"a\\b", "a\\b", True),
+    ],
+)
+def test_string_matches(pattern: str, value: str, expected: bool) -> None:
+    """`*` matches any run of characters; `\\*` and `\\\\` are a literal star and backslash."""
+    assert matches({"Variable": "$.v", "StringMatches": pattern}, {"v": value}) is expected
+
+
+def test_string_matches_is_linear_on_adversarial_input() -> None:
+    """A pattern that makes backtracking matchers explode is answered at once."""
+    pattern = "a*" * 30 + "b"
+    assert not matches({"Variable": "$.v", "StringMatches": pattern}, {"v": "a" * 5000})
+
+
+def test_string_matches_on_non_string_is_false() -> None:
+    """StringMatches on a number is a non-match, not an error."""
+    assert not matches({"Variable": "$.v", "StringMatches": "*"}, {"v": 1})
+
+
+# --- type tests -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("operator", "value", "expected"),
+    [
+        ("IsNull", None, True),
+        ("IsNull", "", False),
+        ("IsNumeric", 1.5, True),
+        ("IsNumeric", True, False),
+        ("IsNumeric", "1", False),
+        ("IsString", "", True),
+        ("IsString", None, False),
+        ("IsBoolean", False, True),
+        ("IsBoolean", 0, False),
+        ("IsTimestamp", "2016-08-18T17:33:00Z", True),
+        ("IsTimestamp", "2016-08-18T17:33:00.123+05:30", True),
+        ("IsTimestamp", "2016-08-18T17:33:00", False),
+        ("IsTimestamp", "2023-02-24", False),
+    ],
+)
+def test_type_test(operator: str, value: Any, expected: bool) -> None:
+    """Is* operators test the value's JSON type; with false they test its absence."""
+    assert matches({"Variable": "$.v", operator: True}, {"v": value}) is expected
+    assert matches({"Variable": "$.v", operator: False}, {"v": value}) is not expected
+
+
+def test_is_present_tolerates_missing_variable() -> None:
+    """IsPresent is false, not an error, when the Variable matches nothing at any depth."""
+    assert matches({"Variable": "$.v", "IsPresent": True}, {"v": None})
+    assert not matches({"Variable": "$.v", "IsPresent": True}, {})
+    assert matches({"Variable": "$.a.b.c", "IsPresent": False}, {})
+    assert matches({"Variable": "$unset", "IsPresent": False}, {})
+
+
+def test_other_type_tests_fail_on_missing_variable() -> None:
+    """Only IsPresent tolerates a missing Variable; IsNull on one is States.Runtime."""
+    rule = compile_rule({"Variable": "$.v", "IsNull": True, "Next": "X"})
+    with pytest.raises(StatesError):
+        rule.matches({}, ENV)
+
+
+# --- And / Or / Not ---------------------------------------------------------------------------
+
+
+def test_boolean_combinators_nest() -> None:
+    """And, Or and Not combine nested rules to any depth."""
+    rule = {
+        "And": [
+            {"Variable": "$.value", "NumericGreaterThanEquals": 20},
+            {
+                "Or": [
+                    {"Variable": "$.value", "NumericLessThan": 30},
+                    {"Not": {"Variable": "$.x", "IsPresent": True}},
+                ]
+            },
+        ]
+    }
+    assert matches(rule, {"value": 25})
+    assert matches(rule, {"value": 35})
+    assert not matches(rule, {"value": 35, "x": 1})
+    assert not matches(rule, {"value": 10})
+
+
+def test_and_short_circuits_before_a_missing_variable() -> None:
+    """And stops at the first false rule, so a guarded missing Variable is never read."""
+    rule = {
+        "And": [{"Variable": "$.v", "IsPresent": True}, {"Variable": "$.v", "NumericEquals": 3}]
+    }
+    assert not matches(rule, {})
+
+
+# --- compile errors ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("rule", "subpointer", "fragment"),
+    [
+        ({"Variable": "$.v", "Next": "X"}, "", "exactly one comparison operator"),
+        (
+            {"Variable": "$.v", "StringEquals": "a", "NumericEquals": 1, "Next": "X"},
+            "/NumericEquals",
+            "exactly one operator",
+        ),
+        ({"Variable": "$.v", "NumericEquals": "1", "Next": "X"}, "/NumericEquals", "number"),
+        ({"Variable": "$.v", "NumericEquals": True, "Next": "X"}, "/NumericEquals", "number"),
+        ({"Variable": "$.v", "StringEquals": 1, "Next": "X"}, "/StringEquals", "string"),
+        ({"Variable": "$.v", "BooleanEquals": "true", "Next": "X"}, "/BooleanEquals", "true or"),
+        (
+            {"Variable": "$.v", "TimestampEquals": "yesterday", "Next": "X"},
+            "/TimestampEquals",
+            "RFC 3339",
+        ),
+        ({"Variable": "$.v", "IsNull": "yes", "Next": "X"}, "/IsNull", "true or false"),
+        ({"Variable": "$.v", "StringMatches": 3, "Next": "X"}, "/StringMatches", "pattern"),
+        ({"StringEquals": "a", "Next": "X"}, "", "needs a Variable"),
+        ({"Variable": "$.v[*]", "StringEquals": "a", "Next": "X"}, "/Variable", "reference path"),
+        ({"Variable": "v", "StringEquals": "a", "Next": "X"}, "/Variable", "start with '$'"),
+        ({"Variable": "$.v", "StringEquals": "a"}, "", "Next"),
+        ({"Variable": "$.v", "StringEquals": "a", "Next": 5}, "/Next", "Next"),
+        ({"And": [], "Next": "X"}, "/And", "non-empty array"),
+        ({"Or": {"Variable": "$.v", "IsNull": True}, "Next": "X"}, "/Or", "array"),
+        ({"Not": [], "Next": "X"}, "/Not", "one Choice rule"),
+        ({"And": ["x"], "Next": "X"}, "/And/0", "Choice rule object"),
+        (
+            {"Variable": "$.v", "Not": {"Variable": "$.v", "IsNull": True}, "Next": "X"},
+            "/Variable",
+            "no Variable",
+        ),
+        (
+            {"And": [{"Variable": "$.v", "IsNull": True, "Next": "Y"}], "Next": "X"},
+            "/And/0/Next",
+            "only allowed on a top-level",
+        ),
+        (
+            {"Not": {"Or": [{"Variable": "$.v", "NumericEquals": "x"}]}, "Next": "X"},
+            "/Not/Or/0/NumericEquals",
+            "number",
+        ),
+        ({"Variable": "$.v", "StringEqual": "a", "Next": "X"}, "/StringEqual", "'StringEquals'"),
+        ({"Condition": "{% true %}", "Next": "X"}, "/Condition", "JSONata"),
+    ],
+)
+def test_compile_errors(rule: dict[str, Any], subpointer: str, fragment: str) -> None:
+    """Malformed rules raise CompileError at load, pointing at the offending field."""
+    error = compile_error(rule)
+    assert error.subpointer == subpointer
+    assert fragment in error.message
+
+
+def test_rule_must_be_an_object() -> None:
+    """A Choice rule that is not an object is a compile error."""
+    assert "object" in compile_error("StringEquals").message  # type: ignore[arg-type]
+
+
+def test_compile_choices_points_into_the_array() -> None:
+    """compile_choices prefixes each rule's subpointer with /Choices/<index>."""
+    state = {"Choices": [{"Variable": "$.v", "IsNull": True, "Next": "A"}, {"Next": "B"}]}
+    with pytest.raises(CompileError) as info:
+        compile_choices(state)
+    assert info.value.subpointer == "/Choices/1"
+    assert [r.next for r in compile_choices({"Choices": state["Choices"][:1]})] == ["A"]
+
+
+def test_top_level_rule_keeps_next_comment_and_assign() -> None:
+    """A top-level rule carries its Next and compiled Assign; a Comment is accepted anywhere."""
+    rule = compile_rule(
+        {
+            "Variable": "$.v",
+            "IsPresent": True,
+            "Next": "Done",
+            "Comment": "why",
+            "Assign": {"seen.$": "$.v"},
+        }
+    )
+    assert rule.next == "Done"
+    assert rule.assign is not None
+    assert compile_rule({"Variable": "$.v", "IsNull": True, "Next": "A"}).assign is None
+    assert compile_rule({"Not": {"Variable": "$.v", "IsNull": True, "Comment": "c"}, "Next": "A"})
+
+
+def test_rules_do_not_mutate_data() -> None:
+    """Evaluating a rule leaves the caller's data unchanged."""
+    data = {"v": [1, 2], "w": {"x": "2012-10-09T19:00:55Z"}}
+    snapshot = json.dumps(data)
+    matches({"Variable": "$.w.x", "TimestampLessThan": "2013-01-01T00:00:00Z"}, data)
+    matches({"Variable": "$.v[0]", "NumericEquals": 1}, data)
+    assert json.dumps(data) == snapshot
