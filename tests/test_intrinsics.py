@@ -63,7 +63,14 @@ def test_registry_lists_every_aws_function() -> None:
 def test_literals_of_every_kind() -> None:
     """Strings, integers, decimals, exponents, negatives, true, false and null are literals."""
     assert run("States.Array('a', 1, -2, 1.5, 2e3, true, false, null)") == [
-        "a", 1, -2, 1.5, 2000.0, True, False, None,
+        "a",
+        1,
+        -2,
+        1.5,
+        2000.0,
+        True,
+        False,
+        None,
     ]
 
 
@@ -79,7 +86,12 @@ def test_whitespace_between_tokens_is_free() -> None:
 
 def test_paths_of_every_root() -> None:
     """Arguments read the input ($), the context object ($$) and variables ($name)."""
-    assert run("States.Array($.a, $$.Execution.Name, $v.x[1], $limit)", {"a": 0}) == [0, "run", 2, 3]
+    assert run("States.Array($.a, $$.Execution.Name, $v.x[1], $limit)", {"a": 0}) == [
+        0,
+        "run",
+        2,
+        3,
+    ]
 
 
 def test_path_with_filter_containing_commas_and_parentheses() -> None:
@@ -144,7 +156,10 @@ def test_arity_errors_name_the_function(text: str, fragment: str) -> None:
 @pytest.mark.parametrize(
     ("text", "fragment"),
     [
-        ("States.MathAdd('1', 2)", "States.MathAdd: argument 1 must be a number, but the literal '1' is a string"),
+        (
+            "States.MathAdd('1', 2)",
+            "States.MathAdd: argument 1 must be a number, but the literal '1' is a string",
+        ),
         ("States.ArrayLength('abc')", "must be an array"),
         ("States.StringSplit(1, ',')", "argument 1 must be a string"),
         ("States.ArrayLength(States.Format('x'))", "the result of States.Format is a string"),
@@ -190,7 +205,9 @@ def test_missing_path_argument_cause_names_whole_expression() -> None:
 def test_missing_context_argument_is_rewritten_against_the_input() -> None:
     """A `$$` argument that misses is reported as `$...` against the state input."""
     cause = runtime_cause("States.Array($$.Nope.Deep)", {"a": "é"})
-    assert cause.endswith("for the field '$.Nope.Deep' could not be found in the input '{\"a\":\"é\"}'")
+    assert cause.endswith(
+        "for the field '$.Nope.Deep' could not be found in the input '{\"a\":\"é\"}'"
+    )
 
 
 def test_explicit_null_argument_is_not_missing() -> None:
@@ -251,7 +268,14 @@ def test_format_template_from_a_path() -> None:
 
 @pytest.mark.parametrize(
     ("text", "value"),
-    [("null", None), ("-0", 0), ("1.1", 1.1), ("true", True), ('"x"', "x"), ('{"a": []}', {"a": []})],
+    [
+        ("null", None),
+        ("-0", 0),
+        ("1.1", 1.1),
+        ("true", True),
+        ('"x"', "x"),
+        ('{"a": []}', {"a": []}),
+    ],
 )
 def test_string_to_json(text: str, value: Any) -> None:
     """StringToJson parses any JSON text."""
@@ -274,7 +298,12 @@ def test_json_to_string_is_compact() -> None:
 def test_json_merge_is_shallow_right_wins() -> None:
     """JsonMerge replaces top-level keys with the second object's."""
     data = {"a": {"a": {"a1": 1}, "b": 2, "d": 3}, "b": {"a": {"a3": 1}, "c": 3, "d": 4}}
-    assert run("States.JsonMerge($.a, $.b, false)", data) == {"a": {"a3": 1}, "b": 2, "c": 3, "d": 4}
+    assert run("States.JsonMerge($.a, $.b, false)", data) == {
+        "a": {"a3": 1},
+        "b": 2,
+        "c": 3,
+        "d": 4,
+    }
 
 
 def test_json_merge_runtime_errors() -> None:
@@ -294,7 +323,12 @@ def test_array_builds_in_order() -> None:
 
 @pytest.mark.parametrize(
     ("array", "size", "out"),
-    [([], 2, []), ([0, 1, 2, 3], 3, [[0, 1, 2], [3]]), ([0, 1], 4, [[0, 1]]), ([0, 1, 2], 1, [[0], [1], [2]])],
+    [
+        ([], 2, []),
+        ([0, 1, 2, 3], 3, [[0, 1, 2], [3]]),
+        ([0, 1], 4, [[0, 1]]),
+        ([0, 1, 2], 1, [[0], [1], [2]]),
+    ],
 )
 def test_array_partition(array: list[int], size: int, out: list[Any]) -> None:
     """ArrayPartition chunks the array; the last chunk may be shorter."""
@@ -319,7 +353,13 @@ def test_array_contains_uses_json_equality() -> None:
 
 @pytest.mark.parametrize(
     ("args", "out"),
-    [("0, 9, 3", [0, 3, 6, 9]), ("1, 9, 9", [1]), ("5, 1, -2", [5, 3, 1]), ("5, 1, 1", []), ("3, 3, -1", [3])],
+    [
+        ("0, 9, 3", [0, 3, 6, 9]),
+        ("1, 9, 9", [1]),
+        ("5, 1, -2", [5, 3, 1]),
+        ("5, 1, 1", []),
+        ("3, 3, -1", [3]),
+    ],
 )
 def test_array_range(args: str, out: list[int]) -> None:
     """ArrayRange counts from start to end inclusive by step, either direction."""
@@ -348,7 +388,13 @@ def test_array_get_item() -> None:
 def test_array_length_and_unique() -> None:
     """ArrayLength counts; ArrayUnique keeps first occurrences in order."""
     assert run("States.ArrayLength($)", [1, 2, 3]) == 3
-    assert run("States.ArrayUnique($)", [1, 2, 1, "1", True, {"a": 1}, {"a": 1}]) == [1, 2, "1", True, {"a": 1}]
+    assert run("States.ArrayUnique($)", [1, 2, 1, "1", True, {"a": 1}, {"a": 1}]) == [
+        1,
+        2,
+        "1",
+        True,
+        {"a": 1},
+    ]
     invalid("States.ArrayLength($.a)", {"a": "abc"})
     invalid("States.ArrayUnique($.a)", {"a": None})
 
@@ -375,7 +421,7 @@ def test_base64_errors() -> None:
 @pytest.mark.parametrize("algorithm", ["MD5", "SHA-1", "SHA-256", "SHA-384", "SHA-512"])
 def test_hash_algorithms(algorithm: str) -> None:
     """Hash returns the lowercase hex digest of the UTF-8 text."""
-    expected = hashlib.new(algorithm.replace("-", "").lower(), "input data".encode()).hexdigest()
+    expected = hashlib.new(algorithm.replace("-", "").lower(), b"input data").hexdigest()
     assert run("States.Hash($.d, $.a)", {"d": "input data", "a": algorithm}) == expected
 
 
@@ -393,7 +439,15 @@ def test_hash_known_digest_and_errors() -> None:
 
 @pytest.mark.parametrize(
     ("a", "b", "out"),
-    [(-9, 3, -6), (1.49, 1.5, 3), (-1.5, 0, -1), (1.5, 0, 2), (-2.5, 0, -2), (-0.5, 0, 0), (-1.5, -1.51, -3)],
+    [
+        (-9, 3, -6),
+        (1.49, 1.5, 3),
+        (-1.5, 0, -1),
+        (1.5, 0, 2),
+        (-2.5, 0, -2),
+        (-0.5, 0, 0),
+        (-1.5, -1.51, -3),
+    ],
 )
 def test_math_add_rounds_like_java(a: float, b: float, out: int) -> None:
     """MathAdd rounds each argument half-up (Java's Math.round) before adding, as AWS does."""
@@ -461,7 +515,9 @@ def test_uuid_is_version_4() -> None:
 json_scalars = st.none() | st.booleans() | st.integers(-(10**6), 10**6) | st.text(max_size=20)
 json_values = st.recursive(
     json_scalars,
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=5), inner, max_size=4),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=5), inner, max_size=4)
+    ),
     max_leaves=12,
 )
 

@@ -49,7 +49,10 @@ def test_intrinsic_values() -> None:
 def test_nested_objects_and_arrays_are_templated() -> None:
     """`.$` keys work at any depth, inside objects and arrays."""
     template = {"a": {"b.$": "$.x", "c": [1, {"d.$": "$.y"}, "lit"]}, "e": [{"f": 1}]}
-    assert render(template, {"x": 1, "y": 2}) == {"a": {"b": 1, "c": [1, {"d": 2}, "lit"]}, "e": [{"f": 1}]}
+    assert render(template, {"x": 1, "y": 2}) == {
+        "a": {"b": 1, "c": [1, {"d": 2}, "lit"]},
+        "e": [{"f": 1}],
+    }
 
 
 def test_key_order_follows_the_template() -> None:
@@ -87,7 +90,7 @@ def test_missing_path_is_aws_runtime_error() -> None:
     assert info.value.error == "States.Runtime"
     assert info.value.cause == (
         "The JSONPath '$.application.address' specified for the field 'address.$' could not be "
-        "found in the input '{\"flagged\":false,\"n\":\"é\"}'"
+        'found in the input \'{"flagged":false,"n":"é"}\''
     )
 
 
@@ -97,7 +100,7 @@ def test_missing_context_path_names_the_context() -> None:
         render({"x.$": "$$.Nope"}, {"a": 1}, Env({"State": {"Name": "P"}}, {}))
     assert info.value.cause == (
         "The JSONPath '$$.Nope' specified for the field 'x.$' could not be found in the input "
-        "'{\"State\":{\"Name\":\"P\"}}'"
+        '\'{"State":{"Name":"P"}}\''
     )
 
 
@@ -134,8 +137,12 @@ def test_compile_errors_point_at_the_key(template: Any, pointer: str, fragment: 
 json_scalars = st.none() | st.booleans() | st.integers() | st.text(max_size=10)
 json_values = st.recursive(
     json_scalars,
-    lambda inner: st.lists(inner, max_size=3)
-    | st.dictionaries(st.text(max_size=6).filter(lambda k: not k.endswith(".$")), inner, max_size=3),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(
+            st.text(max_size=6).filter(lambda k: not k.endswith(".$")), inner, max_size=3
+        )
+    ),
     max_leaves=10,
 )
 
@@ -171,7 +178,9 @@ def _pass_only_cases() -> list[Any]:
         if "intrinsic" not in case.get("tags", ()) or case["expect"]["status"] != "SUCCEEDED":
             continue
         if all(s.get("Type") == "Pass" and set(s) <= plain for s in states.values()):
-            found.append(pytest.param(case, id=case["id"].split("__")[-2] + "/" + case["id"].split("__")[-1]))
+            found.append(
+                pytest.param(case, id=case["id"].split("__")[-2] + "/" + case["id"].split("__")[-1])
+            )
     return found
 
 

@@ -24,8 +24,8 @@ import json
 import math
 import random
 import uuid
-from decimal import Decimal
 from collections.abc import Callable, Sequence
+from decimal import Decimal
 from typing import Any
 
 import attrs
@@ -55,7 +55,14 @@ _HASHES: dict[str, str] = {
 }
 
 # JSON type names used in the registry's argument declarations.
-STRING, NUMBER, BOOLEAN, NULL, ARRAY, OBJECT = "string", "number", "boolean", "null", "array", "object"
+STRING, NUMBER, BOOLEAN, NULL, ARRAY, OBJECT = (
+    "string",
+    "number",
+    "boolean",
+    "null",
+    "array",
+    "object",
+)
 ANY = frozenset({STRING, NUMBER, BOOLEAN, NULL, ARRAY, OBJECT})
 
 
@@ -94,6 +101,7 @@ class Intrinsic:
 
 _PUNCT = {"(": "lparen", ")": "rparen", ",": "comma"}
 _ESCAPABLE = "'{}\\"
+_DIGITS = frozenset("0123456789")  # str.isdigit() also accepts "²"
 
 
 @attrs.frozen
@@ -136,7 +144,7 @@ def _lex(text: str) -> list[_Token]:
             j = _scan_path(text, i)
             tokens.append(_Token("path", text[i:j].rstrip(), i))
             i = j
-        elif ch == "-" or ch.isdigit():
+        elif ch == "-" or ch in _DIGITS:
             j = _scan_number(text, i)
             if j == i:
                 raise CompileError(f"expected a number at character {i + 1} of {text!r}")
@@ -186,21 +194,21 @@ def _scan_number(text: str, i: int) -> int:
     if j < n and text[j] == "-":
         j += 1
     start = j
-    while j < n and text[j].isdigit():
+    while j < n and text[j] in _DIGITS:
         j += 1
     if j == start:
         return i
-    if j < n and text[j] == "." and j + 1 < n and text[j + 1].isdigit():
+    if j < n and text[j] == "." and j + 1 < n and text[j + 1] in _DIGITS:
         j += 1
-        while j < n and text[j].isdigit():
+        while j < n and text[j] in _DIGITS:
             j += 1
     if j < n and text[j] in "eE":
         k = j + 1
         if k < n and text[k] in "+-":
             k += 1
-        if k < n and text[k].isdigit():
+        if k < n and text[k] in _DIGITS:
             j = k
-            while j < n and text[j].isdigit():
+            while j < n and text[j] in _DIGITS:
                 j += 1
     return j
 
@@ -310,9 +318,7 @@ class _Parser:
                     break
                 if tok.kind != "comma":
                     where = f"at character {tok.pos + 1}" if tok.kind != "end" else "at the end"
-                    raise CompileError(
-                        f"{name}: expected ',' or ')' {where} of {self.text!r}"
-                    )
+                    raise CompileError(f"{name}: expected ',' or ')' {where} of {self.text!r}")
         return spec.compile(args)
 
     def _arg(self, fn: str, index: int, depth: int) -> Any:
@@ -457,7 +463,11 @@ def _describe(types: frozenset[str]) -> str:
 
 def _describe_arg(arg: Any) -> str:
     if isinstance(arg, _Literal):
-        return f"the literal {arg.raw!r}" if arg.raw is not None else f"the literal {_compact(arg.value)}"
+        return (
+            f"the literal {arg.raw!r}"
+            if arg.raw is not None
+            else f"the literal {_compact(arg.value)}"
+        )
     if isinstance(arg, _Call):
         return f"the result of {arg.name}"
     return "it"
@@ -698,8 +708,7 @@ def _check_hash(name: str, args: list[Any]) -> Impl | None:
     algorithm = _literal(args[1])
     if algorithm is not None and algorithm.value not in _HASHES:
         raise CompileError(
-            f"{name}: unsupported algorithm {algorithm.value!r}; use one of "
-            + ", ".join(_HASHES)
+            f"{name}: unsupported algorithm {algorithm.value!r}; use one of " + ", ".join(_HASHES)
         )
     return None
 
@@ -762,7 +771,9 @@ def _uuid(name: str, args: list[Any]) -> str:
     return str(uuid.uuid4())
 
 
-def _literal_checks(*checks: tuple[int, Callable[[Any], bool], str]) -> Callable[[str, list[Any]], None]:
+def _literal_checks(
+    *checks: tuple[int, Callable[[Any], bool], str],
+) -> Callable[[str, list[Any]], None]:
     """A compile-time check that literal arguments satisfy value rules (index, predicate, rule)."""
 
     def check(name: str, args: list[Any]) -> None:
@@ -775,47 +786,42 @@ def _literal_checks(*checks: tuple[int, Callable[[Any], bool], str]) -> Callable
     return check
 
 
-_S, _N, _A, _O, _B = frozenset({STRING}), frozenset({NUMBER}), frozenset({ARRAY}), frozenset({OBJECT}), frozenset({BOOLEAN})
+_S, _N, _A, _O, _B = (frozenset({t}) for t in (STRING, NUMBER, ARRAY, OBJECT, BOOLEAN))
+_POSITIVE_CHUNK = _literal_checks(
+    (1, lambda v: _java_round(v) > 0, "(the chunk size) must be a positive integer")
+)
+_NONZERO_STEP = _literal_checks((2, lambda v: _java_round(v) != 0, "(the step) must not be 0"))
+_INDEX = _literal_checks(
+    (1, lambda v: float(v).is_integer() and v >= 0, "(the index) must be a non-negative integer")
+)
+_CODEC_LIMIT = _literal_checks(
+    (0, lambda v: len(v) <= _MAX_CODEC_CHARS, f"must be at most {_MAX_CODEC_CHARS} characters")
+)
 
-_FUNCTIONS: dict[str, _Function] = {
-    f.name: f
-    for f in (
-        _Function("States.Format", 1, None, (_S, ANY), _S, _format, _check_format),
-        _Function("States.StringToJson", 1, 1, (_S,), ANY, _string_to_json),
-        _Function("States.JsonToString", 1, 1, (ANY,), _S, _json_to_string),
-        _Function("States.Array", 0, None, (ANY,), _A, _array),
-        _Function(
-            "States.ArrayPartition", 2, 2, (_A, _N), _A, _array_partition,
-            _literal_checks((1, lambda v: _java_round(v) > 0, "(the chunk size) must be a positive integer")),
-        ),
-        _Function("States.ArrayContains", 2, 2, (_A, ANY), _B, _array_contains),
-        _Function(
-            "States.ArrayRange", 3, 3, (_N, _N, _N), _A, _array_range,
-            _literal_checks((2, lambda v: _java_round(v) != 0, "(the step) must not be 0")),
-        ),
-        _Function(
-            "States.ArrayGetItem", 2, 2, (_A, _N), ANY, _array_get_item,
-            _literal_checks(
-                (1, lambda v: float(v).is_integer() and v >= 0, "(the index) must be a non-negative integer")
-            ),
-        ),
-        _Function("States.ArrayLength", 1, 1, (_A,), _N, _array_length),
-        _Function("States.ArrayUnique", 1, 1, (_A,), _A, _array_unique),
-        _Function(
-            "States.Base64Encode", 1, 1, (_S,), _S, _base64_encode,
-            _literal_checks((0, lambda v: len(v) <= _MAX_CODEC_CHARS, f"must be at most {_MAX_CODEC_CHARS} characters")),
-        ),
-        _Function(
-            "States.Base64Decode", 1, 1, (_S,), _S, _base64_decode,
-            _literal_checks((0, lambda v: len(v) <= _MAX_CODEC_CHARS, f"must be at most {_MAX_CODEC_CHARS} characters")),
-        ),
-        _Function("States.Hash", 2, 2, (ANY, _S), _S, _hash, _check_hash),
-        _Function("States.JsonMerge", 3, 3, (_O, _O, _B), _O, _json_merge, _check_json_merge),
-        _Function("States.MathRandom", 2, 3, (_N, _N, _N), _N, _math_random),
-        _Function("States.MathAdd", 2, 2, (_N, _N), _N, _math_add),
-        _Function("States.StringSplit", 2, 2, (_S, _S), _A, _string_split),
-        _Function("States.UUID", 0, 0, (ANY,), _S, _uuid),
-    )
-}
+# fmt: off
+_FUNCTIONS: dict[str, _Function] = {f.name: f for f in (
+    #         name                    min max  arguments     result impl             check
+    _Function("States.Format",        1, None, (_S, ANY),    _S,  _format,          _check_format),
+    _Function("States.StringToJson",  1, 1,    (_S,),        ANY, _string_to_json),
+    _Function("States.JsonToString",  1, 1,    (ANY,),       _S,  _json_to_string),
+    _Function("States.Array",         0, None, (ANY,),       _A,  _array),
+    _Function("States.ArrayPartition",
+              2, 2,    (_A, _N),     _A,  _array_partition, _POSITIVE_CHUNK),
+    _Function("States.ArrayContains", 2, 2,    (_A, ANY),    _B,  _array_contains),
+    _Function("States.ArrayRange",    3, 3,    (_N, _N, _N), _A,  _array_range,     _NONZERO_STEP),
+    _Function("States.ArrayGetItem",  2, 2,    (_A, _N),     ANY, _array_get_item,  _INDEX),
+    _Function("States.ArrayLength",   1, 1,    (_A,),        _N,  _array_length),
+    _Function("States.ArrayUnique",   1, 1,    (_A,),        _A,  _array_unique),
+    _Function("States.Base64Encode",  1, 1,    (_S,),        _S,  _base64_encode,   _CODEC_LIMIT),
+    _Function("States.Base64Decode",  1, 1,    (_S,),        _S,  _base64_decode,   _CODEC_LIMIT),
+    _Function("States.Hash",          2, 2,    (ANY, _S),    _S,  _hash,            _check_hash),
+    _Function("States.JsonMerge",     3, 3,    (_O, _O, _B), _O,  _json_merge,
+              _check_json_merge),
+    _Function("States.MathRandom",    2, 3,    (_N, _N, _N), _N,  _math_random),
+    _Function("States.MathAdd",       2, 2,    (_N, _N),     _N,  _math_add),
+    _Function("States.StringSplit",   2, 2,    (_S, _S),     _A,  _string_split),
+    _Function("States.UUID",          0, 0,    (ANY,),       _S,  _uuid),
+)}
+# fmt: on
 
 FUNCTION_NAMES: tuple[str, ...] = tuple(_FUNCTIONS)

@@ -137,8 +137,8 @@ def _compile_object(obj: Mapping[str, Any], pointer: str) -> Any:
 def _compile_dynamic(key: str, value: Any, where: str) -> Any:
     if not isinstance(value, str):
         raise CompileError(
-            f"the value of '{key}' must be a string holding a path (\"$.field\", \"$$.Execution.Id\", "
-            f"\"$variable\") or an intrinsic call (\"States.Format(...)\"), not "
+            f'the value of \'{key}\' must be a string holding a path ("$.field", "$$.Execution.Id", '
+            f'"$variable") or an intrinsic call ("States.Format(...)"), not '
             f"{_json_type(value)}; to pass a literal value, drop the '.$' from the key",
             where,
         )
