@@ -1,5 +1,56 @@
-"""asl: validate and run AWS Step Functions (Amazon States Language) state machines locally."""
+"""asl: validate and run AWS Step Functions (Amazon States Language) state machines locally.
+
+    >>> import asl
+    >>> machine = asl.load({"StartAt": "Hi", "States": {"Hi": {"Type": "Pass", "End": True}}})
+    >>> machine.run({"x": 1}, clock=asl.VirtualClock()).output
+    {'x': 1}
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 from asl._errors import DefinitionError, Problem, TaskFailed
 
-__all__ = ["DefinitionError", "Problem", "TaskFailed"]
+if TYPE_CHECKING:
+    from asl._clock import SystemClock, VirtualClock
+    from asl._executor import Execution
+    from asl._machine import StateMachine, load
+    from asl._validate import validate
+
+__all__ = [
+    "DefinitionError",
+    "Execution",
+    "Problem",
+    "StateMachine",
+    "SystemClock",
+    "TaskFailed",
+    "VirtualClock",
+    "load",
+    "validate",
+]
+
+# The heavier modules load on first use, so `asl validate` starts fast.
+_LAZY = {
+    "Execution": "asl._executor",
+    "StateMachine": "asl._machine",
+    "load": "asl._machine",
+    "validate": "asl._validate",
+    "SystemClock": "asl._clock",
+    "VirtualClock": "asl._clock",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module_name = _LAZY.get(name)
+    if module_name is None:
+        raise AttributeError(f"module 'asl' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module_name), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -1,0 +1,567 @@
+"""The interpreter: walks a compiled `Graph`, applying each state's data flow, with Retry and
+Catch in one place and the history written as AWS writes it.
+
+Every failure inside a state is a `StatesError`; `_Run.state_loop` is the one place that catches
+it, words the cause as AWS does, and hands it to the state's retriers and catchers.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import uuid
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any
+
+from asl import _errors as E
+from asl._clock import Clock, SystemClock, isoformat
+from asl._env import Env
+from asl._errors import StatesError
+from asl._history import History, Lane, to_json
+from asl._model import (
+    DISCARD,
+    JSONATA,
+    ChoiceState,
+    FailState,
+    Graph,
+    JsonataChoice,
+    MapState,
+    ParallelState,
+    PassState,
+    Retrier,
+    State,
+    SucceedState,
+    TaskState,
+    WaitState,
+)
+
+#: AWS's payload quota: 256 KiB of UTF-8 JSON for any state input, output or result.
+PAYLOAD_LIMIT = 256 * 1024
+#: AWS's history quota per execution.
+HISTORY_LIMIT = 25_000
+
+SUCCEEDED, FAILED, TIMED_OUT, RUNNING, ABORTED = (
+    "SUCCEEDED", "FAILED", "TIMED_OUT", "RUNNING", "ABORTED",
+)
+
+
+class ExecutionFailure(Exception):
+    """A graph (the machine, a branch or an iteration) ended in failure; not caught by states."""
+
+    def __init__(self, error: str | None, cause: str | None, *, timed_out: bool = False) -> None:
+        super().__init__(error, cause)
+        self.error = error
+        self.cause = cause
+        self.timed_out = timed_out
+
+
+class _CaughtFailure(StatesError):
+    """A failure that is already worded (a task's, a branch's, a Fail state's): no AWS prefix."""
+
+
+class _Timeout(Exception):
+    """The execution's TimeoutSeconds passed."""
+
+
+class _Terminal(StatesError):
+    """An error no Retry or Catch may handle (States.Runtime, States.DataLimitExceeded, ...)."""
+
+
+class Execution:
+    """The result of one run, shaped like DescribeExecution plus GetExecutionHistory."""
+
+    def __init__(self, *, name: str, arn: str, state_machine_arn: str, input: Any, start: float) -> None:
+        self.name = name
+        self.execution_arn = arn
+        self.state_machine_arn = state_machine_arn
+        self.input = input
+        self.start_date = start
+        self.stop_date: float | None = None
+        self.status = RUNNING
+        self.output: Any = None
+        self.error: str | None = None
+        self.cause: str | None = None
+        self._history: History | None = None
+
+    @property
+    def history(self) -> list[dict[str, Any]]:
+        """The events, as AWS's GetExecutionHistory returns them (oldest first)."""
+        return self._history.events() if self._history is not None else []
+
+    @property
+    def history_types(self) -> list[str]:
+        return self._history.types() if self._history is not None else []
+
+    def __repr__(self) -> str:
+        return f"<Execution {self.name} {self.status}>"
+
+
+def error_matches(names: tuple[str, ...], error: str) -> bool:
+    """AWS's ErrorEquals matching: exact names, plus the wildcards States.ALL and
+    States.TaskFailed (everything but States.Timeout), and States.Timeout covering heartbeats."""
+    for name in names:
+        if name == error:
+            return True
+        if name == E.STATES_ALL:
+            return True
+        if name == E.TASK_FAILED and error not in (E.TIMEOUT, E.HEARTBEAT_TIMEOUT):
+            return True
+        if name == E.TIMEOUT and error == E.HEARTBEAT_TIMEOUT:
+            return True
+    return False
+
+
+def _terminal(error: str) -> bool:
+    # AWS: States.Runtime is never retried or caught, and DataLimitExceeded is terminal too.
+    return error in (E.RUNTIME, E.DATA_LIMIT_EXCEEDED)
+
+
+def retry_delay(retrier: Retrier, attempt: int, rng: random.Random) -> float:
+    """Seconds before retry number `attempt` (0-based): IntervalSeconds × BackoffRate^attempt,
+    capped by MaxDelaySeconds, and drawn uniformly below that with JitterStrategy FULL."""
+    delay = float(retrier.interval_seconds) * float(retrier.backoff_rate) ** attempt
+    if retrier.max_delay_seconds is not None:
+        delay = min(delay, float(retrier.max_delay_seconds))
+    if retrier.jitter_strategy == "FULL":
+        delay = rng.uniform(0, delay)
+    return delay
+
+
+class _Run:
+    """One execution in progress: its history, clock, handlers and context."""
+
+    def __init__(
+        self,
+        machine: Any,
+        execution: Execution,
+        clock: Clock,
+        handlers: Mapping[str, Callable[..., Any]],
+        options: Mapping[str, Any],
+    ) -> None:
+        self.machine = machine
+        self.execution = execution
+        self.clock = clock
+        self.handlers = handlers
+        self.options = options
+        self.history = History()
+        execution._history = self.history
+        self.rng = random.Random(options.get("seed"))
+        self.deadline: float | None = None
+        self.context_execution = {
+            "Id": execution.execution_arn,
+            "Input": execution.input,
+            "Name": execution.name,
+            "RoleArn": options.get("role_arn", "arn:aws:iam::123456789012:role/asl-local"),
+            "StartTime": isoformat(execution.start_date),
+            "RedriveCount": 0,
+        }
+        self.context_machine = {"Id": machine.arn, "Name": machine.name}
+
+    # -- events ------------------------------------------------------------------------------
+
+    def event(self, lane: Lane, kind: str, details: Mapping[str, Any] | None = None, *,
+              chain: bool = True) -> int:
+        if len(self.history) >= HISTORY_LIMIT:
+            raise _Terminal(
+                "States.Runtime",
+                f"The execution reached the maximum number of history events ({HISTORY_LIMIT}).",
+            )
+        return self.history.add(lane, kind, self.clock.now(), details, chain=chain)
+
+    # -- graphs ------------------------------------------------------------------------------
+
+    def run_graph(self, graph: Graph, data: Any, lane: Lane, variables: dict[str, Any],
+                  extra_context: Mapping[str, Any] | None = None) -> Any:
+        """Run states from StartAt until an end; returns the output or raises ExecutionFailure."""
+        states = graph.states
+        name: str | None = graph.start_at
+        while name is not None:
+            state = states[name]
+            data, name, variables = self.state_loop(state, data, lane, variables, extra_context)
+        return data
+
+    def state_loop(self, state: State, data: Any, lane: Lane, variables: dict[str, Any],
+                   extra_context: Mapping[str, Any] | None) -> tuple[Any, str | None, dict[str, Any]]:
+        """Enter one state, run it with its retriers and catchers, exit it."""
+        if self.deadline is not None and self.clock.now() >= self.deadline:
+            raise _Timeout()
+        before = lane.last
+        entered = self.event(lane, state.type + "StateEntered", {"name": state.name, "input": data})
+        retries = [0] * len(state.retry)
+        retry_count = 0
+        while True:
+            env = self.env(state, variables, retry_count, self.clock.now(), extra_context)
+            try:
+                output, next_name, assigned = self.dispatch(state, data, env, lane)
+                break
+            except StatesError as failure:
+                error, cause = self.word(failure, state, entered)
+                if isinstance(failure, _Terminal) or _terminal(error) and type(failure) is StatesError:
+                    raise ExecutionFailure(error, cause) from None
+                retrier_index = self.pick_retrier(state, error)
+                if retrier_index is not None and retries[retrier_index] < int(
+                    state.retry[retrier_index].max_attempts
+                ):
+                    retrier = state.retry[retrier_index]
+                    delay = retry_delay(retrier, retries[retrier_index], self.rng)
+                    retries[retrier_index] += 1
+                    retry_count += 1
+                    self.sleep(delay)
+                    continue
+                catcher = next((c for c in state.catch if error_matches(c.error_equals, error)), None)
+                if catcher is None:
+                    self.failed_event(state, lane)
+                    if error == E.QUERY_EVALUATION_ERROR:
+                        # AWS chains EvaluationFailed to what preceded the state's entry.
+                        lane.last = self.history.add(Lane(before), "EvaluationFailed", self.clock.now(), {
+                            "error": error, "cause": cause, "state": state.name})
+                    raise ExecutionFailure(error, cause) from None
+                output, assigned = self.caught(state, catcher, data, error, cause, env)
+                next_name = catcher.next
+                self.failed_event(state, lane)
+                break
+        details: dict[str, Any] = {"name": state.name, "output": output}
+        if assigned:
+            details["assignedVariables"] = assigned
+            variables = {**variables, **assigned}
+        if state.type != "Fail":
+            self.check_size(output, state, entered, "output")
+            self.event(lane, state.type + "StateExited", details)
+        return output, next_name, variables
+
+    def failed_event(self, state: State, lane: Lane) -> None:
+        if state.type in ("Parallel", "Map"):
+            self.event(lane, state.type + "StateFailed")
+
+    def pick_retrier(self, state: State, error: str) -> int | None:
+        for index, retrier in enumerate(state.retry):
+            if error_matches(retrier.error_equals, error):
+                return index
+        return None
+
+    def word(self, failure: StatesError, state: State, entered: int) -> tuple[str, str | None]:
+        """AWS prefixes the causes of errors the service itself raises with where they arose."""
+        if type(failure) is StatesError or isinstance(failure, _Terminal):
+            prefix = (f"An error occurred while executing the state '{state.name}' "
+                      f"(entered at the event id #{entered}).")
+            cause = f"{prefix} {failure.cause}" if failure.cause else prefix
+            return failure.error, cause
+        return failure.error, failure.cause
+
+    def caught(self, state: State, catcher: Any, data: Any, error: str, cause: str | None,
+               env: Env) -> tuple[Any, dict[str, Any] | None]:
+        error_output = {"Error": error, "Cause": cause} if cause is not None else {"Error": error}
+        if state.query_language == JSONATA:
+            states = {"input": data, "errorOutput": error_output, "context": env.context}
+            assigned = self.jsonata_assign(catcher.assign, states, env)
+            output = (catcher.output.render(states, env.variables, "Output")
+                      if catcher.output is not None else error_output)
+            return output, assigned
+        assigned = catcher.assign.render(error_output, env) if catcher.assign is not None else None
+        if catcher.result_path is None:
+            return error_output, assigned
+        if catcher.result_path is DISCARD:
+            return data, assigned
+        return catcher.result_path.apply(data, error_output), assigned
+
+    def sleep(self, seconds: float) -> None:
+        if self.deadline is not None and self.clock.now() + seconds >= self.deadline:
+            self.clock.sleep(max(0.0, self.deadline - self.clock.now()))
+            raise _Timeout()
+        self.clock.sleep(seconds)
+
+    def env(self, state: State, variables: dict[str, Any], retry_count: int, now: float,
+            extra: Mapping[str, Any] | None) -> Env:
+        context: dict[str, Any] = {
+            "Execution": self.context_execution,
+            "StateMachine": self.context_machine,
+            "State": {"EnteredTime": isoformat(now), "Name": state.name, "RetryCount": retry_count},
+        }
+        if extra:
+            context.update(extra)
+        return Env(context, variables)
+
+    def check_size(self, value: Any, state: State, entered: int, what: str) -> None:
+        if value is None or isinstance(value, (bool, int, float)):
+            return
+        size = len(to_json(value).encode("utf-8")) if not isinstance(value, str) else len(value) + 2
+        if size > PAYLOAD_LIMIT:
+            raise ExecutionFailure(
+                E.DATA_LIMIT_EXCEEDED,
+                f"The state/task '{state.name}' returned a result with a size exceeding the "
+                f"maximum number of bytes service limit.",
+            )
+
+    # -- the data flow -----------------------------------------------------------------------
+
+    def effective_input(self, state: State, data: Any, env: Env) -> Any:
+        path = state.input_path
+        if path is None:
+            return data
+        if path is DISCARD:
+            return {}
+        return path.get(data, env)
+
+    def finish(self, state: State, raw_input: Any, result: Any, env: Env,
+               ) -> tuple[Any, dict[str, Any] | None]:
+        """ResultSelector, ResultPath, OutputPath and Assign for a JSONPath state."""
+        if state.result_selector is not None:
+            result = state.result_selector.render(result, env)
+        assigned = state.assign.render(result, env) if state.assign is not None else None
+        result_path = state.result_path
+        if result_path is None:
+            output = result
+        elif result_path is DISCARD:
+            output = raw_input
+        else:
+            output = result_path.apply(raw_input, result)
+        path = state.output_path
+        if path is not None:
+            output = {} if path is DISCARD else path.get(output, env)
+        return output, assigned
+
+    def jsonata_assign(self, assign: Any, states: Mapping[str, Any], env: Env) -> dict[str, Any] | None:
+        if assign is None:
+            return None
+        return assign.render(states, env.variables, "Assign")
+
+    def jsonata_finish(self, state: State, raw_input: Any, result: Any, env: Env, *,
+                       default: Any) -> tuple[Any, dict[str, Any] | None]:
+        states = {"input": raw_input, "result": result, "context": env.context}
+        assigned = self.jsonata_assign(state.assign, states, env)
+        output = state.output.render(states, env.variables, "Output") if state.output is not None else default
+        return output, assigned
+
+    # -- states ------------------------------------------------------------------------------
+
+    def dispatch(self, state: State, data: Any, env: Env, lane: Lane
+                 ) -> tuple[Any, str | None, dict[str, Any] | None]:
+        handler = _DISPATCH[type(state)]
+        return handler(self, state, data, env, lane)
+
+    def run_pass(self, state: PassState, data: Any, env: Env, lane: Lane) -> Any:
+        if state.query_language == JSONATA:
+            output, assigned = self.jsonata_finish(state, data, data, env, default=data)
+            return output, state.next, assigned
+        effective = self.effective_input(state, data, env)
+        if state.has_result:
+            result = state.result
+        elif state.parameters is not None:
+            result = state.parameters.render(effective, env)
+        else:
+            result = effective
+        output, assigned = self.finish(state, data, result, env)
+        return output, state.next, assigned
+
+    def run_succeed(self, state: SucceedState, data: Any, env: Env, lane: Lane) -> Any:
+        if state.query_language == JSONATA:
+            output, assigned = self.jsonata_finish(state, data, data, env, default=data)
+            return output, None, assigned
+        effective = self.effective_input(state, data, env)
+        path = state.output_path
+        if path is not None:
+            effective = {} if path is DISCARD else path.get(effective, env)
+        return effective, None, None
+
+    def run_fail(self, state: FailState, data: Any, env: Env, lane: Lane) -> Any:
+        error = self.fail_field(state, state.error, data, env, "Error")
+        cause = self.fail_field(state, state.cause, data, env, "Cause")
+        raise _FailState(error, cause)
+
+    def fail_field(self, state: FailState, value: Any, data: Any, env: Env, field: str) -> Any:
+        if value is None or isinstance(value, str):
+            return value
+        if state.query_language == JSONATA:
+            return value.render({"input": data, "context": env.context}, env.variables, field)
+        if hasattr(value, "get"):
+            return value.get(data, env)
+        return value.evaluate(data, env)
+
+    def run_wait(self, state: WaitState, data: Any, env: Env, lane: Lane) -> Any:
+        jsonata = state.query_language == JSONATA
+        effective = data if jsonata else self.effective_input(state, data, env)
+        states = {"input": data, "context": env.context}
+        seconds: Any = None
+        if state.seconds is not None:
+            seconds = state.seconds
+            if not isinstance(seconds, (int, float)):
+                seconds = seconds.render(states, env.variables, "Seconds")
+                if not _is_int(seconds) or seconds < 0:
+                    raise StatesError(E.RUNTIME,
+                                      f"The Seconds field must be a non-negative integer: {to_json(seconds)}")
+        elif state.seconds_path is not None:
+            seconds = state.seconds_path.get(effective, env)
+            if not _is_int(seconds):
+                raise StatesError(
+                    E.RUNTIME,
+                    f"The SecondsPath parameter does not reference a valid integer value: "
+                    f"{state.seconds_path.text} == {to_json(seconds)}",
+                )
+            if seconds < 0:
+                raise StatesError(
+                    E.RUNTIME,
+                    f"The SecondsPath parameter references a negative value: "
+                    f"{state.seconds_path.text} == {to_json(seconds)}",
+                )
+        else:
+            stamp = state.timestamp
+            field = "Timestamp"
+            if state.timestamp_path is not None:
+                stamp = state.timestamp_path.get(effective, env)
+                field = "TimestampPath"
+            elif not isinstance(stamp, str):
+                stamp = stamp.render(states, env.variables, "Timestamp")
+            moment = _parse_timestamp(stamp)
+            if moment is None:
+                raise StatesError(E.RUNTIME, f"The {field} parameter does not reference a valid "
+                                             f"ISO-8601 extended offset date-time format string: "
+                                             f"{to_json(stamp)}")
+            seconds = max(0.0, moment - self.clock.now())
+        self.sleep(float(seconds))
+        if jsonata:
+            output, assigned = self.jsonata_finish(state, data, data, env, default=data)
+            return output, state.next, assigned
+        assigned = state.assign.render(effective, env) if state.assign is not None else None
+        output = effective
+        if state.output_path is not None:
+            output = {} if state.output_path is DISCARD else state.output_path.get(output, env)
+        return output, state.next, assigned
+
+    def run_choice(self, state: ChoiceState, data: Any, env: Env, lane: Lane) -> Any:
+        if state.query_language == JSONATA:
+            states = {"input": data, "context": env.context}
+            for rule in state.choices:
+                assert isinstance(rule, JsonataChoice)
+                verdict = rule.condition.render(states, env.variables, "Condition")
+                if not isinstance(verdict, bool):
+                    raise StatesError(
+                        E.QUERY_EVALUATION_ERROR,
+                        f"The Condition field must evaluate to a boolean, but was: {to_json(verdict)}",
+                    )
+                if verdict:
+                    assigned = self.jsonata_assign(rule.assign, states, env)
+                    output = (rule.output.render(states, env.variables, "Output")
+                              if rule.output is not None else data)
+                    return output, rule.next, assigned
+            return self.choice_default(state, data, env)
+        effective = self.effective_input(state, data, env)
+        for rule in state.choices:
+            if rule.matches(effective, env):
+                return self.choice_exit(state, rule.next, effective, env, getattr(rule, "assign", None))
+        return self.choice_default(state, effective, env)
+
+    def choice_default(self, state: ChoiceState, data: Any, env: Env) -> Any:
+        if state.default is None:
+            raise _CaughtFailure(E.NO_CHOICE_MATCHED,
+                                 f"No Choice Rules matched and no Default was specified "
+                                 f"in the state '{state.name}'.")
+        if state.query_language == JSONATA:
+            output, assigned = self.jsonata_finish(state, data, data, env, default=data)
+            return output, state.default, assigned
+        return self.choice_exit(state, state.default, data, env, None)
+
+    def choice_exit(self, state: ChoiceState, target: str, data: Any, env: Env, rule_assign: Any) -> Any:
+        assign = rule_assign if rule_assign is not None else state.assign
+        assigned = assign.render(data, env) if assign is not None else None
+        output = data
+        if state.output_path is not None:
+            output = {} if state.output_path is DISCARD else state.output_path.get(output, env)
+        return output, target, assigned
+
+    def run_task(self, state: TaskState, data: Any, env: Env, lane: Lane) -> Any:
+        from asl import _tasks
+
+        return _tasks.run_task(self, state, data, env, lane)
+
+    def run_parallel(self, state: ParallelState, data: Any, env: Env, lane: Lane) -> Any:
+        from asl import _fanout
+
+        return _fanout.run_parallel(self, state, data, env, lane)
+
+    def run_map(self, state: MapState, data: Any, env: Env, lane: Lane) -> Any:
+        from asl import _fanout
+
+        return _fanout.run_map(self, state, data, env, lane)
+
+
+class _FailState(_CaughtFailure):
+    """A Fail state: its Error and Cause are the execution's, unprefixed."""
+
+
+_DISPATCH: dict[type, Callable[..., Any]] = {
+    PassState: _Run.run_pass,
+    SucceedState: _Run.run_succeed,
+    FailState: _Run.run_fail,
+    WaitState: _Run.run_wait,
+    ChoiceState: _Run.run_choice,
+    TaskState: _Run.run_task,
+    ParallelState: _Run.run_parallel,
+    MapState: _Run.run_map,
+}
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _parse_timestamp(value: Any) -> float | None:
+    """RFC 3339 date-time (with offset or Z) as epoch seconds, or None."""
+    if not isinstance(value, str) or "T" not in value:
+        return None
+    text = value[:-1] + "+00:00" if value.endswith(("Z", "z")) else value
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        return None
+    return moment.timestamp()
+
+
+def execute(machine: Any, input: Any, *, handlers: Mapping[str, Callable[..., Any]] | None = None,
+            clock: Clock | None = None, name: str | None = None,
+            options: Mapping[str, Any] | None = None) -> Execution:
+    """Run `machine` to completion and return its Execution (never raises for a failed run)."""
+    clock = clock if clock is not None else SystemClock()
+    options = dict(options or {})
+    exec_name = name or str(uuid.UUID(int=random.Random(options.get("seed")).getrandbits(128))
+                            if options.get("seed") is not None else uuid.uuid4())
+    arn = machine.arn.replace(":stateMachine:", ":execution:") + ":" + exec_name
+    start = clock.now()
+    execution = Execution(name=exec_name, arn=arn, state_machine_arn=machine.arn, input=input, start=start)
+    run = _Run(machine, execution, clock, handlers or {}, options)
+    lane = Lane()
+    graph: Graph = machine.graph
+    if graph.timeout_seconds is not None:
+        run.deadline = start + graph.timeout_seconds
+    run.history.add(lane, "ExecutionStarted", start, {
+        "input": input, "roleArn": run.context_execution["RoleArn"],
+        "stateMachineArn": machine.arn,
+    }, chain=False)
+    try:
+        size = len(to_json(input).encode("utf-8"))
+        if size > PAYLOAD_LIMIT:
+            raise ExecutionFailure(E.DATA_LIMIT_EXCEEDED,
+                                   "The execution input exceeds the maximum number of bytes service limit.")
+        output = run.run_graph(graph, input, lane, {})
+    except ExecutionFailure as failure:
+        execution.status = FAILED
+        execution.error, execution.cause = failure.error, failure.cause
+        details = {k: v for k, v in (("error", failure.error), ("cause", failure.cause)) if v is not None}
+        run.history.add(lane, "ExecutionFailed", clock.now(), details)
+    except _Timeout:
+        execution.status = TIMED_OUT
+        run.history.add(lane, "ExecutionTimedOut", clock.now(),
+                        {"error": E.TIMEOUT, "cause": "The execution timed out."})
+    else:
+        execution.status = SUCCEEDED
+        execution.output = output
+        run.history.add(lane, "ExecutionSucceeded", clock.now(), {"output": output})
+    execution.stop_date = clock.now()
+    return execution
+
+
+def json_copy(value: Any) -> Any:
+    """A deep copy through JSON, which also rejects what is not JSON."""
+    return json.loads(json.dumps(value))
