@@ -10,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from jsonpath_ng import parse as ng_parse
 
+from asl import _paths
 from asl._env import Env
 from asl._errors import CompileError, StatesError
 from asl._paths import (
@@ -65,11 +66,16 @@ def test_definite_path_yields_value(text: str, data: Any, expected: Any) -> None
     assert path.get(data, ENV) == expected
 
 
-def test_definite_path_compiles_to_steps_not_jsonpath_ng() -> None:
-    """Simple definite paths are walked from precompiled steps, with no jsonpath-ng query."""
+def test_definite_path_compiles_to_steps_not_jsonpath_ng(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Simple definite paths are walked from precompiled steps, never through jsonpath-ng."""
     path = compile_path("$['x y'].b[2]")
     assert path.steps == ("x y", "b", 2)
-    assert path._query is None
+
+    def refuse(*args: Any) -> Any:
+        raise AssertionError("jsonpath-ng used for a definite path")
+
+    monkeypatch.setattr(_paths, "_find_all", refuse)
+    assert path.get({"x y": {"b": [0, 1, 2]}}, ENV) == 2
 
 
 def test_missing_leaf_is_no_results_for_path() -> None:
@@ -303,7 +309,7 @@ def test_step_walker_agrees_with_jsonpath_ng(
     """For simple definite paths, the compiled walker finds what jsonpath-ng finds."""
     text = _render(steps, bracket)
     path = compile_path(text)
-    assert path.definite and path._query is None
+    assert path.definite and path.steps == tuple(steps)
     found = path.find(data, ENV)
     # jsonpath-ng treats a lone value as a one-element list for `[0]`; Jayway does not.
     expected = [] if _ng_wraps_scalar(data, steps) else _ng_values(text, data)

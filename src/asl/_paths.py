@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Final, Literal
 
 import attrs
@@ -69,28 +69,19 @@ def is_context_path(text: object) -> bool:
 
 @attrs.frozen
 class JsonPath:
-    """A compiled Path: `.get(data, env)` for its value, `.find(data, env)` for value-or-MISSING."""
+    """A compiled Path.
+
+    `find(data, env)` is the value at the path, MISSING when a definite path matches nothing
+    (or its variable is unset), or the list of matches of an indefinite path; it never raises.
+    `get(data, env)` is the same but raises AWS's States.Runtime error instead of MISSING."""
 
     text: str
     definite: bool
     root: Root
-    variable: str | None = None  # the variable's name when root == "variable"
-    steps: tuple[Step, ...] = ()  # definite paths only
-    _query: Any = attrs.field(default=None, repr=False, eq=False)  # jsonpath-ng, indefinite only
-
-    def find(self, data: Any, env: Env) -> Any:
-        """The value at the path, MISSING when a definite path matches nothing (or the variable
-        is unset), or the list of matches for an indefinite path. Never raises."""
-        value = self._start(data, env)
-        if value is MISSING:
-            return MISSING
-        if not self.definite:
-            return _find_all(self._query, value)
-        for step in self.steps:
-            value = _step(value, step)
-            if value is MISSING:
-                return MISSING
-        return value
+    variable: str | None  # the variable's name when root == "variable"
+    steps: tuple[Step, ...]  # definite paths only
+    # A closure built at compile time, so the hot path is one call with no dispatch on root.
+    find: Callable[[Any, Env], Any] = attrs.field(repr=False, eq=False)
 
     def get(self, data: Any, env: Env) -> Any:
         """The value at the path; `StatesError(States.Runtime)` worded as AWS when it matches
@@ -102,19 +93,16 @@ class JsonPath:
 
     def explain(self, data: Any, env: Env) -> str:
         """Jayway's message for why this definite path matches nothing in `data` (slow path)."""
-        value = self._start(data, env)
-        if value is MISSING:
-            # No recording pins AWS's wording for an unset variable; this follows its shape.
-            return f"The variable '{self.variable}' is not defined"
-        return _explain_miss(value, self.steps)
-
-    def _start(self, data: Any, env: Env) -> Any:
         if self.root == "input":
-            return data
-        if self.root == "context":
-            return env.context
-        # `variable` is always set when root == "variable".
-        return env.variables.get(self.variable, MISSING)  # type: ignore[arg-type]
+            value = data
+        elif self.root == "context":
+            value = env.context
+        else:
+            value = env.variables.get(self.variable, MISSING)  # type: ignore[arg-type]
+            if value is MISSING:
+                # No recording pins AWS's wording for an unset variable; this follows its shape.
+                return f"The variable '{self.variable}' is not defined"
+        return _explain_miss(value, self.steps)
 
 
 @attrs.frozen
@@ -160,8 +148,12 @@ def compile_path(text: str) -> JsonPath:
     root, variable, start = _parse_root(text)
     steps, definite = _parse_steps(text, start)
     if definite:
-        return JsonPath(text, True, root, variable, tuple(steps))
-    return JsonPath(text, False, root, variable, (), _compile_indefinite(text, start))
+        walk = _walker(tuple(steps))
+    else:
+        query = _compile_indefinite(text, start)
+        steps = []
+        walk = lambda value: _find_all(query, value)  # noqa: E731
+    return JsonPath(text, definite, root, variable, tuple(steps), _finder(root, variable, walk))
 
 
 def compile_reference_path(text: str) -> ReferencePath:
@@ -330,6 +322,55 @@ def _compile_indefinite(text: str, start: int) -> Any:
 
 # ---------------------------------------------------------------------------------------------
 # Evaluation
+
+
+def _walker(steps: tuple[Step, ...]) -> Callable[[Any], Any]:
+    """value -> the value at `steps` below it, or MISSING; the common shapes unrolled."""
+    if not steps:
+        return lambda value: value
+    if len(steps) == 1 and type(steps[0]) is str:
+        key = steps[0]
+
+        def walk_key(value: Any) -> Any:
+            if type(value) is dict:
+                return value.get(key, MISSING)
+            return _step(value, key)
+
+        return walk_key
+    if all(type(step) is str for step in steps):
+
+        def walk_keys(value: Any) -> Any:
+            for key in steps:
+                if type(value) is not dict and not isinstance(value, Mapping):
+                    return MISSING
+                value = value.get(key, MISSING)
+                if value is MISSING:
+                    return MISSING
+            return value
+
+        return walk_keys
+
+    def walk(value: Any) -> Any:
+        for step in steps:
+            value = _step(value, step)
+            if value is MISSING:
+                return MISSING
+        return value
+
+    return walk
+
+
+def _finder(root: Root, variable: str | None, walk: Callable[[Any], Any]) -> Callable[..., Any]:
+    if root == "input":
+        return lambda data, env: walk(data)
+    if root == "context":
+        return lambda data, env: walk(env.context)
+
+    def find_variable(data: Any, env: Env) -> Any:
+        value = env.variables.get(variable, MISSING)  # type: ignore[arg-type]  # set for variables
+        return MISSING if value is MISSING else walk(value)
+
+    return find_variable
 
 
 def _step(value: Any, step: Step) -> Any:
