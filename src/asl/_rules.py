@@ -618,7 +618,7 @@ def jsonpath_fields(machine: Machine) -> Iterator[Problem]:
         for field in ("ErrorPath", "CausePath"):
             value = node.get(field)
             if state.type == "Fail" and isinstance(value, str):
-                yield from _value_path(ptr(state.pointer, field), value)
+                yield from _fail_path(ptr(state.pointer, field), value)
 
 
 def _path_value(where: str, value: Any, nullable: bool, kind: str) -> Iterator[Problem]:
@@ -626,6 +626,26 @@ def _path_value(where: str, value: Any, nullable: bool, kind: str) -> Iterator[P
         yield Problem(where, "bad-path", "this path cannot be null; omit the field instead")
     elif isinstance(value, str):
         yield from _path_problem(where, value, kind)
+
+
+# AWS documents these as the intrinsics a Fail ErrorPath/CausePath may call (they return strings).
+FAIL_INTRINSICS = frozenset(
+    f"States.{name}"
+    for name in ("Format", "JsonToString", "ArrayGetItem", "Base64Encode", "Base64Decode", "Hash", "UUID")
+)
+
+
+def _fail_path(where: str, text: str) -> Iterator[Problem]:
+    name = text.split("(", 1)[0].strip()
+    if text.startswith("States.") and "(" in text and name not in FAIL_INTRINSICS:
+        yield Problem(
+            where,
+            "fail-path-intrinsic",
+            f"{name} does not return a string; ErrorPath and CausePath accept only "
+            f"{', '.join(sorted(FAIL_INTRINSICS))}",
+        )
+    else:
+        yield from _value_path(where, text)
 
 
 def _value_path(where: str, text: str) -> Iterator[Problem]:
