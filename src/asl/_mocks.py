@@ -18,11 +18,11 @@ import os
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any, Literal, Union
+from typing import Any, Literal
 
 import attrs
 
-Outcome = Union[tuple[Literal["return"], Any], tuple[Literal["throw"], str, Union[str, None]]]
+Outcome = tuple[Literal["return"], Any] | tuple[Literal["throw"], str, str | None]
 
 _INDEX = re.compile(r"(0|[1-9][0-9]*)(?:-(0|[1-9][0-9]*))?")
 

@@ -1,0 +1,701 @@
+"""Task dispatch: a Task's Resource resolved to a local handler, Lambda-style invocation, the
+`lambda:invoke` response shape, and the TimeoutSeconds / HeartbeatSeconds machinery.
+
+`resolve()` runs once per Task state at load; `invoke()` runs per attempt and is the one place
+where a user handler's Python exception becomes a `StatesError` (design.md, "The one error path").
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import fnmatch
+import inspect
+import json
+import math
+import os
+import re
+import threading
+import time
+import traceback
+import uuid
+from collections.abc import Callable, Mapping
+from email.utils import formatdate
+from typing import Any, TypeVar
+
+import attrs
+
+from asl._clock import Clock
+from asl._errors import HEARTBEAT_TIMEOUT, RUNTIME, TIMEOUT, StatesError, TaskFailed
+
+T = TypeVar("T")
+Handler = Callable[..., Any]
+
+LAMBDA_INVOKE = "arn:aws:states:::lambda:invoke"
+DEFAULT_REGION = "us-east-1"
+DEFAULT_ACCOUNT = "123456789012"
+# AWS's default TimeoutSeconds: anything this long is "no timeout" and takes the inline fast path.
+NO_TIMEOUT = 99_999_999
+# Lambda's own ceiling on a function's run time; what get_remaining_time_in_millis counts down from
+# when the state sets no TimeoutSeconds.
+LAMBDA_MAX_SECONDS = 900
+# The context's memory size is a string in the real Python runtime (read from the environment).
+LAMBDA_MEMORY_MB = "128"
+
+
+class TaskError(StatesError):
+    """A failure whose cause is final, as AWS reports it for a task's own error (a Lambda error
+    payload, a handler's `TaskFailed`, a timeout): the executor must not prefix the cause with
+    "An error occurred while executing the state ..."."""
+
+
+class Kind(enum.Enum):
+    LAMBDA = "lambda"  # Resource is a Lambda function ARN or a bare function name
+    LAMBDA_INVOKE = "lambda:invoke"  # arn:aws:states:::lambda:invoke, function from FunctionName
+    ACTIVITY = "activity"
+    SERVICE = "service"  # any other integration, through handlers registered by resource
+
+
+class Pattern(enum.Enum):
+    """The service integration pattern, from the Resource's suffix."""
+
+    REQUEST_RESPONSE = ""
+    WAIT_FOR_TASK_TOKEN = "waitForTaskToken"
+    SYNC = "sync"
+    SYNC2 = "sync:2"
+
+
+_LAMBDA_ARN = re.compile(
+    r"arn:(?P<partition>[^:]+):lambda:(?P<region>[^:]+):(?P<account>\d+):function:"
+    r"(?P<name>[^:]+)(?::(?P<qualifier>[^:]+))?"
+)
+_PARTIAL_LAMBDA_ARN = re.compile(r"(?P<account>\d+):function:(?P<name>[^:]+)(?::(?P<qualifier>[^:]+))?")
+_NAME_WITH_QUALIFIER = re.compile(r"(?P<name>[A-Za-z0-9_-]+)(?::(?P<qualifier>[A-Za-z0-9$_-]+))?")
+_ACTIVITY_ARN = re.compile(r"arn:[^:]+:states:[^:]+:\d+:activity:(?P<name>.+)")
+_STATES_INTEGRATION = re.compile(
+    r"arn:[^:]+:states:::(?P<base>.+?)(?:\.(?P<pattern>waitForTaskToken|sync:2|sync))?"
+)
+_GLOB_CHARS = frozenset("*?[")
+
+
+@attrs.frozen
+class FunctionRef:
+    """A Lambda function as a Resource or `FunctionName` names it (name, full or partial ARN)."""
+
+    name: str
+    qualifier: str | None = None
+    region: str | None = None
+    account: str | None = None
+    partition: str = "aws"
+
+    def arn(self, region: str, account: str, *, qualified: bool = True) -> str:
+        """The full ARN, filling what the reference leaves out from the execution's region and
+        account, as Lambda does for a bare name."""
+        base = (
+            f"arn:{self.partition}:lambda:{self.region or region}:{self.account or account}"
+            f":function:{self.name}"
+        )
+        return f"{base}:{self.qualifier}" if qualified and self.qualifier else base
+
+    @property
+    def version(self) -> str:
+        """What Lambda reports as ExecutedVersion: a numeric qualifier, else `$LATEST` (an alias
+        would report the version it points at, which is not known locally)."""
+        return self.qualifier if self.qualifier and self.qualifier.isdigit() else "$LATEST"
+
+
+def parse_function(text: str) -> FunctionRef | None:
+    """A function name, `name:qualifier`, full ARN or partial ARN; None for anything else."""
+    if match := _LAMBDA_ARN.fullmatch(text):
+        return FunctionRef(
+            match["name"], match["qualifier"], match["region"], match["account"],
+            match["partition"],
+        )
+    if match := _PARTIAL_LAMBDA_ARN.fullmatch(text):
+        return FunctionRef(match["name"], match["qualifier"], account=match["account"])
+    if match := _NAME_WITH_QUALIFIER.fullmatch(text):
+        return FunctionRef(match["name"], match["qualifier"])
+    return None
+
+
+def _AMBIGUOUS(event: Any, context: Any) -> None:
+    """Marks a bare function name that two ARN-keyed handlers share."""
+
+
+class Handlers:
+    """The user's handler mapping, indexed once: exact resources, Lambda functions by ARN and by
+    name, and glob patterns compiled to regexes (fnmatch syntax)."""
+
+    def __init__(self, handlers: Mapping[str, Handler]) -> None:
+        self.exact: dict[str, Handler] = {}
+        self.functions: dict[str, Handler] = {}  # unqualified function ARN or "name[:qualifier]"
+        self.patterns: list[tuple[re.Pattern[str], str, Handler]] = []
+        by_name: dict[str, Handler] = {}
+        for key, handler in handlers.items():
+            if not callable(handler):
+                raise TypeError(f"the handler for {key!r} is not callable: {handler!r}")
+            if _GLOB_CHARS.intersection(key):
+                self.patterns.append((re.compile(fnmatch.translate(key)), key, handler))
+                continue
+            self.exact[key] = handler
+            ref = parse_function(key)
+            if ref is None:
+                continue
+            if ref.region and ref.account:
+                self.functions[ref.arn("", "")] = handler
+                # A handler keyed by ARN also answers to its bare name (as a FunctionName of
+                # the same account would), unless two accounts or regions share that name.
+                short = f"{ref.name}:{ref.qualifier}" if ref.qualifier else ref.name
+                by_name[short] = _AMBIGUOUS if by_name.get(short, handler) is not handler else handler
+            else:
+                short = f"{ref.name}:{ref.qualifier}" if ref.qualifier else ref.name
+                self.functions[short] = handler
+        for short, handler in by_name.items():
+            if handler is not _AMBIGUOUS:
+                self.functions.setdefault(short, handler)
+
+    def function(self, ref: FunctionRef, arn: str) -> Handler | None:
+        """The handler for a function: most specific key first, then glob patterns on the ARN."""
+        keys = []
+        if ref.region and ref.account:
+            keys.append(ref.arn("", ""))
+            keys.append(ref.arn("", "", qualified=False))
+        if ref.qualifier:
+            keys.append(f"{ref.name}:{ref.qualifier}")
+        keys.append(ref.name)
+        for key in keys:
+            if (handler := self.functions.get(key)) is not None:
+                return handler
+        return self.match(arn)
+
+    def match(self, *texts: str) -> Handler | None:
+        for text in texts:
+            for regex, _, handler in self.patterns:
+                if regex.match(text):
+                    return handler
+        return None
+
+
+@attrs.frozen
+class Invocation:
+    """How one Task's Resource is dispatched, resolved once at load.
+
+    `handler` is None for `lambda:invoke` (the function comes from the parameters at run time)
+    and for a resource nobody registered; `invoke` then fails as AWS would."""
+
+    resource: str
+    kind: Kind
+    pattern: Pattern
+    resource_type: str  # history's taskScheduledEventDetails.resourceType, e.g. "lambda"
+    resource_name: str  # history's resource, e.g. "invoke" or "sendMessage.waitForTaskToken"
+    handlers: Handlers = attrs.field(repr=False)
+    handler: Handler | None = attrs.field(default=None, repr=False)
+    function: FunctionRef | None = None  # for Kind.LAMBDA
+
+    @property
+    def missing(self) -> bool:
+        """True when no handler can ever serve this resource (checkable at load, for warnings)."""
+        if self.kind is Kind.LAMBDA_INVOKE:
+            return False
+        if self.pattern is Pattern.WAIT_FOR_TASK_TOKEN and self.kind is Kind.SERVICE:
+            return False  # the callback alone may complete it
+        return self.handler is None
+
+
+def resolve(resource: str, handlers: Mapping[str, Handler] | Handlers) -> Invocation:
+    """Classify `resource` and find its handler: an exact key wins, then the Lambda function
+    (by ARN, `name:qualifier` or name), then the resource without its `.waitForTaskToken` /
+    `.sync` suffix, then the first glob pattern (in registration order) that matches."""
+    index = handlers if isinstance(handlers, Handlers) else Handlers(handlers)
+    exact = index.exact.get(resource)
+    if match := _STATES_INTEGRATION.fullmatch(resource):
+        base, pattern = match["base"], Pattern(match["pattern"] or "")
+        service, _, action = base.rpartition(":")
+        name = action + (f".{pattern.value}" if pattern.value else "")
+        if base == "lambda:invoke":
+            return Invocation(resource, Kind.LAMBDA_INVOKE, pattern, "lambda", name, index, exact)
+        plain = resource[: match.end("base")]
+        handler = exact or index.exact.get(plain) or index.match(resource, plain)
+        return Invocation(resource, Kind.SERVICE, pattern, service, name, index, handler)
+    if match := _ACTIVITY_ARN.fullmatch(resource):
+        handler = exact or index.exact.get(match["name"]) or index.match(resource)
+        return Invocation(
+            resource, Kind.ACTIVITY, Pattern.REQUEST_RESPONSE, "activity", resource, index, handler
+        )
+    ref = parse_function(resource)
+    if ref is not None:
+        # A Lambda function ARN, or a bare function name (a local convenience: AWS needs an ARN).
+        arn = ref.arn(DEFAULT_REGION, DEFAULT_ACCOUNT)
+        handler = exact or index.function(ref, arn) or index.match(resource)
+        return Invocation(
+            resource, Kind.LAMBDA, Pattern.REQUEST_RESPONSE, "lambda", resource, index, handler,
+            ref,
+        )
+    return Invocation(
+        resource, Kind.SERVICE, Pattern.REQUEST_RESPONSE, "", resource, index,
+        exact or index.match(resource),
+    )
+
+
+class Heartbeat:
+    """When a task last showed signs of life: beaten by the handler's `context.heartbeat()` and
+    by `send_task_heartbeat`, read by `run_with_timeout`. Safe from any thread."""
+
+    __slots__ = ("count", "last")
+
+    def __init__(self) -> None:
+        self.last = time.monotonic()
+        self.count = 0
+
+    def beat(self) -> None:
+        # Two plain attribute stores: atomic under the GIL, and a late reader only sees an
+        # earlier beat, which errs towards a timeout by at most one wake-up.
+        self.count += 1
+        self.last = time.monotonic()
+
+    def reset(self) -> None:
+        self.last = time.monotonic()
+
+
+class Context:
+    """The second argument of a handler, mirroring the AWS Lambda Python context object, plus
+    `heartbeat()` (this task is still alive), `resource` and `task_token`."""
+
+    __slots__ = (
+        "_deadline", "_heartbeat", "aws_request_id", "client_context", "function_name",
+        "function_version", "identity", "invoked_function_arn", "log_group_name",
+        "log_stream_name", "memory_limit_in_mb", "resource", "task_token",
+    )
+
+    def __init__(
+        self,
+        *,
+        function_name: str,
+        function_version: str,
+        invoked_function_arn: str,
+        aws_request_id: str,
+        resource: str,
+        deadline: float,
+        heartbeat: Heartbeat,
+        task_token: str | None = None,
+        memory_limit_in_mb: str = LAMBDA_MEMORY_MB,
+    ) -> None:
+        self.function_name = function_name
+        self.function_version = function_version
+        self.invoked_function_arn = invoked_function_arn
+        self.memory_limit_in_mb = memory_limit_in_mb
+        self.aws_request_id = aws_request_id
+        self.log_group_name = f"/aws/lambda/{function_name}"
+        stamp = time.strftime("%Y/%m/%d", time.gmtime())
+        self.log_stream_name = f"{stamp}/[{function_version}]{aws_request_id.replace('-', '')}"
+        self.identity = None
+        self.client_context = None
+        self.resource = resource
+        self.task_token = task_token
+        self._deadline = deadline
+        self._heartbeat = heartbeat
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self._deadline - time.monotonic()) * 1000))
+
+    def heartbeat(self) -> None:
+        """Tell the timeout machinery the task is alive (SendTaskHeartbeat, for local handlers)."""
+        self._heartbeat.beat()
+
+    def __repr__(self) -> str:
+        return f"Context(function_name={self.function_name!r}, aws_request_id={self.aws_request_id!r})"
+
+
+def invoke(
+    plan: Invocation,
+    payload: Any,
+    *,
+    timeout_seconds: float | None = None,
+    heartbeat_seconds: float | None = None,
+    clock: Clock | None = None,
+    heartbeat: Heartbeat | None = None,
+    request_id: str | None = None,
+    region: str = DEFAULT_REGION,
+    account: str = DEFAULT_ACCOUNT,
+    task_token: str | None = None,
+) -> Any:
+    """Run one attempt of the Task: call its handler with (event, context) under the state's
+    timeouts and return the task result (for `lambda:invoke`, wrapped as AWS wraps it).
+
+    Raises `TaskError` for what AWS reports with its own cause (a handler's exception, a Lambda
+    function that does not exist, a timeout) and plain `StatesError` for failures the executor
+    prefixes. With `Pattern.WAIT_FOR_TASK_TOKEN` the caller ignores the value and waits for the
+    token; a service integration without a handler then returns None without calling anything.
+    """
+    request_id = request_id or str(uuid.uuid4())
+    beat = heartbeat if heartbeat is not None else Heartbeat()
+    limit = timeout_seconds if _limited(timeout_seconds) else None
+    if plan.kind is Kind.LAMBDA_INVOKE and plan.handler is None:
+        return _invoke_lambda_service(
+            plan, payload, limit, heartbeat_seconds, clock, beat, request_id, region, account,
+            task_token,
+        )
+    if plan.kind is Kind.LAMBDA:
+        assert plan.function is not None  # resolve() always sets it for Kind.LAMBDA
+        arn = plan.function.arn(region, account)
+        if plan.handler is None:
+            raise _function_not_found(arn, request_id)
+        event = _round_trip_event(payload)
+        context = _context(plan, plan.function, arn, request_id, limit, beat, task_token)
+        call = _lambda_call(plan.handler, event, context, request_id, compact=False)
+        return run_with_timeout(call, limit, heartbeat_seconds, clock, beat)
+    if plan.handler is None:
+        if plan.pattern is Pattern.WAIT_FOR_TASK_TOKEN and plan.kind is Kind.SERVICE:
+            return None
+        raise StatesError(RUNTIME, _no_handler_message(plan))
+    event = _round_trip_event(payload)
+    name = plan.resource_name or plan.resource
+    context = Context(
+        function_name=name, function_version="$LATEST", invoked_function_arn=plan.resource,
+        aws_request_id=request_id, resource=plan.resource, deadline=_deadline(limit),
+        heartbeat=beat, task_token=task_token,
+    )
+    call = _service_call(plan.handler, event, context, plan.resource)
+    return run_with_timeout(call, limit, heartbeat_seconds, clock, beat)
+
+
+def run_with_timeout(
+    call: Callable[[], T],
+    timeout_seconds: float | None,
+    heartbeat_seconds: float | None,
+    clock: Clock | None = None,
+    heartbeat: Heartbeat | None = None,
+) -> T:
+    """`call()` bounded by TimeoutSeconds and HeartbeatSeconds.
+
+    With neither set, `call` runs inline on this thread: no thread per task. Otherwise it runs
+    on a daemon worker thread while this one waits; on expiry this raises `TaskError` with
+    `States.Timeout` or `States.HeartbeatTimeout`, and the worker is left to finish on its own
+    with its late result discarded. On a virtual clock the expiry also moves the clock forward
+    by the time that passed, so history timestamps show the timeout where AWS would."""
+    if not _limited(timeout_seconds):
+        timeout_seconds = None
+    if timeout_seconds is None and heartbeat_seconds is None:
+        return call()
+    beat = heartbeat if heartbeat is not None else Heartbeat()
+    beat.reset()
+    outcome = _Outcome()
+    started = time.monotonic()
+    clock_start = clock.now() if clock is not None else 0.0
+    worker = threading.Thread(target=outcome.run, args=(call,), name="asl-task", daemon=True)
+    worker.start()
+    deadline = started + timeout_seconds if timeout_seconds is not None else math.inf
+    while True:
+        beat_deadline = beat.last + heartbeat_seconds if heartbeat_seconds is not None else math.inf
+        if outcome.done.wait(max(0.0, min(deadline, beat_deadline) - time.monotonic())):
+            break
+        now = time.monotonic()
+        if now >= deadline:
+            _catch_up(clock, clock_start, now - started)
+            raise TaskError(TIMEOUT)
+        if heartbeat_seconds is not None and now >= beat.last + heartbeat_seconds:
+            _catch_up(clock, clock_start, now - started)
+            raise TaskError(HEARTBEAT_TIMEOUT)
+    if outcome.error is not None:
+        raise outcome.error
+    return outcome.value  # type: ignore[return-value]  # set whenever error is None
+
+
+class _Outcome:
+    __slots__ = ("done", "error", "value")
+
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.value: object = None
+        self.error: BaseException | None = None
+
+    def run(self, call: Callable[[], object]) -> None:
+        try:
+            self.value = call()
+        except BaseException as exc:  # noqa: BLE001 - handed to the waiting thread, re-raised there
+            self.error = exc
+        finally:
+            self.done.set()
+
+
+def _limited(timeout_seconds: float | None) -> bool:
+    return timeout_seconds is not None and timeout_seconds < NO_TIMEOUT
+
+
+def _catch_up(clock: Clock | None, clock_start: float, elapsed: float) -> None:
+    # A system clock already moved with real time; a virtual one did not, so advance it. A
+    # tolerance keeps a system clock from sleeping over rounding between the two time sources.
+    if clock is None:
+        return
+    lag = clock_start + elapsed - clock.now()
+    if lag > 0.05:
+        clock.sleep(lag)
+
+
+def _deadline(limit: float | None) -> float:
+    return time.monotonic() + min(limit if limit is not None else LAMBDA_MAX_SECONDS,
+                                  LAMBDA_MAX_SECONDS)
+
+
+def _context(
+    plan: Invocation, ref: FunctionRef, arn: str, request_id: str, limit: float | None,
+    beat: Heartbeat, task_token: str | None,
+) -> Context:
+    return Context(
+        function_name=ref.name, function_version=ref.version, invoked_function_arn=arn,
+        aws_request_id=request_id, resource=plan.resource, deadline=_deadline(limit),
+        heartbeat=beat, task_token=task_token,
+    )
+
+
+def _invoke_lambda_service(
+    plan: Invocation, parameters: Any, limit: float | None, heartbeat_seconds: float | None,
+    clock: Clock | None, beat: Heartbeat, request_id: str, region: str, account: str,
+    task_token: str | None,
+) -> Any:
+    if not isinstance(parameters, Mapping) or not isinstance(parameters.get("FunctionName"), str):
+        raise StatesError(
+            RUNTIME,
+            f"The Parameters of '{plan.resource}' need a string field 'FunctionName' (a function "
+            f"name, or its full or partial ARN); got {_short_json(parameters)}.",
+        )
+    name = parameters["FunctionName"]
+    ref = parse_function(name)
+    qualifier = parameters.get("Qualifier")
+    if ref is not None and isinstance(qualifier, str) and ref.qualifier is None:
+        ref = attrs.evolve(ref, qualifier=qualifier)
+    if ref is None:
+        raise TaskError(
+            "Lambda.AWSLambdaException",
+            f"1 validation error detected: Value '{name}' at 'functionName' failed to satisfy "
+            "constraint: Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:"
+            "lambda:)?([a-z]{2}(-gov)?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_\\.]+)"
+            "(:(\\$LATEST|[a-zA-Z0-9-_]+))? (Service: AWSLambda; Status Code: 400; Error Code: "
+            f"ValidationException; Request ID: {request_id}; Proxy: null)",
+        )
+    arn = ref.arn(region, account)
+    handler = plan.handlers.function(ref, arn)
+    if handler is None:
+        raise _function_not_found(arn, request_id)
+    event = _lambda_service_event(parameters.get("Payload"), request_id)
+    context = _context(plan, ref, arn, request_id, limit, beat, task_token)
+    call = _lambda_call(handler, event, context, request_id, compact=True)
+    result = run_with_timeout(call, limit, heartbeat_seconds, clock, beat)
+    invocation_type = parameters.get("InvocationType")
+    if invocation_type in ("Event", "DryRun"):
+        # Lambda answers an asynchronous (or dry-run) invocation with an empty body.
+        status = 202 if invocation_type == "Event" else 204
+        return _lambda_service_output(None, "", status, request_id, clock, with_version=False)
+    return _lambda_service_output(ref.version, result, 200, request_id, clock)
+
+
+def _lambda_service_event(payload: Any, request_id: str) -> Any:
+    # Lambda's Python runtime hands an invocation without a body to the handler as {}.
+    if payload is None:
+        return {}
+    # A string Payload is sent as the request body as is, and Lambda parses that text as JSON:
+    # "0" arrives as 0 and "{}" as {} (recorded against AWS).
+    if isinstance(payload, str):
+        try:
+            return json.loads(payload)
+        except ValueError as exc:
+            raise TaskError(
+                "Lambda.InvalidRequestContentException",
+                f"Could not parse request body into json: Could not parse payload into json: "
+                f"{exc} (Service: AWSLambda; Status Code: 400; Error Code: "
+                f"InvalidRequestContentException; Request ID: {request_id}; Proxy: null)",
+            ) from None
+    return _round_trip_event(payload)
+
+
+def _lambda_service_output(
+    version: str | None, payload: Any, status: int, request_id: str, clock: Clock | None,
+    *, with_version: bool = True,
+) -> dict[str, Any]:
+    body_length = len(json.dumps(payload).encode()) if payload != "" else 0
+    date = formatdate(clock.now() if clock is not None else time.time(), usegmt=True)
+    trace = f"root=1-{int(time.time()):08x}-{request_id.replace('-', '')[:24]};sampled=0"
+    headers = {
+        "Connection": "keep-alive",
+        "Content-Length": str(body_length),
+        "Content-Type": "application/json",
+        "Date": date,
+        **({"X-Amz-Executed-Version": version} if with_version and version else {}),
+        "x-amzn-Remapped-Content-Length": "0",
+        "x-amzn-RequestId": request_id,
+        "X-Amzn-Trace-Id": trace,
+    }
+    output: dict[str, Any] = {}
+    if with_version and version:
+        output["ExecutedVersion"] = version
+    output["Payload"] = payload
+    output["SdkHttpMetadata"] = {
+        "AllHttpHeaders": {key: [value] for key, value in headers.items()},
+        "HttpHeaders": headers,
+        "HttpStatusCode": status,
+    }
+    output["SdkResponseMetadata"] = {"RequestId": request_id}
+    output["StatusCode"] = status
+    return output
+
+
+def _function_not_found(arn: str, request_id: str) -> TaskError:
+    return TaskError(
+        "Lambda.ResourceNotFoundException",
+        f"Function not found: {arn} (Service: AWSLambda; Status Code: 404; Error Code: "
+        f"ResourceNotFoundException; Request ID: {request_id}; Proxy: null)",
+    )
+
+
+def _no_handler_message(plan: Invocation) -> str:
+    if plan.kind is Kind.ACTIVITY:
+        name = plan.resource.rpartition(":")[2]
+        return (
+            f"No handler is registered for the activity '{plan.resource}'; register a worker "
+            f"function under its ARN or its name '{name}'."
+        )
+    return (
+        f"No handler is registered for the resource '{plan.resource}'; register one under this "
+        "exact resource or a glob pattern that matches it (e.g. 'arn:aws:states:::sqs:*')."
+    )
+
+
+def _round_trip_event(payload: Any) -> Any:
+    # The handler gets its own copy, as a real invocation gets a deserialised request body: it
+    # may mutate it freely without touching the state's data.
+    try:
+        return json.loads(json.dumps(payload, allow_nan=False))
+    except (TypeError, ValueError) as exc:
+        raise StatesError(RUNTIME, f"The task input is not JSON: {exc}.") from None
+
+
+def _call(handler: Handler, event: Any, context: Context) -> Any:
+    result = handler(event, context)
+    if inspect.isawaitable(result):
+        result = _await(result)
+    return result
+
+
+def _await(awaitable: Any) -> Any:
+    async def wait() -> Any:
+        return await awaitable
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(wait())
+    # Called inline from inside a running event loop (the fast path without timeouts): the
+    # coroutine gets a loop of its own on a helper thread.
+    outcome = _Outcome()
+    helper = threading.Thread(target=outcome.run, args=(lambda: asyncio.run(wait()),))
+    helper.start()
+    helper.join()
+    if outcome.error is not None:
+        raise outcome.error
+    return outcome.value
+
+
+def _lambda_call(
+    handler: Handler, event: Any, context: Context, request_id: str, *, compact: bool
+) -> Callable[[], Any]:
+    def call() -> Any:
+        try:
+            result = _call(handler, event, context)
+        except (TaskFailed, StatesError) as exc:
+            raise _task_failed(exc, lambda_=True) from None
+        except Exception as exc:  # noqa: BLE001 - the handler boundary: any error fails the task
+            raise _lambda_error(exc, request_id, compact=compact) from None
+        try:
+            return json.loads(json.dumps(result, allow_nan=False))
+        except (TypeError, ValueError) as exc:
+            # What Lambda's Python runtime answers for a value json.dumps rejects.
+            raise TaskError(
+                "Runtime.MarshalError",
+                _error_payload(f"Unable to marshal response: {exc}", "Runtime.MarshalError",
+                               request_id, [], compact=compact),
+            ) from None
+
+    return call
+
+
+def _service_call(
+    handler: Handler, event: Any, context: Context, resource: str
+) -> Callable[[], Any]:
+    def call() -> Any:
+        try:
+            result = _call(handler, event, context)
+        except (TaskFailed, StatesError) as exc:
+            raise _task_failed(exc, lambda_=False) from None
+        except Exception as exc:  # noqa: BLE001 - the handler boundary: any error fails the task
+            # An integration reports its own error name; locally that is the exception's class.
+            raise TaskError(type(exc).__name__, str(exc)) from None
+        try:
+            return json.loads(json.dumps(result, allow_nan=False))
+        except (TypeError, ValueError) as exc:
+            raise StatesError(
+                RUNTIME, f"The handler for '{resource}' returned a value that is not JSON: {exc}."
+            ) from None
+
+    return call
+
+
+def _task_failed(exc: TaskFailed | StatesError, *, lambda_: bool) -> TaskError:
+    if exc.error:
+        return TaskError(exc.error, exc.cause)
+    if lambda_:
+        return TaskError(
+            "Lambda.Unknown",
+            "The cause could not be determined because Lambda did not return an error type.",
+        )
+    return TaskError("States.TaskFailed", exc.cause)
+
+
+def _lambda_error(exc: Exception, request_id: str, *, compact: bool) -> TaskError:
+    name = type(exc).__name__
+    return TaskError(
+        name, _error_payload(str(exc), name, request_id, _stack(exc), compact=compact)
+    )
+
+
+def _error_payload(
+    message: str, error_type: str, request_id: str, stack: list[str], *, compact: bool
+) -> str:
+    """The cause text of a Lambda function error. A Lambda-ARN Resource passes the Python
+    runtime's own `json.dumps` text through (", " and ": " separators, ASCII escapes); with
+    `lambda:invoke` Step Functions re-serialises the payload compactly (recorded against AWS)."""
+    payload = {
+        "errorMessage": message,
+        "errorType": error_type,
+        "requestId": request_id,
+        "stackTrace": stack,
+    }
+    if compact:
+        return json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
+    return json.dumps(payload)
+
+
+_HERE = os.path.abspath(__file__)
+_ASYNCIO = os.path.dirname(os.path.abspath(asyncio.__file__))
+
+
+def _stack(exc: BaseException) -> list[str]:
+    # As the Lambda runtime reports it: the handler's frames only, without the dispatcher's own,
+    # each rendered '  File "...", line N, in fn\n    source\n' (no 3.11 caret lines, as recorded).
+    lines = []
+    for frame in traceback.extract_tb(exc.__traceback__):
+        path = os.path.abspath(frame.filename)
+        if path == _HERE or path.startswith(_ASYNCIO):
+            continue
+        text = f'  File "{frame.filename}", line {frame.lineno}, in {frame.name}\n'
+        if frame.line:
+            text += f"    {frame.line.strip()}\n"
+        lines.append(text)
+    return lines
+
+
+def _short_json(value: Any) -> str:
+    try:
+        text = json.dumps(value, separators=(",", ":"))
+    except (TypeError, ValueError):
+        text = repr(value)
+    return text if len(text) <= 200 else text[:197] + "..."
