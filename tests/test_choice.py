@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from asl._choice import compile_choices, compile_rule
 from asl._env import Env
@@ -413,3 +415,31 @@ def test_rules_do_not_mutate_data() -> None:
     matches({"Variable": "$.w.x", "TimestampLessThan": "2013-01-01T00:00:00Z"}, data)
     matches({"Variable": "$.v[0]", "NumericEquals": 1}, data)
     assert json.dumps(data) == snapshot
+
+
+_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=25),
+    lambda inner: st.lists(inner, max_size=2)
+    | st.dictionaries(st.text(max_size=2), inner, max_size=2),
+    max_leaves=4,
+)
+_operators = st.sampled_from(
+    [
+        ("StringLessThan", "m"),
+        ("NumericGreaterThan", 0),
+        ("BooleanEquals", True),
+        ("TimestampLessThan", "2020-01-01T00:00:00Z"),
+        ("StringMatches", "*a*"),
+        ("IsTimestamp", True),
+        ("NumericEqualsPath", "$.w"),
+        ("TimestampGreaterThanEqualsPath", "$.w"),
+    ]
+)
+
+
+@given(value=_values, other=_values, operator=_operators)
+def test_evaluation_yields_bool_or_states_error(value: Any, other: Any, operator: Any) -> None:
+    """On any JSON data a rule answers a bool; nothing but a StatesError ever escapes."""
+    name, comparand = operator
+    rule = compile_rule({"Variable": "$.v", name: comparand, "Next": "X"})
+    assert isinstance(rule.matches({"v": value, "w": other}, ENV), bool)

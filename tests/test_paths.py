@@ -330,3 +330,16 @@ def _ng_wraps_scalar(data: Any, steps: list[str | int]) -> bool:
                 return False
             value = value[step]
     return False
+
+
+@given(text=st.text(alphabet="$.[]'\"*?@()&=<>:,-0123456789abc _\\", max_size=20))
+def test_compile_never_raises_anything_but_compile_error(text: str) -> None:
+    """Any string either compiles or raises CompileError: bad input never yields a traceback."""
+    try:
+        path = compile_path(text)
+    except CompileError:
+        return
+    try:
+        path.get({"a": [1, {"b": None}], "c": "x"}, ENV)
+    except StatesError:
+        pass
