@@ -557,3 +557,31 @@ def test_run_with_timeout_reraises_base_errors():
 
     with pytest.raises(RuntimeError, match="x"):
         run_with_timeout(boom, 1, None)
+
+
+def test_lambda_invoke_headers_follow_body_and_clock():
+    """Content-Length is the JSON body's size and Date comes from the execution's clock."""
+    clock = VirtualClock(1_704_067_200.0)
+    out = invoke(resolve(LAMBDA_INVOKE, {"fn": echo}), {"FunctionName": "fn", "Payload": {"é": 1}},
+                 clock=clock, request_id="rid")
+    headers = out["SdkHttpMetadata"]["HttpHeaders"]
+    assert headers["Content-Length"] == str(len(json.dumps({"é": 1}).encode()))
+    assert headers["Date"] == "Mon, 01 Jan 2024 00:00:00 GMT"
+
+
+def test_resolve_accepts_an_indexed_handlers_object():
+    """Handlers indexed once can be shared by every Task state's resolve()."""
+    from asl._runtime import Handlers
+
+    index = Handlers({ARN: echo})
+    assert resolve(ARN, index).handler is echo
+    assert resolve("fn", index).handler is echo
+
+
+def test_two_runs_are_deterministic_with_given_request_ids():
+    """With the request id and a virtual clock given, the same invocation gives the same output."""
+    def run():
+        return invoke(resolve(LAMBDA_INVOKE, {"fn": echo}), {"FunctionName": "fn", "Payload": [1]},
+                      clock=VirtualClock(0), request_id="r-1")
+
+    assert run() == run()

@@ -343,7 +343,7 @@ def invoke(
         event = _round_trip_event(payload)
         context = _context(plan, plan.function, arn, request_id, limit, beat, task_token)
         call = _lambda_call(plan.handler, event, context, request_id, compact=False)
-        return run_with_timeout(call, limit, heartbeat_seconds, clock, beat)
+        return run_with_timeout(call, limit, heartbeat_seconds, clock, beat)[0]
     if plan.handler is None:
         if plan.pattern is Pattern.WAIT_FOR_TASK_TOKEN and plan.kind is Kind.SERVICE:
             return None
@@ -480,13 +480,13 @@ def _invoke_lambda_service(
     event = _lambda_service_event(parameters.get("Payload"), request_id)
     context = _context(plan, ref, arn, request_id, limit, beat, task_token)
     call = _lambda_call(handler, event, context, request_id, compact=True)
-    result = run_with_timeout(call, limit, heartbeat_seconds, clock, beat)
+    result, length = run_with_timeout(call, limit, heartbeat_seconds, clock, beat)
     invocation_type = parameters.get("InvocationType")
     if invocation_type in ("Event", "DryRun"):
         # Lambda answers an asynchronous (or dry-run) invocation with an empty body.
         status = 202 if invocation_type == "Event" else 204
-        return _lambda_service_output(None, "", status, request_id, clock, with_version=False)
-    return _lambda_service_output(ref.version, result, 200, request_id, clock)
+        return _lambda_service_output(None, "", 0, status, request_id, clock)
+    return _lambda_service_output(ref.version, result, length, 200, request_id, clock)
 
 
 def _lambda_service_event(payload: Any, request_id: str) -> Any:
@@ -509,24 +509,24 @@ def _lambda_service_event(payload: Any, request_id: str) -> Any:
 
 
 def _lambda_service_output(
-    version: str | None, payload: Any, status: int, request_id: str, clock: Clock | None,
-    *, with_version: bool = True,
+    version: str | None, payload: Any, body_length: int, status: int, request_id: str,
+    clock: Clock | None,
 ) -> dict[str, Any]:
-    body_length = len(json.dumps(payload).encode()) if payload != "" else 0
-    date = formatdate(clock.now() if clock is not None else time.time(), usegmt=True)
-    trace = f"root=1-{int(time.time()):08x}-{request_id.replace('-', '')[:24]};sampled=0"
+    now = clock.now() if clock is not None else time.time()
+    date = formatdate(now, usegmt=True)
+    trace = f"root=1-{int(now):08x}-{request_id.replace('-', '')[:24]};sampled=0"
     headers = {
         "Connection": "keep-alive",
         "Content-Length": str(body_length),
         "Content-Type": "application/json",
         "Date": date,
-        **({"X-Amz-Executed-Version": version} if with_version and version else {}),
+        **({"X-Amz-Executed-Version": version} if version else {}),
         "x-amzn-Remapped-Content-Length": "0",
         "x-amzn-RequestId": request_id,
         "X-Amzn-Trace-Id": trace,
     }
     output: dict[str, Any] = {}
-    if with_version and version:
+    if version:
         output["ExecutedVersion"] = version
     output["Payload"] = payload
     output["SdkHttpMetadata"] = {
@@ -597,8 +597,10 @@ def _await(awaitable: Any) -> Any:
 
 def _lambda_call(
     handler: Handler, event: Any, context: Context, request_id: str, *, compact: bool
-) -> Callable[[], Any]:
-    def call() -> Any:
+) -> Callable[[], tuple[Any, int]]:
+    """The handler call as Lambda makes it; returns the JSON result and its size in bytes."""
+
+    def call() -> tuple[Any, int]:
         try:
             result = _call(handler, event, context)
         except (TaskFailed, StatesError) as exc:
@@ -606,7 +608,7 @@ def _lambda_call(
         except Exception as exc:  # noqa: BLE001 - the handler boundary: any error fails the task
             raise _lambda_error(exc, request_id, compact=compact) from None
         try:
-            return json.loads(json.dumps(result, allow_nan=False))
+            text = json.dumps(result, allow_nan=False)
         except (TypeError, ValueError) as exc:
             # What Lambda's Python runtime answers for a value json.dumps rejects.
             raise TaskError(
@@ -614,6 +616,7 @@ def _lambda_call(
                 _error_payload(f"Unable to marshal response: {exc}", "Runtime.MarshalError",
                                request_id, [], compact=compact),
             ) from None
+        return json.loads(text), len(text.encode())
 
     return call
 
