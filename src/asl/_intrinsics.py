@@ -12,6 +12,10 @@ Runtime failures follow what AWS writes (see the notes at `_RUNTIME_ERROR`): the
 <detail>", where detail is "Invalid arguments in States.X" for bad argument values, or "The
 JsonPath argument for the field '$.p' could not be found in the input '<json>'" for a path
 argument that matches nothing.
+
+Known divergence, by design: AWS accepts a definition whose call has the wrong arity or a literal
+that can never fit (`States.MathAdd('a', 1)`, `States.Hash('x', 'SHA256')`) and fails it when the
+state runs; asl rejects it at load, since it can only ever fail.
 """
 
 from __future__ import annotations
@@ -547,7 +551,7 @@ def _parse_template(raw: str) -> tuple[str | None, ...] | None:
     return tuple(p for p in parts if p != "")
 
 
-def _render_template(name: str, parts: Sequence[str | None], values: Sequence[Any]) -> str:
+def _render_template(parts: Sequence[str | None], values: Sequence[Any]) -> str:
     out: list[str] = []
     it = iter(values)
     for part in parts:
@@ -568,7 +572,7 @@ def _format(name: str, args: list[Any]) -> str:
     parts = _parse_template(template)
     if parts is None or sum(p is None for p in parts) != len(args) - 1:
         raise _invalid(name)
-    return _render_template(name, parts, args[1:])
+    return _render_template(parts, args[1:])
 
 
 def _check_format(name: str, args: list[Any]) -> Impl | None:
@@ -590,7 +594,7 @@ def _check_format(name: str, args: list[Any]) -> Impl | None:
         )
 
     def impl(values: list[Any]) -> str:
-        return _render_template(name, parts, values[1:])
+        return _render_template(parts, values[1:])
 
     return impl
 
