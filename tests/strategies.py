@@ -13,7 +13,9 @@ REFERENCE_PATHS = st.sampled_from(["$", "$.a", "$.result", "$.a[1].b"])
 JSON_SCALARS = st.none() | st.booleans() | st.integers(-5, 5) | st.text(max_size=5)
 JSON = st.recursive(
     JSON_SCALARS,
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner, max_size=3),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner, max_size=3)
+    ),
     max_leaves=8,
 )
 RESOURCES = st.sampled_from(
@@ -61,9 +63,7 @@ def _body(draw: st.DrawFn, depth: int, names: set[str]) -> dict[str, Any]:
     elif kind == "Fail":
         body["Error"] = draw(st.text(max_size=5))
     elif kind == "Parallel":
-        body["Branches"] = [
-            draw(_scope(depth + 1, names)) for _ in range(draw(st.integers(1, 2)))
-        ]
+        body["Branches"] = [draw(_scope(depth + 1, names)) for _ in range(draw(st.integers(1, 2)))]
     elif kind == "Map":
         body["ItemsPath"] = draw(REFERENCE_PATHS)
         body["ItemProcessor"] = draw(_scope(depth + 1, names))
@@ -73,7 +73,9 @@ def _body(draw: st.DrawFn, depth: int, names: set[str]) -> dict[str, Any]:
 @st.composite
 def _scope(draw: st.DrawFn, depth: int, names: set[str]) -> dict[str, Any]:
     """StartAt and States: a chain of states; Choice states branch forward; the last ends."""
-    own = draw(st.lists(NAMES.filter(lambda n: n not in names), min_size=1, max_size=4, unique=True))
+    own = draw(
+        st.lists(NAMES.filter(lambda n: n not in names), min_size=1, max_size=4, unique=True)
+    )
     names.update(own)
     states: dict[str, Any] = {}
     for i, name in enumerate(own):

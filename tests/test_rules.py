@@ -55,7 +55,9 @@ def test_every_invalid_definition_has_an_expectation() -> None:
 
 def test_every_documented_error_code_has_an_invalid_definition() -> None:
     """Each error code in docs/problems-rules.md is exercised by an invalid definition."""
-    documented = set(re.findall(r"^\| `([a-z-]+)` \| (?!\*warning)", DOCS.read_text(), re.M))
+    documented = set(
+        re.findall(r"^\| `([a-z-]+)` \| (?!\*warning)", DOCS.read_text(), re.MULTILINE)
+    )
     covered = {
         json.loads(p.read_text())["code"] for p in (DEFINITIONS / "invalid").glob("*.expect")
     }
@@ -64,7 +66,7 @@ def test_every_documented_error_code_has_an_invalid_definition() -> None:
 
 def test_every_code_is_documented() -> None:
     """Every code the rules emit on our corpus appears in docs/problems-rules.md."""
-    documented = set(re.findall(r"^\| `([a-z-]+)` \|", DOCS.read_text(), re.M))
+    documented = set(re.findall(r"^\| `([a-z-]+)` \|", DOCS.read_text(), re.MULTILINE))
     emitted = set()
     for path in (DEFINITIONS / "invalid").glob("*.json"):
         emitted |= {p.code for p in check(json.loads(path.read_text()))}
@@ -206,9 +208,7 @@ def test_jsonpath_state_may_not_use_output() -> None:
 
 def test_problems_are_errors_unless_documented_as_warnings() -> None:
     """Only the codes documented as warnings carry severity warning."""
-    warnings = set(
-        re.findall(r"^\| `([a-z-]+)` \| \*warning", DOCS.read_text(), re.M)
-    )
+    warnings = set(re.findall(r"^\| `([a-z-]+)` \| \*warning", DOCS.read_text(), re.MULTILINE))
     document = _machine(
         {"T": {"Type": "Task", "Resource": "foo:bar", "Parameters": {"x": "$.a"}, "End": True}}
     )

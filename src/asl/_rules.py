@@ -13,32 +13,15 @@ import datetime
 import difflib
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import Any
+from typing import Any, TypeGuard
 
 import attrs
 
 from asl._errors import STATES_ALL, CompileError, Problem
-
-# The compile functions below are written in parallel with this module; until one lands, its
-# check falls back to a cheap shape test (or none), so validate() never depends on import order.
-Compiler = Callable[[Any], object]
-
-
-def _optional(module: str, name: str) -> Compiler | None:
-    try:
-        imported = __import__(f"asl.{module}", fromlist=[name])
-    except ImportError:
-        return None
-    found: Compiler | None = getattr(imported, name, None)
-    return found
-
-
-compile_path = _optional("_paths", "compile_path")
-compile_reference_path = _optional("_paths", "compile_reference_path")
-compile_result_path = _optional("_paths", "compile_result_path")
-compile_template = _optional("_payload", "compile_template")
-compile_intrinsic = _optional("_intrinsics", "compile_intrinsic")
-compile_expression = _optional("_jsonata", "compile_expression")
+from asl._intrinsics import compile_intrinsic
+from asl._jsonata import compile_expression
+from asl._paths import compile_path, compile_reference_path, compile_result_path
+from asl._payload import compile_template
 
 JSONPATH, JSONATA = "JSONPath", "JSONata"
 MAX_STATE_NAME = 80  # AWS quota: state names are at most 80 characters
@@ -174,7 +157,9 @@ def walk(document: Mapping[str, Any]) -> Machine:
             jsonata = language == JSONATA if language in (JSONPATH, JSONATA) else root_jsonata
             kind = state.get("Type")
             states.append(
-                State(here, str(name), state, kind if isinstance(kind, str) else None, jsonata, scope)
+                State(
+                    here, str(name), state, kind if isinstance(kind, str) else None, jsonata, scope
+                )
             )
             branches = state.get("Branches")
             if kind == "Parallel" and isinstance(branches, list):
@@ -209,7 +194,8 @@ def _dig(node: Any, keys: Iterable[str]) -> Any:
     return node
 
 
-def _number(value: Any) -> bool:
+def _number(value: Any) -> TypeGuard[int | float]:
+    # JSON booleans are Python ints; they are not numbers here.
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
@@ -304,7 +290,9 @@ def next_or_end(machine: Machine) -> Iterator[Problem]:
         if state.type in WITH_TRANSITION:
             if has_next and ends:
                 yield Problem(
-                    state.pointer, "next-and-end", 'a state has either "Next" or "End": true, not both'
+                    state.pointer,
+                    "next-and-end",
+                    'a state has either "Next" or "End": true, not both',
                 )
             elif not has_next and not ends:
                 yield Problem(
@@ -537,7 +525,11 @@ def _operand(where: str, op: str, value: Any) -> Iterator[Problem]:
         "timestamp": isinstance(value, str) and _is_timestamp(value),
     }[kind]
     if not ok:
-        what = "an RFC 3339 timestamp string such as 2016-03-14T01:59:00Z" if kind == "timestamp" else f"a {kind}"
+        what = (
+            "an RFC 3339 timestamp string such as 2016-03-14T01:59:00Z"
+            if kind == "timestamp"
+            else f"a {kind}"
+        )
         yield Problem(where, "choice-rule-operand", f"{op} compares with {what}, not {value!r}")
 
 
@@ -545,7 +537,7 @@ def _is_timestamp(text: str) -> bool:
     if not _TIMESTAMP.fullmatch(text):
         return False
     try:
-        datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
+        datetime.datetime.fromisoformat(text)  # 3.11 reads Z
     except ValueError:
         return False
     return True
@@ -580,14 +572,12 @@ PATH, REFERENCE, RESULT = "path", "reference", "result"
 
 
 def _path_problem(where: str, text: str, kind: str) -> Iterator[Problem]:
-    compiler = {PATH: compile_path, REFERENCE: compile_reference_path, RESULT: compile_result_path}[
-        kind
-    ]
+    compiler: Callable[[str], object] = {
+        PATH: compile_path,
+        REFERENCE: compile_reference_path,
+        RESULT: compile_result_path,
+    }[kind]
     code = "bad-path" if kind == PATH else "bad-reference-path"
-    if compiler is None:
-        if not text.startswith("$"):
-            yield Problem(where, code, f"{text!r} is not a path; paths start with '$'")
-        return
     try:
         compiler(text)
     except CompileError as err:
@@ -605,7 +595,9 @@ def jsonpath_fields(machine: Machine) -> Iterator[Problem]:
                 kind = REFERENCE if field == "ItemsPath" else PATH
                 yield from _path_value(ptr(state.pointer, field), node[field], nullable, kind)
         if "ResultPath" in node:
-            yield from _path_value(ptr(state.pointer, "ResultPath"), node["ResultPath"], True, RESULT)
+            yield from _path_value(
+                ptr(state.pointer, "ResultPath"), node["ResultPath"], True, RESULT
+            )
         for keys in NESTED_PATH_FIELDS:
             value = _dig(node, keys)
             if isinstance(value, str):
@@ -631,7 +623,15 @@ def _path_value(where: str, value: Any, nullable: bool, kind: str) -> Iterator[P
 # AWS documents these as the intrinsics a Fail ErrorPath/CausePath may call (they return strings).
 FAIL_INTRINSICS = frozenset(
     f"States.{name}"
-    for name in ("Format", "JsonToString", "ArrayGetItem", "Base64Encode", "Base64Decode", "Hash", "UUID")
+    for name in (
+        "Format",
+        "JsonToString",
+        "ArrayGetItem",
+        "Base64Encode",
+        "Base64Decode",
+        "Hash",
+        "UUID",
+    )
 )
 
 
@@ -653,10 +653,6 @@ def _value_path(where: str, text: str) -> Iterator[Problem]:
     if not text.startswith("States."):
         yield from _path_problem(where, text, PATH)
         return
-    if compile_intrinsic is None:
-        if not text.endswith(")") or "(" not in text:
-            yield Problem(where, "bad-intrinsic", f"{text!r} is not an intrinsic function call")
-        return
     try:
         compile_intrinsic(text)
     except CompileError as err:
@@ -675,30 +671,10 @@ def templates(machine: Machine) -> Iterator[Problem]:
                 continue
             where = ptr(state.pointer, *keys)
             yield from _no_dollar(where, value)
-            if compile_template is None:
-                yield from _template_fallback(where, value)
-                continue
             try:
                 compile_template(value)
             except CompileError as err:
                 yield _compile_problem(where, err, "bad-template")
-
-
-def _template_fallback(where: str, value: Any) -> Iterator[Problem]:
-    if isinstance(value, Mapping):
-        for key, item in value.items():
-            here = ptr(where, key)
-            if isinstance(key, str) and key.endswith(".$"):
-                if isinstance(item, str):
-                    for problem in _value_path(here, item):
-                        yield attrs.evolve(problem, code="bad-template")
-                else:
-                    yield Problem(here, "bad-template", f"{key!r} needs a path or intrinsic string")
-            else:
-                yield from _template_fallback(here, item)
-    elif isinstance(value, list):
-        for i, item in enumerate(value):
-            yield from _template_fallback(ptr(where, i), item)
 
 
 def _no_dollar(where: str, value: Any) -> Iterator[Problem]:
@@ -737,7 +713,9 @@ def query_language_fields(machine: Machine) -> Iterator[Problem]:
                 "the machine's QueryLanguage is JSONata, so its states cannot use JSONPath",
             )
         wrong, right, other = (
-            (JSONPATH_ONLY, "JSONata", "JSONPath") if state.jsonata else (JSONATA_ONLY, "JSONPath", "JSONata")
+            (JSONPATH_ONLY, "JSONata", "JSONPath")
+            if state.jsonata
+            else (JSONATA_ONLY, "JSONPath", "JSONata")
         )
         for field in wrong:
             if field in node:
@@ -821,13 +799,17 @@ def jsonata_expressions(machine: Machine) -> Iterator[Problem]:
             for where, text in _strings(base, value):
                 yield from _expression(where, text, state.jsonata)
         arguments = node.get("Arguments")
-        if state.jsonata and "Arguments" in node and not isinstance(arguments, Mapping):
-            if not (isinstance(arguments, str) and arguments.startswith("{%")):
-                yield Problem(
-                    ptr(state.pointer, "Arguments"),
-                    "bad-jsonata",
-                    "Arguments is an object or a {% %} JSONata expression",
-                )
+        if (
+            state.jsonata
+            and "Arguments" in node
+            and not isinstance(arguments, Mapping)
+            and not (isinstance(arguments, str) and arguments.startswith("{%"))
+        ):
+            yield Problem(
+                ptr(state.pointer, "Arguments"),
+                "bad-jsonata",
+                "Arguments is an object or a {% %} JSONata expression",
+            )
 
 
 def _expression(where: str, text: str, jsonata: bool) -> Iterator[Problem]:
@@ -847,8 +829,6 @@ def _expression(where: str, text: str, jsonata: bool) -> Iterator[Problem]:
             where, "bad-jsonata", "a JSONata expression is written \"{% expression %}\"; "
             "the opening or closing delimiter is missing"
         )  # fmt: skip
-        return
-    if compile_expression is None:
         return
     try:
         compile_expression(text)
