@@ -217,7 +217,7 @@ class _Builder:
         if "ResultPath" in body:
             value = body["ResultPath"]
             io["result_path"] = DISCARD if value is None else self.compile(
-                f"{ptr}/ResultPath", _paths.compile_reference_path, value
+                f"{ptr}/ResultPath", _paths.compile_result_path, value
             )
         for field, key in (("Parameters", "parameters"), ("ResultSelector", "result_selector")):
             if field in body:
@@ -261,7 +261,7 @@ class _Builder:
             if "ResultPath" in body:
                 value = body["ResultPath"]
                 fields["result_path"] = DISCARD if value is None else self.compile(
-                    f"{ptr}/ResultPath", _paths.compile_reference_path, value
+                    f"{ptr}/ResultPath", _paths.compile_result_path, value
                 )
             if "Assign" in body:
                 fields["assign"] = self.compile(f"{ptr}/Assign", _payload.compile_template, body["Assign"])

@@ -289,7 +289,9 @@ def _quoted_names(text: str, inner: str, at: int) -> list[str]:
         quote = inner[i]
         j, chars = i + 1, []
         while j < len(inner) and inner[j] != quote:
-            if inner[j] == "\\" and j + 1 < len(inner):
+            # Only the enclosing quote is escapable: AWS keeps any other backslash as written
+            # (recorded: $['Test\\""Name"'] reads the key Test\\""Name", backslash included).
+            if inner[j] == "\\" and j + 1 < len(inner) and inner[j + 1] == quote:
                 j += 1
             chars.append(inner[j])
             j += 1
