@@ -818,10 +818,14 @@ def _expression(where: str, text: str, jsonata: bool) -> Iterator[Problem]:
         return
     if not jsonata:
         if opens and closes:
+            # Only a hint: AWS accepts the string and treats it as a plain constant (recorded:
+            # assign BASE_CONSTANT_LITERALS assigns "{% ... %}" literally in a JSONPath Assign).
             yield Problem(
                 where,
                 "jsonata-in-jsonpath-state",
-                'a {% %} expression only works in a JSONata state; set "QueryLanguage": "JSONata"',
+                'a {% %} expression only works in a JSONata state (here it is a plain string); '
+                'set "QueryLanguage": "JSONata" to evaluate it',
+                severity="warning",
             )
         return
     if opens != closes or len(text) < 4:
