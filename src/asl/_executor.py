@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import random
+import threading
 import uuid
 from collections.abc import Callable, Mapping
 from datetime import datetime
@@ -83,6 +84,30 @@ class Execution:
         self.error: str | None = None
         self.cause: str | None = None
         self._history: History | None = None
+        self._tokens: Any = None
+        self._done = threading.Event()
+
+    def send_task_success(self, token: str, output: Any) -> None:
+        """Complete a `.waitForTaskToken` Task with `output` (SendTaskSuccess)."""
+        from asl._tasks import send_success
+
+        send_success(self._tokens, token, output)
+
+    def send_task_failure(self, token: str, error: str | None = None, cause: str | None = None) -> None:
+        """Fail a `.waitForTaskToken` Task (SendTaskFailure)."""
+        from asl._tasks import send_failure
+
+        send_failure(self._tokens, token, error, cause)
+
+    def send_task_heartbeat(self, token: str) -> None:
+        """Keep a `.waitForTaskToken` Task alive (SendTaskHeartbeat)."""
+        from asl._tasks import send_heartbeat
+
+        send_heartbeat(self._tokens, token)
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until the execution ends (for `StateMachine.start`); False on timeout."""
+        return self._done.wait(timeout)
 
     @property
     def history(self) -> list[dict[str, Any]]:
@@ -157,6 +182,24 @@ class _Run:
             "RedriveCount": 0,
         }
         self.context_machine = {"Id": machine.arn, "Name": machine.name}
+        from asl import _runtime
+        from asl._tasks import TaskTokens
+
+        self.handler_index = _runtime.Handlers(handlers)
+        self.plans: dict[str, Any] = {}
+        self.tokens = TaskTokens()
+        execution._tokens = self.tokens
+        self.test_case = options.get("test_case")
+        self.mock_invocations: dict[str, int] = {}
+
+    def task_plan(self, resource: str) -> Any:
+        """How a Task resource is dispatched, resolved once per run (handlers come with the run)."""
+        plan = self.plans.get(resource)
+        if plan is None:
+            from asl import _runtime
+
+            plan = self.plans[resource] = _runtime.resolve(resource, self.handler_index)
+        return plan
 
     # -- events ------------------------------------------------------------------------------
 
@@ -523,6 +566,15 @@ def execute(machine: Any, input: Any, *, handlers: Mapping[str, Callable[..., An
             clock: Clock | None = None, name: str | None = None,
             options: Mapping[str, Any] | None = None) -> Execution:
     """Run `machine` to completion and return its Execution (never raises for a failed run)."""
+    run, drive = prepare(machine, input, handlers=handlers, clock=clock, name=name, options=options)
+    drive()
+    return run.execution
+
+
+def prepare(machine: Any, input: Any, *, handlers: Mapping[str, Callable[..., Any]] | None = None,
+            clock: Clock | None = None, name: str | None = None,
+            options: Mapping[str, Any] | None = None) -> tuple[_Run, Callable[[], None]]:
+    """An execution ready to go: its run, and the function that drives it to its end."""
     clock = clock if clock is not None else SystemClock()
     options = dict(options or {})
     exec_name = name or str(uuid.UUID(int=random.Random(options.get("seed")).getrandbits(128))
@@ -531,6 +583,18 @@ def execute(machine: Any, input: Any, *, handlers: Mapping[str, Callable[..., An
     start = clock.now()
     execution = Execution(name=exec_name, arn=arn, state_machine_arn=machine.arn, input=input, start=start)
     run = _Run(machine, execution, clock, handlers or {}, options)
+
+    def drive() -> None:
+        try:
+            _drive(run, machine, execution, input, clock)
+        finally:
+            execution._done.set()
+
+    return run, drive
+
+
+def _drive(run: _Run, machine: Any, execution: Execution, input: Any, clock: Clock) -> None:
+    start = execution.start_date
     lane = Lane()
     graph: Graph = machine.graph
     if graph.timeout_seconds is not None:
@@ -559,7 +623,6 @@ def execute(machine: Any, input: Any, *, handlers: Mapping[str, Callable[..., An
         execution.output = output
         run.history.add(lane, "ExecutionSucceeded", clock.now(), {"output": output})
     execution.stop_date = clock.now()
-    return execution
 
 
 def json_copy(value: Any) -> Any:

@@ -33,14 +33,65 @@ class StateMachine:
         **options: Any,
     ) -> Any:
         """Run one execution to its end and return the `Execution` (failures are data, not
-        exceptions). `input` defaults to `{}`; `clock` to the real clock."""
+        exceptions). `input` defaults to `{}`; `clock` to the real clock.
+
+        Options: `mock_config` (a Step Functions Local mock file, path or dict) with `test_case`
+        (its name); `seed` (makes generated names, tokens and jitter reproducible);
+        `executor` (a concurrent.futures.Executor for Map iterations and Parallel branches)."""
         from asl._executor import execute
 
         return execute(self, {} if input is None else input, handlers=handlers, clock=clock,
-                       name=name, options=options)
+                       name=name, options=self._options(options))
+
+    def start(
+        self,
+        input: Any = None,
+        *,
+        handlers: Mapping[str, Callable[..., Any]] | None = None,
+        clock: Clock | None = None,
+        name: str | None = None,
+        **options: Any,
+    ) -> Any:
+        """Start an execution in the background and return its `Execution` at once (status
+        RUNNING); `execution.wait()` blocks until it ends. Use it for the callback pattern:
+        `execution.send_task_success(token, output)` from any thread."""
+        import threading
+
+        from asl._executor import prepare
+
+        run, drive = prepare(self, {} if input is None else input, handlers=handlers, clock=clock,
+                             name=name, options=self._options(options))
+        threading.Thread(target=drive, name=f"asl-{run.execution.name}", daemon=True).start()
+        return run.execution
+
+    def _options(self, options: dict[str, Any]) -> dict[str, Any]:
+        case = options.get("test_case")
+        if isinstance(case, str):
+            from asl._mocks import MockConfig, MockConfigError
+
+            config = options.get("mock_config")
+            if config is None:
+                raise MockConfigError(f"test_case={case!r} needs mock_config=<file or dict>.")
+            if not isinstance(config, MockConfig):
+                config = MockConfig.load(config)
+            owner = self.name if self.name in config.state_machines else None
+            options["test_case"] = config.test_case(owner, case, _state_names(self.graph))
+        return options
 
     def __repr__(self) -> str:
         return f"<StateMachine {self.name} ({len(self.graph.states)} states)>"
+
+
+def _state_names(graph: Graph) -> list[str]:
+    names = []
+    for state in graph.states.values():
+        names.append(state.name)
+        for branch in getattr(state, "branches", ()):
+            names.extend(_state_names(branch))
+        processor = getattr(state, "processor", None)
+        if processor is not None:
+            names.extend(_state_names(processor))
+    return names
 
 
 def load(definition: Any, *, name: str | None = None, arn: str | None = None) -> StateMachine:
