@@ -13,12 +13,10 @@ The schema carries two extension keywords that jsonschema ignores and this modul
 
 from __future__ import annotations
 
-import difflib
 import functools
 import json
 import re
 from collections.abc import Callable, Iterator, Sequence
-from importlib import resources
 from typing import Any
 
 from asl._errors import Problem
@@ -55,6 +53,8 @@ _EXPECTED = {
 
 def load_schema() -> dict[str, Any]:
     """The ASL JSON Schema shipped in the package (asl.schemas)."""
+    from importlib import resources
+
     text = resources.files("asl.schemas").joinpath("asl.schema.json").read_text("utf-8")
     schema: dict[str, Any] = json.loads(text)
     return schema
@@ -321,6 +321,8 @@ def _problems(error: Any, document: object) -> Iterator[Problem]:
         allowed = sorted(k for k in schema.get("properties", ()) if k not in hidden)
         for field in instance:
             if field not in schema.get("properties", ()):
+                import difflib
+
                 hint = difflib.get_close_matches(field, allowed, n=1)
                 suggestion = f"did you mean '{hint[0]}'? " if hint else ""
                 yield Problem(

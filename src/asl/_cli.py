@@ -1,0 +1,196 @@
+"""The `asl` command: `asl validate FILE...` and `asl run MACHINE [INPUT]`.
+
+Exit codes: 0 success (all valid / execution SUCCEEDED); 1 a definition has errors or the
+execution did not succeed; 2 usage error, unreadable file or unreadable input. Everything beyond
+argparse is imported lazily so that `asl validate` on a valid file starts quickly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import sys
+from collections.abc import Sequence
+from typing import IO, TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from asl._errors import Problem
+
+EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+
+
+def main(
+    argv: Sequence[str] | None = None, stdout: IO[str] | None = None, stderr: IO[str] | None = None
+) -> int:
+    """Run the command line `argv` (default: sys.argv[1:]); return the exit code."""
+    out = stdout if stdout is not None else sys.stdout
+    err = stderr if stderr is not None else sys.stderr
+    parser = _parser()
+    try:
+        # argparse writes help and usage errors to sys.stdout/stderr itself.
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            args = parser.parse_args(argv)
+    except SystemExit as exit_:  # argparse exits on --help (0) and on usage errors (2)
+        return int(exit_.code or 0)
+    if args.command == "validate":
+        return _validate(args.files, args.format, out, err)
+    return _run(args, out, err)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="asl", description="Validate and run AWS Step Functions state machines locally.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    validate = commands.add_parser("validate", help="check definitions (.json, .yaml, .yml)")
+    validate.add_argument("files", nargs="+", metavar="FILE")
+    validate.add_argument(
+        "--format", choices=("text", "json", "github"), default="text",
+        help="text (FILE:LINE:COL: CODE message), json, or GitHub workflow annotations",
+    )  # fmt: skip
+    run = commands.add_parser("run", help="run one execution and print its output")
+    run.add_argument("machine", metavar="MACHINE", help="the definition file")
+    run.add_argument("input", metavar="INPUT", nargs="?", help="input JSON file, or - for stdin (default {})")
+    run.add_argument("--handlers", metavar="MODULE", help="module whose callables handle Task resources")
+    run.add_argument("--history", action="store_true", help="print the execution history to stderr")
+    run.add_argument("--virtual-clock", action="store_true", help="do not sleep in Wait states or retries")
+    return parser
+
+
+# --- validate ------------------------------------------------------------------------------
+
+
+def _validate(files: Sequence[str], fmt: str, out: IO[str], err: IO[str]) -> int:
+    from pathlib import Path
+
+    from asl._source import IO_ERROR, load_source
+    from asl._validate import validate_source
+
+    status = EXIT_OK
+    report: list[dict[str, Any]] = []
+    for name in files:
+        source = load_source(Path(name))
+        problems = validate_source(source)
+        if any(p.code == IO_ERROR for p in problems):
+            status = EXIT_USAGE
+        elif status == EXIT_OK and any(p.severity == "error" for p in problems):
+            status = EXIT_INVALID
+        if fmt == "json":
+            report.append({"file": name, "valid": not _errors(problems), "problems": [p.to_dict() for p in problems]})
+        else:
+            for problem in problems:
+                out.write(_format(name, problem, fmt) + "\n")
+    if fmt == "json":
+        import json
+
+        out.write(json.dumps(report, indent=2) + "\n")
+    return status
+
+
+def _errors(problems: Sequence[Problem]) -> list[Problem]:
+    return [p for p in problems if p.severity == "error"]
+
+
+def _format(name: str, problem: Problem, fmt: str) -> str:
+    if fmt == "github":
+        # Workflow commands: properties and message need %, CR, LF (and , : in properties) escaped.
+        command = "error" if problem.severity == "error" else "warning"
+        where = f"file={_gh(name, True)}"
+        if problem.line is not None:
+            where += f",line={problem.line},col={problem.column or 1}"
+        return f"::{command} {where},title={_gh(problem.code, True)}::{_gh(_message(problem), False)}"
+    where = name
+    if problem.line is not None:
+        where += f":{problem.line}:{problem.column or 1}"
+    severity = "warning: " if problem.severity == "warning" else ""
+    return f"{where}: {problem.code} {severity}{_message(problem)}"
+
+
+def _message(problem: Problem) -> str:
+    # Without a line, the pointer is the only way to find the place.
+    return problem.message if problem.line is not None or not problem.pointer else f"{problem.message} (at {problem.pointer})"
+
+
+def _gh(text: str, is_property: bool) -> str:
+    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return text.replace(":", "%3A").replace(",", "%2C") if is_property else text
+
+
+# --- run -----------------------------------------------------------------------------------
+
+
+def _run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
+    import json
+    from pathlib import Path
+
+    import asl
+    from asl._source import IO_ERROR, load_source
+
+    machine_path = Path(args.machine)
+    source = load_source(machine_path)
+    if any(p.code == IO_ERROR for p in source.problems):
+        for problem in source.problems:
+            err.write(_format(args.machine, problem, "text") + "\n")
+        return EXIT_USAGE
+    try:
+        input_value = _read_input(args.input)
+    except (OSError, ValueError) as error:
+        err.write(f"asl run: cannot read input {args.input}: {error}\n")
+        return EXIT_USAGE
+    try:
+        handlers = _load_handlers(args.handlers) if args.handlers else None
+    except Exception as error:  # noqa: BLE001  # any import failure of the user's module is a usage error
+        err.write(f"asl run: cannot import handlers module {args.handlers!r}: {type(error).__name__}: {error}\n")
+        return EXIT_USAGE
+    try:
+        machine = asl.load(machine_path)
+    except asl.DefinitionError as error:
+        for problem in error.problems:
+            err.write(_format(args.machine, problem, "text") + "\n")
+        return EXIT_INVALID
+    clock = asl.VirtualClock() if args.virtual_clock else None
+    execution = machine.run(input_value, handlers=handlers, clock=clock)
+    if args.history:
+        for event in execution.history:
+            err.write(json.dumps(event, default=str) + "\n")
+    if execution.status == "SUCCEEDED":
+        out.write(json.dumps(execution.output, indent=2, ensure_ascii=False) + "\n")
+        return EXIT_OK
+    detail = f"{execution.error}: {execution.cause}" if execution.cause else str(execution.error)
+    prefix = "" if execution.status == "FAILED" else f"{execution.status}: "
+    err.write(f"{prefix}{detail}\n")
+    return EXIT_INVALID
+
+
+def _read_input(name: str | None) -> Any:
+    import json
+
+    if name is None:
+        return {}
+    if name == "-":
+        text = sys.stdin.read()
+    else:
+        with open(name, encoding="utf-8") as file:
+            text = file.read()
+    if name.lower().endswith((".yaml", ".yml")):
+        import yaml
+
+        return yaml.safe_load(text)
+    return json.loads(text) if text.strip() else {}
+
+
+def _load_handlers(module_name: str) -> dict[str, Any]:
+    """A module's public callables by name, or its `HANDLERS` mapping when it has one (ARNs
+    are not Python identifiers)."""
+    import importlib
+    import os
+
+    if os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())  # let `--handlers myhandlers` find ./myhandlers.py
+    module = importlib.import_module(module_name)
+    explicit = getattr(module, "HANDLERS", None)
+    if isinstance(explicit, dict):
+        return dict(explicit)
+    return {
+        name: value
+        for name, value in vars(module).items()
+        if callable(value) and not name.startswith("_") and getattr(value, "__module__", None) == module.__name__
+    }
