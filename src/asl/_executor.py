@@ -205,10 +205,13 @@ class _Run:
 
     def event(self, lane: Lane, kind: str, details: Mapping[str, Any] | None = None, *,
               chain: bool = True) -> int:
-        if len(self.history) >= HISTORY_LIMIT:
-            raise _Terminal(
-                "States.Runtime",
-                f"The execution reached the maximum number of history events ({HISTORY_LIMIT}).",
+        # Not a state's error (no Retry/Catch): the execution ends, and its closing event is
+        # the last of the HISTORY_LIMIT events AWS allows.
+        if len(self.history) >= HISTORY_LIMIT - 1:
+            raise ExecutionFailure(
+                E.RUNTIME,
+                f"The execution reached the maximum number of history events ({HISTORY_LIMIT}); "
+                f"a loop that never ends? Bound it with a counter in a variable, or use a Map.",
             )
         return self.history.add(lane, kind, self.clock.now(), details, chain=chain)
 
@@ -230,11 +233,12 @@ class _Run:
         if self.deadline is not None and self.clock.now() >= self.deadline:
             raise _Timeout()
         before = lane.last
+        entered_at = self.clock.now()
         entered = self.event(lane, state.type + "StateEntered", {"name": state.name, "input": data})
         retries = [0] * len(state.retry)
         retry_count = 0
         while True:
-            env = self.env(state, variables, retry_count, self.clock.now(), extra_context)
+            env = self.env(state, variables, retry_count, entered_at, extra_context)
             try:
                 output, next_name, assigned = self.dispatch(state, data, env, lane)
                 break
@@ -266,6 +270,7 @@ class _Run:
                 break
         details: dict[str, Any] = {"name": state.name, "output": output}
         if assigned:
+            self.check_variables(assigned, state, entered)
             details["assignedVariables"] = assigned
             variables = {**variables, **assigned}
         if state.type != "Fail":
@@ -298,7 +303,7 @@ class _Run:
         if state.query_language == JSONATA:
             states = {"input": data, "errorOutput": error_output, "context": env.context}
             assigned = self.jsonata_assign(catcher.assign, states, env)
-            output = (catcher.output.render(states, env.variables, "Output")
+            output = (self.render_jsonata(catcher.output, states, env, "Output")
                       if catcher.output is not None else error_output)
             return output, assigned
         assigned = catcher.assign.render(error_output, env) if catcher.assign is not None else None
@@ -336,6 +341,27 @@ class _Run:
                 f"maximum number of bytes service limit.",
             )
 
+    def check_variables(self, assigned: Mapping[str, Any], state: State, entered: int) -> None:
+        """AWS's variable quota: what one state's Assign stores is at most 256 KiB of JSON."""
+        size = len(to_json(assigned).encode("utf-8"))
+        if size > PAYLOAD_LIMIT:
+            raise ExecutionFailure(*self.word(StatesError(
+                E.DATA_LIMIT_EXCEEDED,
+                f"The variables assigned by the state ({size} bytes) exceed the maximum number of "
+                f"bytes service limit ({PAYLOAD_LIMIT} bytes).",
+            ), state, entered))
+
+    def now_ms(self) -> int:
+        """The run's clock in epoch milliseconds: JSONata's `$now()`/`$millis()` read it, so a
+        virtual clock makes them reproducible."""
+        return int(self.clock.now() * 1000)
+
+    def render_jsonata(self, template: Any, states: Mapping[str, Any], env: Env, field: str,
+                       *, expect: str | None = None) -> Any:
+        """Evaluate a JSONata field (Output, Assign, Arguments, Condition, Seconds...) of a state
+        on the run's clock."""
+        return template.render(states, env.variables, field, expect=expect, now_ms=self.now_ms())
+
     # -- the data flow -----------------------------------------------------------------------
 
     def effective_input(self, state: State, data: Any, env: Env) -> Any:
@@ -367,13 +393,14 @@ class _Run:
     def jsonata_assign(self, assign: Any, states: Mapping[str, Any], env: Env) -> dict[str, Any] | None:
         if assign is None:
             return None
-        return assign.render(states, env.variables, "Assign")
+        return self.render_jsonata(assign, states, env, "Assign")
 
     def jsonata_finish(self, state: State, raw_input: Any, result: Any, env: Env, *,
                        default: Any) -> tuple[Any, dict[str, Any] | None]:
         states = {"input": raw_input, "result": result, "context": env.context}
         assigned = self.jsonata_assign(state.assign, states, env)
-        output = state.output.render(states, env.variables, "Output") if state.output is not None else default
+        output = (self.render_jsonata(state.output, states, env, "Output")
+                  if state.output is not None else default)
         return output, assigned
 
     # -- states ------------------------------------------------------------------------------
@@ -416,7 +443,7 @@ class _Run:
         if value is None or isinstance(value, str):
             return value
         if state.query_language == JSONATA:
-            return value.render({"input": data, "context": env.context}, env.variables, field)
+            return self.render_jsonata(value, {"input": data, "context": env.context}, env, field)
         if hasattr(value, "get"):
             return value.get(data, env)
         return value.evaluate(data, env)
@@ -429,7 +456,7 @@ class _Run:
         if state.seconds is not None:
             seconds = state.seconds
             if not isinstance(seconds, (int, float)):
-                seconds = seconds.render(states, env.variables, "Seconds")
+                seconds = self.render_jsonata(seconds, states, env, "Seconds")
                 if not _is_int(seconds) or seconds < 0:
                     raise StatesError(E.RUNTIME,
                                       f"The Seconds field must be a non-negative integer: {to_json(seconds)}")
@@ -454,7 +481,7 @@ class _Run:
                 stamp = state.timestamp_path.get(effective, env)
                 field = "TimestampPath"
             elif not isinstance(stamp, str):
-                stamp = stamp.render(states, env.variables, "Timestamp")
+                stamp = self.render_jsonata(stamp, states, env, "Timestamp")
             moment = _parse_timestamp(stamp)
             if moment is None:
                 raise StatesError(E.RUNTIME, f"The {field} parameter does not reference a valid "
@@ -476,7 +503,7 @@ class _Run:
             states = {"input": data, "context": env.context}
             for rule in state.choices:
                 assert isinstance(rule, JsonataChoice)
-                verdict = rule.condition.render(states, env.variables, "Condition")
+                verdict = self.render_jsonata(rule.condition, states, env, "Condition")
                 if not isinstance(verdict, bool):
                     raise StatesError(
                         E.QUERY_EVALUATION_ERROR,
@@ -484,7 +511,7 @@ class _Run:
                     )
                 if verdict:
                     assigned = self.jsonata_assign(rule.assign, states, env)
-                    output = (rule.output.render(states, env.variables, "Output")
+                    output = (self.render_jsonata(rule.output, states, env, "Output")
                               if rule.output is not None else data)
                     return output, rule.next, assigned
             return self.choice_default(state, data, env)
