@@ -123,7 +123,7 @@ class _Compiler:
         self.compiling.discard(ref)
         return self.refs[ref]
 
-    def compile(self, schema: Any) -> Check:  # noqa: C901  # one branch per keyword, flat
+    def compile(self, schema: Any) -> Check:  # one branch per keyword, flat
         if schema is True or schema == {}:
             return lambda value: True
         if schema is False:
@@ -139,7 +139,7 @@ class _Compiler:
             checks.append(self._properties(schema))
         return checks[0] if len(checks) == 1 else _all(checks)
 
-    def _keyword(self, keyword: str, arg: Any, schema: dict[str, Any]) -> Check:  # noqa: C901, PLR0911, PLR0912
+    def _keyword(self, keyword: str, arg: Any, schema: dict[str, Any]) -> Check:
         if keyword == "type":
             names = (arg,) if isinstance(arg, str) else tuple(arg)
             if len(names) == 1:

@@ -53,7 +53,7 @@ class _Index:
     """Lazily built pointer -> (line, column) table for one text; most valid definitions are
     never located, so the scan happens only when a Problem needs a position."""
 
-    __slots__ = ("text", "_offsets", "_positions", "_line_starts")
+    __slots__ = ("_line_starts", "_offsets", "_positions", "text")
 
     def __init__(
         self,
@@ -258,19 +258,18 @@ def _scan(text: str) -> tuple[dict[str, int], list[tuple[str, int]]]:
     for match in _TOKEN.finditer(text):
         token = match.group()
         first = token[0]
-        if expecting_key:
-            if first == '"':
-                key = json.loads(token) if "\\" in token else token[1:-1]
-                frame = stack[-1]
-                target = f"{frame[0]}/{escape(key)}"
-                if key in frame[3]:
-                    duplicates.append((target, match.start()))
-                else:
-                    frame[3].add(key)
-                offsets[target] = match.start()
-                expecting_key = False
-                continue
-            # '}' of an empty object falls through to the closing branch below.
+        # A '}' where a key is expected (an empty object) is handled with the other closers.
+        if expecting_key and first == '"':
+            key = json.loads(token) if "\\" in token else token[1:-1]
+            frame = stack[-1]
+            target = f"{frame[0]}/{escape(key)}"
+            if key in frame[3]:
+                duplicates.append((target, match.start()))
+            else:
+                frame[3].add(key)
+            offsets[target] = match.start()
+            expecting_key = False
+            continue
         if first == "{" or first == "[":
             if not stack or not stack[-1][1]:
                 offsets.setdefault(target, match.start())
@@ -350,7 +349,7 @@ def _yaml_loader() -> type:
         base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
         class Loader(base):  # type: ignore[valid-type,misc]  # base is chosen at run time
-            yaml_implicit_resolvers = {
+            yaml_implicit_resolvers = {  # noqa: RUF012  # PyYAML's own class-level table
                 first: [(tag, regexp) for tag, regexp in resolvers if not tag.endswith(":timestamp")]
                 for first, resolvers in base.yaml_implicit_resolvers.items()
             }
