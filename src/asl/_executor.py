@@ -443,10 +443,14 @@ class _Run:
         if value is None or isinstance(value, str):
             return value
         if state.query_language == JSONATA:
-            return self.render_jsonata(value, {"input": data, "context": env.context}, env, field)
-        if hasattr(value, "get"):
-            return value.get(data, env)
-        return value.evaluate(data, env)
+            return self.render_jsonata(value, {"input": data, "context": env.context}, env, field,
+                                       expect="string")
+        found = value.get(data, env) if hasattr(value, "get") else value.evaluate(data, env)
+        if not isinstance(found, str):
+            # An execution's error and cause are strings; AWS fails rather than stringify.
+            raise StatesError(E.RUNTIME, f"The {field}Path field must reference a string, but "
+                                         f"'{value.text}' is {to_json(found)}")
+        return found
 
     def run_wait(self, state: WaitState, data: Any, env: Env, lane: Lane) -> Any:
         jsonata = state.query_language == JSONATA
