@@ -258,11 +258,12 @@ class _Run:
                     continue
                 catcher = next((c for c in state.catch if error_matches(c.error_equals, error)), None)
                 if catcher is None:
-                    self.failed_event(state, lane)
-                    if error == E.QUERY_EVALUATION_ERROR:
-                        # AWS chains EvaluationFailed to what preceded the state's entry.
+                    if error == E.QUERY_EVALUATION_ERROR and not isinstance(failure, _CaughtFailure):
+                        # AWS chains EvaluationFailed to what preceded the state's entry, before
+                        # MapStateFailed; a branch's or iteration's own failure already has one.
                         lane.last = self.history.add(Lane(before), "EvaluationFailed", self.clock.now(), {
                             "error": error, "cause": cause, "state": state.name})
+                    self.failed_event(state, lane)
                     raise ExecutionFailure(error, cause) from None
                 output, assigned = self.caught(state, catcher, data, error, cause, env)
                 next_name = catcher.next

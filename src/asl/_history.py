@@ -15,6 +15,9 @@ from typing import Any
 
 from asl._clock import to_datetime
 
+#: Distance between the provisional id ranges of nested forks.
+_FORK_SPAN = 10**12
+
 #: Detail fields whose values AWS shows as JSON text.
 _JSON_FIELDS = frozenset({"input", "output", "parameters"})
 
@@ -49,9 +52,13 @@ class History:
         self._events: list[tuple[int, int, float, str, Mapping[str, Any] | None]] = []
         self._lock = threading.Lock()
         self.limit = limit
+        # A fork's events get provisional ids above `base` until `splice` renumbers them.
+        self.base = 0
+        self._parent: History | None = None
 
     def __len__(self) -> int:
-        return len(self._events)
+        own = len(self._events)
+        return own + len(self._parent) if self._parent is not None else own
 
     def add(
         self,
@@ -64,11 +71,39 @@ class History:
     ) -> int:
         """Record one event after `lane.last`; with `chain`, later events of the lane follow it."""
         with self._lock:
-            event_id = len(self._events) + 1
+            event_id = self.base + len(self._events) + 1
             self._events.append((event_id, lane.last, now, event_type, details))
         if chain:
             lane.last = event_id
         return event_id
+
+    def last_id(self) -> int:
+        """The id of the latest event recorded here."""
+        return self.base + len(self._events)
+
+    def fork(self) -> History:
+        """A buffer for one concurrently running branch or iteration, so that events land in the
+        history in a deterministic order (spliced in branch/index order, not completion order).
+        A lane that starts at `fork.base` is anchored where the buffer is spliced."""
+        child = History(self.limit)
+        child.base = self.base + _FORK_SPAN
+        child._parent = self
+        return child
+
+    def splice(self, child: History, anchor: int) -> int:
+        """Append a fork's events with real ids; events that pointed at the fork's base now
+        point at `anchor`. Returns the offset to add to the fork's provisional ids."""
+        base = child.base
+        with self._lock:
+            offset = self.base + len(self._events) - base
+            append = self._events.append
+            for event_id, previous, now, kind, details in child._events:
+                if previous == base:
+                    previous = anchor
+                elif previous > base:
+                    previous += offset
+                append((event_id + offset, previous, now, kind, details))
+        return offset
 
     def types(self) -> list[str]:
         return [event[3] for event in self._events]

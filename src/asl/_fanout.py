@@ -1,0 +1,443 @@
+"""Parallel and Map states: fan the work out, collect it in order, and write AWS's history.
+
+Where the work runs: branches and inline iterations belong to the parent's history, so they run
+in this process. When any of them may block (a Task's handler, a Wait on the real clock) they run
+on threads: the `executor` option when it is a `ThreadPoolExecutor`, else a pool made for the
+state. Otherwise (only Pass/Choice/Succeed/Fail/Wait on a virtual clock) they run one after the
+other, which is faster in CPython. Either way each unit records into its own forked history
+buffer, spliced in branch/index order, so histories are identical on a `VirtualClock`.
+
+Distributed Map iterations are child executions with their own histories; they go to any
+`concurrent.futures.Executor` given as `executor` (threads, processes, Dask's
+`Client.get_executor()`), shipped as the picklable `run_child(...)` work unit (see `_itemio`).
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import copy
+import re
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import attrs
+
+from asl import _errors as E
+from asl._env import Env
+from asl._errors import StatesError
+from asl._executor import ExecutionFailure, _CaughtFailure, _Run
+from asl._history import Lane, to_json
+from asl._jsonata import json_type
+from asl._model import JSONATA, Graph, MapState, ParallelState
+
+#: Threads for one fan-out when MaxConcurrency leaves it unbounded.
+DEFAULT_WORKERS = 32
+#: AWS's wording when a tolerated failure threshold is passed.
+THRESHOLD_CAUSE = "The specified tolerated failure threshold was exceeded."
+
+
+@attrs.frozen
+class Failed:
+    """A branch or iteration that ended in failure, as data."""
+
+    error: str | None
+    cause: str | None
+
+
+# -- Parallel -----------------------------------------------------------------------------------
+
+
+def run_parallel(run: _Run, state: ParallelState, data: Any, env: Env, lane: Lane
+                 ) -> tuple[Any, str | None, dict[str, Any] | None]:
+    """Every branch gets the same input and the outer variables (its own assignments stay in
+    it); the result is the branches' outputs in order, or the first failing branch's error."""
+    jsonata = state.query_language == JSONATA
+    if jsonata:
+        branch_input = (_jsonata(run, state.parameters, {"input": data, "context": env.context},
+                                 env, "Arguments") if state.parameters is not None else data)
+    else:
+        effective = run.effective_input(state, data, env)
+        branch_input = state.parameters.render(effective, env) if state.parameters is not None else effective
+    started = run.event(lane, "ParallelStateStarted")
+    variables = dict(env.variables)
+    branches = state.branches
+
+    def branch(unit_run: _Run, unit_lane: Lane, index: int) -> Any:
+        try:
+            return unit_run.run_graph(branches[index], branch_input, unit_lane, variables)
+        except ExecutionFailure as failure:
+            return Failed(failure.error, failure.cause)
+
+    results = fan_out(run, lane, len(branches), branch, limit=0, anchor=started,
+                      threaded=_threaded(run, branches), stop=lambda value: isinstance(value, Failed))
+    for value in results:
+        if isinstance(value, Failed):
+            raise _CaughtFailure(value.error or "", value.cause)
+    # Like MapStateSucceeded: recorded after the branches, without moving the lane.
+    run.event(lane, "ParallelStateSucceeded", chain=False)
+    return _finish(run, state, data, list(results), env)
+
+
+# -- Map ----------------------------------------------------------------------------------------
+
+
+def run_map(run: _Run, state: MapState, data: Any, env: Env, lane: Lane
+            ) -> tuple[Any, str | None, dict[str, Any] | None]:
+    """Inline and distributed Map: items, ItemSelector, the iterations, tolerated failures, and
+    ResultSelector/ResultPath/OutputPath (or JSONata Output) on the array of results."""
+    jsonata = state.query_language == JSONATA
+    effective = data if jsonata else run.effective_input(state, data, env)
+    items = map_items(run, state, data, effective, env)
+    run.event(lane, "MapStateStarted", {"length": len(items)})
+    limits = Limits.read(run, state, data, effective, env)
+    if state.mode == "DISTRIBUTED":
+        from asl import _itemio
+
+        result = _itemio.run_distributed(run, state, data, effective, items, limits, env, lane)
+        return _finish(run, state, data, result, env)
+    inputs = iteration_inputs(run, state, data, effective, items, env)
+    processor = state.processor
+    assert processor is not None
+    variables = dict(env.variables)
+    name = state.name
+
+    def iteration(unit_run: _Run, unit_lane: Lane, index: int) -> Any:
+        details = {"index": index, "name": name}
+        unit_run.event(unit_lane, "MapIterationStarted", details)
+        extra = {"Map": {"Item": {"Index": index, "Value": items[index]}}}
+        try:
+            output = unit_run.run_graph(processor, inputs[index], unit_lane, variables, extra)
+        except ExecutionFailure as failure:
+            unit_run.event(unit_lane, "MapIterationFailed", details, chain=False)
+            return Failed(failure.error, failure.cause)
+        # AWS records it after the iteration's events but the next iteration chains to those.
+        unit_run.event(unit_lane, "MapIterationSucceeded", details, chain=False)
+        return output
+
+    tally = limits.tally(len(items))
+    results = fan_out(run, lane, len(items), iteration, limit=limits.max_concurrency, anchor=None,
+                      threaded=_threaded(run, (processor,)), stop=tally.stop)
+    failure = tally.verdict(results, distributed=False)
+    if failure is not None:
+        raise failure
+    if items:
+        # The state's closing events follow the last MapIterationSucceeded (the latest event).
+        lane.last = run.history.last_id()
+    run.event(lane, "MapStateSucceeded", chain=False)
+    return _finish(run, state, data, [_as_output(value) for value in results], env)
+
+
+def map_items(run: _Run, state: MapState, data: Any, effective: Any, env: Env) -> list[Any]:
+    """The array to iterate: ItemReader, JSONata Items, ItemsPath, or the (effective) input."""
+    if state.item_reader is not None:
+        from asl import _itemio
+
+        return _itemio.read_items(run, state, data, effective, env)
+    if state.query_language == JSONATA:
+        if state.items is not None:
+            return _jsonata(run, state.items, {"input": data, "context": env.context}, env, "Items",
+                            expect="array")  # type: ignore[no-any-return]
+        if not isinstance(data, list):
+            raise StatesError(E.QUERY_EVALUATION_ERROR,
+                              f"Map state input must be an array but was: {json_type(data)}")
+        return data
+    items = state.items_path.get(effective, env) if state.items_path is not None else effective
+    if not isinstance(items, list):
+        raise StatesError(E.RUNTIME, f"Map state input must be an array but was: {json_type(items)}")
+    return items
+
+
+def iteration_inputs(run: _Run, state: MapState, data: Any, effective: Any, items: Sequence[Any],
+                     env: Env) -> Sequence[Any]:
+    """Each iteration's input: the item, or ItemSelector rendered with `$$.Map.Item`."""
+    selector = state.item_selector
+    if selector is None:
+        return items
+    context = dict(env.context)
+    item_env = Env(context, env.variables)
+    inputs = []
+    jsonata = state.query_language == JSONATA
+    for index, item in enumerate(items):
+        context["Map"] = {"Item": {"Index": index, "Value": item}}
+        if jsonata:
+            inputs.append(_jsonata(run, selector, {"input": data, "context": context}, item_env,
+                                   "ItemSelector"))
+        else:
+            inputs.append(selector.render(effective, item_env))
+    return inputs
+
+
+# -- limits and tolerated failures --------------------------------------------------------------
+
+
+@attrs.frozen
+class Limits:
+    """A Map's MaxConcurrency and tolerated failures, resolved for one run of the state."""
+
+    max_concurrency: int = 0
+    tolerated_count: int | None = None
+    tolerated_percentage: float | None = None
+
+    @classmethod
+    def read(cls, run: _Run, state: MapState, data: Any, effective: Any, env: Env) -> Limits:
+        states = {"input": data, "context": env.context}
+        concurrency = _field(run, state.max_concurrency, state.max_concurrency_path, "MaxConcurrency",
+                             effective, states, env, integer=True)
+        count = _field(run, state.tolerated_failure_count, state.tolerated_failure_count_path,
+                       "ToleratedFailureCount", effective, states, env, integer=True)
+        percentage = _field(run, state.tolerated_failure_percentage,
+                            state.tolerated_failure_percentage_path, "ToleratedFailurePercentage",
+                            effective, states, env, integer=False)
+        if concurrency is not None and concurrency < 0:
+            raise StatesError(E.RUNTIME, "MaxConcurrency cannot be negative.")
+        if count is not None and count < 0:
+            raise StatesError(E.RUNTIME, "ToleratedFailureCount cannot be negative.")
+        if percentage is not None and not 0 <= percentage <= 100:
+            raise StatesError(E.RUNTIME, "ToleratedFailurePercentage must be between 0 and 100.")
+        return cls(int(concurrency or 0), None if count is None else int(count), percentage)
+
+    def tally(self, total: int) -> Tally:
+        return Tally(self, total)
+
+
+class Tally:
+    """Counts failures as units finish; says when the tolerated threshold is passed."""
+
+    def __init__(self, limits: Limits, total: int) -> None:
+        self.limits = limits
+        self.total = total
+        self.failed = 0
+        self._lock = threading.Lock()
+
+    @property
+    def tolerant(self) -> bool:
+        return self.limits.tolerated_count is not None or self.limits.tolerated_percentage is not None
+
+    def exceeded(self, failed: int) -> bool:
+        if failed == 0:
+            return False
+        limits = self.limits
+        if not self.tolerant:
+            return True
+        over_count = limits.tolerated_count is not None and failed > limits.tolerated_count
+        over_share = (limits.tolerated_percentage is not None
+                      and failed * 100.0 > limits.tolerated_percentage * self.total)
+        if limits.tolerated_count is not None and limits.tolerated_percentage is not None:
+            # Both set: the Map fails when either threshold is passed.
+            return over_count or over_share
+        return over_count or over_share
+
+    def stop(self, value: Any) -> bool:
+        if not isinstance(value, Failed):
+            return False
+        with self._lock:
+            self.failed += 1
+            return self.exceeded(self.failed)
+
+    def verdict(self, results: Sequence[Any], *, distributed: bool) -> StatesError | None:
+        failures = [value for value in results if isinstance(value, Failed)]
+        if not self.exceeded(len(failures)):
+            return None
+        if self.tolerant or distributed:
+            return _CaughtFailure(E.EXCEED_TOLERATED_FAILURE_THRESHOLD, THRESHOLD_CAUSE)
+        # An inline Map with no tolerance fails with the first failed iteration's own error.
+        first = failures[0]
+        return _CaughtFailure(first.error or "", first.cause)
+
+
+def _field(run: _Run, value: Any, path: Any, name: str, effective: Any, states: Mapping[str, Any],
+           env: Env, *, integer: bool) -> float | int | None:
+    if path is not None:
+        raw = path.get(effective, env)
+        number = _number(raw, integer)
+        if number is None:
+            shown = raw if isinstance(raw, str) else to_json(raw)
+            kind = "integer" if integer else "float"
+            raise StatesError(E.RUNTIME, f'The {name}Path field refers to value "{shown}" which is '
+                                         f"not a valid {kind}: {path.text}")
+        return number
+    if value is None or isinstance(value, (int, float)):
+        return value
+    raw = _jsonata(run, value, states, env, name)
+    number = _number(raw, integer)
+    if number is None or isinstance(raw, str):
+        raise StatesError(E.QUERY_EVALUATION_ERROR,
+                          f"The {name} field must evaluate to a non-negative "
+                          f"{'integer' if integer else 'number'}, but was: {to_json(raw)}")
+    return number
+
+
+def _number(raw: Any, integer: bool) -> float | int | None:
+    """AWS accepts numbers and numeric strings (a variable assigned "1") here."""
+    if isinstance(raw, bool):
+        return None
+    if isinstance(raw, int):
+        return raw
+    if isinstance(raw, float):
+        if integer:
+            return int(raw) if raw.is_integer() else None
+        return raw
+    if isinstance(raw, str):
+        try:
+            return int(raw) if integer else float(raw)
+        except ValueError:
+            return None
+    return None
+
+
+# -- the fan-out engine -------------------------------------------------------------------------
+
+_local = threading.local()
+
+
+def fan_out(run: _Run, lane: Lane, count: int, job: Callable[[_Run, Lane, int], Any], *,
+            limit: int, anchor: int | None, threaded: bool,
+            stop: Callable[[Any], bool]) -> list[Any]:
+    """Run `job(run, lane, i)` for i in range(count), at most `limit` at once (0: no bound), and
+    return the values in index order (None for units never started because `stop` said so).
+
+    `anchor` is where every unit's first event points (Parallel: ParallelStateStarted); None
+    chains each unit after the previous one's last event (Map). Events are recorded in index
+    order whatever order the units finish in."""
+    results: list[Any] = [None] * count
+    if count == 0:
+        return results
+    if not threaded or limit == 1:
+        # One at a time needs no threads, and records straight into the lane.
+        for index in range(count):
+            unit_lane = lane if anchor is None else Lane(anchor)
+            results[index] = job(run, unit_lane, index)
+            lane.last = unit_lane.last
+            if stop(results[index]):
+                break
+        return results
+    buffers: list[Any] = [None] * count
+
+    def unit(index: int) -> tuple[Any, int, Any]:
+        unit_run = copy.copy(run)
+        unit_run.history = run.history.fork()
+        unit_lane = Lane(unit_run.history.base)
+        _local.depth = getattr(_local, "depth", 0) + 1
+        try:
+            value = job(unit_run, unit_lane, index)
+        finally:
+            _local.depth -= 1
+        return unit_run.history, unit_lane.last, value
+
+    window = limit if limit > 0 else count
+    pool, owned = _pool(run, min(window, DEFAULT_WORKERS) if limit <= 0 else window)
+    pending: dict[cf.Future[Any], int] = {}
+    next_index = 0
+    stopped = False
+    try:
+        while next_index < count and len(pending) < window:
+            pending[pool.submit(unit, next_index)] = next_index
+            next_index += 1
+        while pending:
+            done, _ = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
+            for future in done:
+                index = pending.pop(future)
+                buffer, last, value = future.result()
+                buffers[index] = (buffer, last)
+                results[index] = value
+                if stop(value):
+                    stopped = True
+            while not stopped and next_index < count and len(pending) < window:
+                pending[pool.submit(unit, next_index)] = next_index
+                next_index += 1
+    finally:
+        for future in pending:
+            future.cancel()
+        if owned:
+            pool.shutdown(wait=True)
+    for index, entry in enumerate(buffers):
+        if entry is None:
+            continue
+        buffer, last = entry
+        start = lane.last if anchor is None else anchor
+        offset = run.history.splice(buffer, start)
+        lane.last = start if last == buffer.base else (last + offset if last > buffer.base else last)
+        value = results[index]
+        if isinstance(value, Failed) and value.cause and "#" in value.cause:
+            results[index] = Failed(value.error, _renumber(value.cause, buffer.base, offset))
+    return results
+
+
+_ENTERED_AT = re.compile(r"\(entered at the event id #(\d+)\)")
+
+
+def _renumber(cause: str, base: int, offset: int) -> str:
+    """A cause worded inside a forked buffer names provisional event ids; use the real ones."""
+    def real(match: re.Match[str]) -> str:
+        event_id = int(match.group(1))
+        return f"(entered at the event id #{event_id + offset if event_id > base else event_id})"
+
+    return _ENTERED_AT.sub(real, cause)
+
+
+def _pool(run: _Run, workers: int) -> tuple[cf.Executor, bool]:
+    """The user's thread pool at the top level; a pool of our own inside a worker (a nested
+    fan-out waiting on the same bounded pool as its parent could deadlock) or by default."""
+    executor = run.options.get("executor")
+    if isinstance(executor, cf.ThreadPoolExecutor) and getattr(_local, "depth", 0) == 0:
+        return executor, False
+    return cf.ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="asl-fanout"), True
+
+
+_BLOCKING: dict[int, tuple[Graph, bool]] = {}
+
+
+def _threaded(run: _Run, graphs: Sequence[Graph]) -> bool:
+    executor = run.options.get("executor")
+    if isinstance(executor, cf.ThreadPoolExecutor):
+        return True
+    from asl._clock import VirtualClock
+
+    virtual = isinstance(run.clock, VirtualClock)
+    return any(_may_block(graph, virtual) for graph in graphs)
+
+
+def _may_block(graph: Graph, virtual: bool) -> bool:
+    """Whether a graph holds work that waits (a Task's handler, a Wait on the real clock)."""
+    key = id(graph) * 2 + virtual
+    cached = _BLOCKING.get(key)
+    if cached is not None and cached[0] is graph:
+        return cached[1]
+    blocking = False
+    for state in graph.states.values():
+        if state.type == "Task" or (state.type == "Wait" and not virtual):
+            blocking = True
+        elif isinstance(state, ParallelState):
+            blocking = any(_may_block(branch, virtual) for branch in state.branches)
+        elif isinstance(state, MapState) and state.processor is not None:
+            blocking = state.mode != "DISTRIBUTED" and _may_block(state.processor, virtual)
+        if blocking:
+            break
+    _BLOCKING[key] = (graph, blocking)
+    return blocking
+
+
+# -- shared pieces ------------------------------------------------------------------------------
+
+
+def _finish(run: _Run, state: Any, data: Any, result: Any, env: Env
+            ) -> tuple[Any, str | None, dict[str, Any] | None]:
+    if state.query_language == JSONATA:
+        output, assigned = run.jsonata_finish(state, data, result, env, default=result)
+    else:
+        output, assigned = run.finish(state, data, result, env)
+    return output, state.next, assigned
+
+
+def _as_output(value: Any) -> Any:
+    """A tolerated failure's slot in the result array holds its error output."""
+    if isinstance(value, Failed):
+        return {"Error": value.error, "Cause": value.cause}
+    return value
+
+
+def _jsonata(run: _Run, template: Any, states: Mapping[str, Any], env: Env, field: str, *,
+             expect: str | None = None) -> Any:
+    return template.render(states, env.variables, field, expect=expect,
+                           now_ms=int(run.clock.now() * 1000))

@@ -1,0 +1,587 @@
+"""Distributed Map over local data: ItemReader, ItemBatcher, child executions, ResultWriter.
+
+S3 is simulated by a pluggable store. The run option `s3` takes any object with
+`get_object(bucket, key) -> bytes`, `list_objects(bucket, prefix) -> list[dict]` and
+`put_object(bucket, key, body: bytes)`; the option `s3_root` (a folder) gives `LocalS3`, where
+bucket `b` is the folder `<s3_root>/b`. Without either, `LocalS3(".")`.
+
+Child executions run in this process (threads when they may block), or on the `executor` run
+option (any `concurrent.futures.Executor`: processes, Dask's `Client.get_executor()`) through
+`run_child`, a picklable function of (definition, input, ...) that loads the iteration's state
+machine in the worker once and runs it there.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import csv
+import io
+import json
+import threading
+import uuid
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from asl import _errors as E
+from asl._clock import SystemClock, VirtualClock, isoformat
+from asl._env import Env
+from asl._errors import CompileError, StatesError
+from asl._executor import _Run, execute
+from asl._history import Lane, to_json
+from asl._model import JSONATA, MapState
+
+GET_OBJECT = "arn:aws:states:::s3:getObject"
+LIST_OBJECTS = "arn:aws:states:::s3:listObjectsV2"
+PUT_OBJECT = "arn:aws:states:::s3:putObject"
+_DELIMITERS = {"COMMA": ",", "PIPE": "|", "SEMICOLON": ";", "SPACE": " ", "TAB": "\t"}
+#: AWS's cap on one child execution's input (and so on a batch).
+BATCH_BYTES_LIMIT = 256 * 1024
+
+
+# -- the S3 stand-in ----------------------------------------------------------------------------
+
+
+class LocalS3:
+    """Buckets as folders: `root/bucket/key`. Listing follows ListObjectsV2's Contents."""
+
+    def __init__(self, root: str | Path = ".", buckets: Mapping[str, str | Path] | None = None) -> None:
+        self.root = Path(root)
+        self.buckets = {name: Path(folder) for name, folder in (buckets or {}).items()}
+
+    def folder(self, bucket: str) -> Path:
+        return self.buckets.get(bucket, self.root / bucket)
+
+    def get_object(self, bucket: str, key: str) -> bytes:
+        path = self.folder(bucket) / key
+        try:
+            return path.read_bytes()
+        except OSError:
+            raise StatesError(E.ITEM_READER_FAILED,
+                              f"Could not read s3://{bucket}/{key} (no file {path})") from None
+
+    def list_objects(self, bucket: str, prefix: str = "") -> list[dict[str, Any]]:
+        folder = self.folder(bucket)
+        if not folder.is_dir():
+            raise StatesError(E.ITEM_READER_FAILED, f"The bucket {bucket} does not exist (no folder {folder})")
+        found = []
+        for path in sorted(folder.rglob("*")):
+            if not path.is_file():
+                continue
+            key = path.relative_to(folder).as_posix()
+            if not key.startswith(prefix):
+                continue
+            stat = path.stat()
+            found.append({
+                "Etag": f'"{stat.st_size:x}-{int(stat.st_mtime):x}"',
+                "Key": key,
+                "LastModified": datetime.fromtimestamp(stat.st_mtime, tz=timezone.utc).strftime(
+                    "%a %b %d %H:%M:%S UTC %Y"),
+                "Size": stat.st_size,
+                "StorageClass": "STANDARD",
+            })
+        return found
+
+    def put_object(self, bucket: str, key: str, body: bytes) -> None:
+        path = self.folder(bucket) / key
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(body)
+
+
+def store(run: _Run) -> Any:
+    given = run.options.get("s3")
+    if given is not None:
+        return given
+    return LocalS3(run.options.get("s3_root", "."))
+
+
+# -- compiled reader / batcher / writer fields --------------------------------------------------
+
+
+@attrs.frozen
+class _Compiled:
+    """A Map's ItemReader/ItemBatcher/ResultWriter fields, compiled once per state."""
+
+    reader_parameters: Any = None
+    max_items_path: Any = None
+    batch_input: Any = None
+    writer_parameters: Any = None
+
+
+_COMPILED: dict[int, tuple[MapState, _Compiled]] = {}
+_COMPILE_LOCK = threading.Lock()
+
+
+def compiled(state: MapState) -> _Compiled:
+    cached = _COMPILED.get(id(state))
+    if cached is not None and cached[0] is state:
+        return cached[1]
+    with _COMPILE_LOCK:
+        result = _compile(state)
+        _COMPILED[id(state)] = (state, result)
+    return result
+
+
+def _compile(state: MapState) -> _Compiled:
+    jsonata = state.query_language == JSONATA
+    if jsonata:
+        from asl._jsonata import compile_template as template
+    else:
+        from asl._payload import compile_template as template
+    from asl._paths import compile_path
+
+    key = "Arguments" if jsonata else "Parameters"
+    fields: dict[str, Any] = {}
+    try:
+        reader = state.item_reader or {}
+        if key in reader:
+            fields["reader_parameters"] = template(reader[key])
+        config = reader.get("ReaderConfig", {})
+        if "MaxItemsPath" in config:
+            fields["max_items_path"] = compile_path(config["MaxItemsPath"])
+        batcher = state.item_batcher or {}
+        if "BatchInput" in batcher:
+            fields["batch_input"] = template(batcher["BatchInput"])
+        writer = state.result_writer or {}
+        if key in writer:
+            fields["writer_parameters"] = template(writer[key])
+    except CompileError as error:  # validation compiles these too; defensive only
+        raise StatesError(E.RUNTIME, error.message) from None
+    return _Compiled(**fields)
+
+
+def _render(state: MapState, template: Any, data: Any, effective: Any, env: Env, field: str) -> Any:
+    if template is None:
+        return None
+    if state.query_language == JSONATA:
+        return template.render({"input": data, "context": env.context}, env.variables, field)
+    return template.render(effective, env)
+
+
+# -- ItemReader ---------------------------------------------------------------------------------
+
+
+def read_items(run: _Run, state: MapState, data: Any, effective: Any, env: Env) -> list[Any]:
+    """The items an ItemReader names: a JSON array, JSON Lines, CSV or a manifest object, or
+    an S3 listing; at most ReaderConfig.MaxItems of them."""
+    reader = state.item_reader or {}
+    parts = compiled(state)
+    parameters = _render(state, parts.reader_parameters, data, effective, env, "Arguments") or {}
+    config = reader.get("ReaderConfig", {})
+    resource = str(reader.get("Resource", ""))
+    bucket = parameters.get("Bucket")
+    if not isinstance(bucket, str):
+        raise StatesError(E.ITEM_READER_FAILED, "The ItemReader's Parameters need a Bucket string.")
+    s3 = store(run)
+    if resource.startswith(LIST_OBJECTS):
+        items: list[Any] = s3.list_objects(bucket, str(parameters.get("Prefix", "")))
+    elif resource.startswith(GET_OBJECT):
+        key = parameters.get("Key")
+        if not isinstance(key, str):
+            raise StatesError(E.ITEM_READER_FAILED, "The ItemReader's Parameters need a Key string.")
+        items = parse_object(s3.get_object(bucket, key), config, f"s3://{bucket}/{key}")
+    else:
+        raise StatesError(E.ITEM_READER_FAILED, f"Unsupported ItemReader Resource: {resource}")
+    limit = config.get("MaxItems")
+    if parts.max_items_path is not None:
+        limit = parts.max_items_path.get(effective, env)
+    if limit is not None:
+        if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
+            raise StatesError(E.RUNTIME, f"MaxItems must be a non-negative integer: {to_json(limit)}")
+        if limit > 0:
+            items = items[:limit]
+    return items
+
+
+def parse_object(body: bytes, config: Mapping[str, Any], where: str) -> list[Any]:
+    """One object's items by ReaderConfig.InputType (JSON when absent)."""
+    kind = config.get("InputType", "JSON")
+    try:
+        text = body.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise StatesError(E.ITEM_READER_FAILED, f"{where} is not UTF-8 text.") from None
+    if kind == "JSON":
+        try:
+            value = json.loads(text)
+        except ValueError as error:
+            raise StatesError(E.ITEM_READER_FAILED, f"{where} is not valid JSON: {error}") from None
+        if not isinstance(value, list):
+            raise StatesError(E.ITEM_READER_FAILED,
+                              f"{where} must hold a JSON array of items, not a JSON {type(value).__name__}.")
+        return value
+    if kind == "JSONL":
+        items = []
+        for number, line in enumerate(text.splitlines(), 1):
+            if line.strip():
+                try:
+                    items.append(json.loads(line))
+                except ValueError as error:
+                    raise StatesError(E.ITEM_READER_FAILED,
+                                      f"{where} line {number} is not valid JSON: {error}") from None
+        return items
+    if kind == "CSV":
+        return _csv(text, config, where)
+    if kind == "MANIFEST":
+        # An S3 Inventory manifest's data files: each line bucket,key.
+        return [{"Bucket": row[0], "Key": row[1]} for row in csv.reader(io.StringIO(text)) if len(row) >= 2]
+    raise StatesError(E.ITEM_READER_FAILED, f"Unsupported ReaderConfig InputType: {kind}")
+
+
+def _csv(text: str, config: Mapping[str, Any], where: str) -> list[dict[str, str]]:
+    delimiter = _DELIMITERS.get(config.get("CSVDelimiter", "COMMA"), ",")
+    rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
+    if config.get("CSVHeaderLocation", "FIRST_ROW") == "GIVEN":
+        headers = list(config.get("CSVHeaders", ()))
+    else:
+        if not rows:
+            return []
+        headers, rows = rows[0], rows[1:]
+    items = []
+    for number, row in enumerate(rows, 1):
+        if not row:
+            continue
+        if len(row) > len(headers):
+            raise StatesError(E.ITEM_READER_FAILED,
+                              f"{where} row {number} has {len(row)} fields but there are "
+                              f"{len(headers)} headers.")
+        # Every CSV value is a string, as AWS gives it; missing trailing fields are empty.
+        items.append({header: row[i] if i < len(row) else "" for i, header in enumerate(headers)})
+    return items
+
+
+# -- ItemBatcher --------------------------------------------------------------------------------
+
+
+def batches(run: _Run, state: MapState, data: Any, effective: Any, inputs: Sequence[Any],
+            env: Env) -> list[Any]:
+    """Group the iteration inputs as {"BatchInput": ..., "Items": [...]} by MaxItemsPerBatch and
+    MaxInputBytesPerBatch (the batch's JSON size)."""
+    batcher = state.item_batcher or {}
+    max_items = _batch_limit(batcher, "MaxItemsPerBatch", effective, env)
+    max_bytes = _batch_limit(batcher, "MaxInputBytesPerBatch", effective, env)
+    if max_items is None and max_bytes is None:
+        raise StatesError(E.RUNTIME, "An ItemBatcher needs MaxItemsPerBatch or MaxInputBytesPerBatch.")
+    byte_cap = min(max_bytes or BATCH_BYTES_LIMIT, BATCH_BYTES_LIMIT)
+    batch_input = _render(state, compiled(state).batch_input, data, effective, env, "BatchInput")
+    head: dict[str, Any] = {} if batch_input is None else {"BatchInput": batch_input}
+    # Bytes of {"BatchInput":...,"Items":[]} plus each item's JSON and a comma between items.
+    frame = len(to_json({**head, "Items": []}).encode("utf-8"))
+    groups: list[Any] = []
+    current: list[Any] = []
+    size = frame
+    for item in inputs:
+        item_size = len(to_json(item).encode("utf-8"))
+        grown = size + item_size + (1 if current else 0)
+        if current and ((max_items is not None and len(current) >= max_items) or grown > byte_cap):
+            groups.append({**head, "Items": current})
+            current, size = [], frame
+            grown = size + item_size
+        if grown > byte_cap:
+            raise StatesError(E.RUNTIME, f"An item of {item_size} bytes does not fit in a batch of "
+                                         f"at most {byte_cap} bytes (MaxInputBytesPerBatch).")
+        current.append(item)
+        size = grown
+    if current:
+        groups.append({**head, "Items": current})
+    return groups
+
+
+def _batch_limit(batcher: Mapping[str, Any], field: str, effective: Any, env: Env) -> int | None:
+    value = batcher.get(field)
+    if f"{field}Path" in batcher:
+        from asl._paths import compile_path
+
+        value = compile_path(batcher[f"{field}Path"]).get(effective, env)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise StatesError(E.RUNTIME, f"{field} must be a positive integer: {to_json(value)}")
+    return value
+
+
+# -- child executions ---------------------------------------------------------------------------
+
+
+@attrs.frozen
+class ChildRecord:
+    """One child workflow execution of a Map Run (picklable, so workers can return it)."""
+
+    index: int
+    name: str
+    execution_arn: str
+    status: str
+    input: Any
+    output: Any = None
+    error: str | None = None
+    cause: str | None = None
+    start_date: float = 0.0
+    stop_date: float = 0.0
+    history: list[dict[str, Any]] | None = attrs.field(default=None, repr=False)
+
+
+@attrs.define
+class MapRun:
+    """A distributed Map's run: counts by status and its child executions, in item order."""
+
+    arn: str
+    state_name: str
+    label: str | None
+    status: str
+    item_count: int
+    children: list[ChildRecord]
+    result_writer_details: dict[str, Any] | None = None
+
+    @property
+    def execution_counts(self) -> dict[str, int]:
+        counts = {"total": len(self.children), "succeeded": 0, "failed": 0, "timedOut": 0,
+                  "aborted": 0, "running": 0, "pending": 0}
+        for child in self.children:
+            key = {"SUCCEEDED": "succeeded", "FAILED": "failed", "TIMED_OUT": "timedOut",
+                   "ABORTED": "aborted"}.get(child.status, "pending")
+            counts[key] += 1
+        return counts
+
+
+_MACHINES: dict[str, Any] = {}
+_MACHINES_LOCK = threading.Lock()
+
+
+def run_child(definition: str, item: Any, name: str, machine_arn: str, handlers: Mapping[str, Any],
+              options: Mapping[str, Any], virtual_start: float | None, index: int,
+              keep_history: bool) -> ChildRecord:
+    """The picklable work unit of a distributed Map: load the iteration's definition (once per
+    worker process) and run one child execution of it."""
+    machine = _MACHINES.get(definition)
+    if machine is None:
+        from asl._machine import load
+
+        with _MACHINES_LOCK:
+            machine = _MACHINES.get(definition)
+            if machine is None:
+                machine = load(json.loads(definition), name=machine_arn.rsplit(":", 1)[-1],
+                               arn=machine_arn)
+                _MACHINES[definition] = machine
+    clock = VirtualClock(virtual_start) if virtual_start is not None else SystemClock()
+    try:
+        execution = execute(machine, item, handlers=handlers, clock=clock, name=name, options=options)
+    except BaseException as error:  # a worker must report, never hang or kill the Map Run
+        return ChildRecord(index, name, "", "FAILED", item, error="States.Runtime",
+                           cause=f"The child execution could not run: {type(error).__name__}: {error}")
+    return _record(execution, index, keep_history)
+
+
+def _record(execution: Any, index: int, keep_history: bool) -> ChildRecord:
+    return ChildRecord(
+        index, execution.name, execution.execution_arn, execution.status, execution.input,
+        output=execution.output, error=execution.error, cause=execution.cause,
+        start_date=execution.start_date, stop_date=execution.stop_date or execution.start_date,
+        history=execution.history if keep_history else None,
+    )
+
+
+class _ChildMachine:
+    """What `execute` needs of a machine, for an iteration's graph run in this process."""
+
+    def __init__(self, graph: Any, name: str, arn: str) -> None:
+        self.graph = graph
+        self.name = name
+        self.arn = arn
+
+
+def run_distributed(run: _Run, state: MapState, data: Any, effective: Any, items: list[Any],
+                    limits: Any, env: Env, lane: Lane) -> Any:
+    """A Map Run: child executions over the items (batched when asked), tolerated failures,
+    ResultWriter; the result is the outputs in item order, or the ResultWriter's details."""
+    from asl import _fanout
+
+    inputs = _fanout.iteration_inputs(run, state, data, effective, items, env)
+    if state.item_batcher is not None:
+        inputs = batches(run, state, data, effective, inputs, env)
+    run_id = str(uuid.UUID(int=run.rng.getrandbits(128), version=4))
+    label = state.label or state.name
+    base_arn = run.machine.arn.replace(":stateMachine:", ":mapRun:")
+    map_run_arn = f"{base_arn}/{label}:{run_id}"
+    child_arn = f"{run.machine.arn}/{label}"
+    started = run.event(lane, "MapRunStarted", {"mapRunArn": map_run_arn})
+    tally = limits.tally(len(inputs))
+    children = _run_children(run, state, inputs, child_arn, run_id, limits.max_concurrency, tally)
+    results = [child.output if child.status == "SUCCEEDED" else _fanout.Failed(child.error, child.cause)
+               for child in children if child is not None]
+    failure = tally.verdict(results, distributed=True)
+    summary = MapRun(map_run_arn, state.name, state.label, "FAILED" if failure else "SUCCEEDED",
+                     len(items), [c for c in children if c is not None])
+    _map_runs(run).append(summary)
+    writer = state.result_writer
+    if writer is not None:
+        summary.result_writer_details = write_results(run, state, data, effective, env, summary, run_id)
+    if failure is not None:
+        run.event(lane, "MapRunFailed", {"error": failure.error, "cause": failure.cause})
+        raise failure
+    # AWS (since late 2024): MapRunSucceeded and MapStateSucceeded follow MapRunStarted without
+    # moving the lane, so MapStateExited points back at MapRunStarted.
+    succeeded = run.event(lane, "MapRunSucceeded", chain=False)
+    run.event(Lane(succeeded), "MapStateSucceeded", chain=False)
+    lane.last = started
+    if writer is not None:
+        return {"MapRunArn": map_run_arn, "ResultWriterDetails": summary.result_writer_details}
+    return [_fanout._as_output(value) for value in results]
+
+
+def _map_runs(run: _Run) -> list[MapRun]:
+    runs = getattr(run.execution, "map_runs", None)
+    if runs is None:
+        runs = []
+        run.execution.map_runs = runs
+    return runs  # type: ignore[no-any-return]
+
+
+def _run_children(run: _Run, state: MapState, inputs: Sequence[Any], child_arn: str, run_id: str,
+                  limit: int, tally: Any) -> list[ChildRecord | None]:
+    assert state.processor is not None
+    count = len(inputs)
+    names = [f"{run_id[:8]}-{index}" for index in range(count)]
+    virtual = isinstance(run.clock, VirtualClock)
+    options = {key: value for key, value in run.options.items() if key != "executor"}
+    keep = bool(run.options.get("child_history", True))
+    executor = run.options.get("executor")
+    records: list[ChildRecord | None] = [None] * count
+    if executor is not None and not isinstance(executor, cf.ThreadPoolExecutor):
+        definition = _definition(state)
+        start = run.clock.now() if virtual else None
+        submit = lambda i: executor.submit(  # noqa: E731
+            run_child, definition, inputs[i], names[i], child_arn, dict(run.handlers), options,
+            start, i, keep)
+        return _windowed(submit, count, limit, tally, records)
+    machine = _ChildMachine(state.processor, child_arn.rsplit(":", 1)[-1], child_arn)
+
+    def local(index: int) -> ChildRecord:
+        execution = execute(machine, inputs[index], handlers=run.handlers, clock=run.clock,
+                            name=names[index], options=options)
+        return _record(execution, index, keep)
+
+    from asl import _fanout
+
+    if not _fanout._threaded(run, (state.processor,)) or limit == 1:
+        for index in range(count):
+            records[index] = record = local(index)
+            if tally.stop(_outcome(record)):
+                break
+        return records
+    pool = executor if isinstance(executor, cf.ThreadPoolExecutor) else cf.ThreadPoolExecutor(
+        max_workers=min(limit or _fanout.DEFAULT_WORKERS, _fanout.DEFAULT_WORKERS))
+    try:
+        return _windowed(lambda i: pool.submit(local, i), count, limit, tally, records)
+    finally:
+        if pool is not executor:
+            pool.shutdown(wait=True)
+
+
+def _windowed(submit: Any, count: int, limit: int, tally: Any,
+              records: list[ChildRecord | None]) -> list[ChildRecord | None]:
+    """Keep at most `limit` children in flight (0: all), stop starting more once the tolerated
+    failures are passed; a worker that dies fails its item instead of the Map Run hanging."""
+    window = limit if limit > 0 else count
+    pending: dict[Any, int] = {}
+    next_index = 0
+    stopped = False
+    while next_index < count and len(pending) < window:
+        pending[submit(next_index)] = next_index
+        next_index += 1
+    while pending:
+        done, _ = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
+        for future in done:
+            index = pending.pop(future)
+            try:
+                record = future.result()
+            except BaseException as error:  # noqa: BLE001 - a killed worker, a pickling error
+                record = ChildRecord(index, str(index), "", "FAILED", None, error="States.Runtime",
+                                     cause=f"The worker running this item failed: {type(error).__name__}: {error}")
+            records[index] = record
+            if tally.stop(_outcome(record)):
+                stopped = True
+        while not stopped and next_index < count and len(pending) < window:
+            pending[submit(next_index)] = next_index
+            next_index += 1
+    return records
+
+
+def _outcome(record: ChildRecord) -> Any:
+    from asl import _fanout
+
+    return record.output if record.status == "SUCCEEDED" else _fanout.Failed(record.error, record.cause)
+
+
+def _definition(state: MapState) -> str:
+    """The iteration's own definition as JSON text (the worker's cache key)."""
+    raw = state.raw
+    body = dict(raw.get("ItemProcessor") or raw.get("Iterator") or {})
+    body.pop("ProcessorConfig", None)
+    if state.processor is not None:
+        body["QueryLanguage"] = state.processor.query_language
+    return json.dumps(body, sort_keys=True)
+
+
+# -- ResultWriter -------------------------------------------------------------------------------
+
+
+def write_results(run: _Run, state: MapState, data: Any, effective: Any, env: Env, summary: MapRun,
+                  run_id: str) -> dict[str, Any]:
+    """AWS's layout: <Prefix>/<map run id>/manifest.json plus SUCCEEDED_0.json, FAILED_0.json and
+    PENDING_0.json (each written when it has entries)."""
+    writer = state.result_writer or {}
+    parameters = _render(state, compiled(state).writer_parameters, data, effective, env, "Arguments") or {}
+    bucket = parameters.get("Bucket")
+    if not isinstance(bucket, str):
+        raise StatesError(E.RESULT_WRITER_FAILED, "The ResultWriter's Parameters need a Bucket string.")
+    prefix = str(parameters.get("Prefix", ""))
+    folder = f"{prefix.rstrip('/')}/{run_id}" if prefix else run_id
+    config = writer.get("WriterConfig", {})
+    jsonl = config.get("OutputType") == "JSONL"
+    groups: dict[str, list[dict[str, Any]]] = {"SUCCEEDED": [], "FAILED": [], "PENDING": []}
+    for child in summary.children:
+        groups["SUCCEEDED" if child.status == "SUCCEEDED" else "FAILED"].append(
+            _entry(child, run.machine.arn, config.get("Transformation", "NONE")))
+    s3 = store(run)
+    files: dict[str, list[dict[str, Any]]] = {}
+    try:
+        for status, entries in groups.items():
+            files[status] = []
+            if not entries:
+                continue
+            key = f"{folder}/{status}_0.{'jsonl' if jsonl else 'json'}"
+            body = ("\n".join(to_json(e) for e in entries) if jsonl else to_json(entries)).encode("utf-8")
+            s3.put_object(bucket, key, body)
+            files[status].append({"Key": key, "Size": len(body)})
+        manifest = {"DestinationBucket": bucket, "MapRunArn": summary.arn, "ResultFiles": files}
+        s3.put_object(bucket, f"{folder}/manifest.json", to_json(manifest).encode("utf-8"))
+    except OSError as error:
+        raise StatesError(E.RESULT_WRITER_FAILED, f"Could not write the results: {error}") from None
+    return {"Bucket": bucket, "Key": f"{folder}/manifest.json"}
+
+
+def _entry(child: ChildRecord, machine_arn: str, transformation: str) -> dict[str, Any]:
+    if transformation == "COMPACT":
+        return child.output if child.status == "SUCCEEDED" else {"Error": child.error, "Cause": child.cause}
+    entry: dict[str, Any] = {
+        "ExecutionArn": child.execution_arn,
+        "Input": to_json(child.input),
+        "InputDetails": {"Included": True},
+        "Name": child.name,
+        "RedriveCount": 0,
+        "RedriveStatus": "NOT_REDRIVABLE",
+        "StartDate": isoformat(child.start_date),
+        "StateMachineArn": machine_arn,
+        "Status": child.status,
+        "StopDate": isoformat(child.stop_date),
+    }
+    if child.status == "SUCCEEDED":
+        entry["Output"] = to_json(child.output)
+        entry["OutputDetails"] = {"Included": True}
+    else:
+        entry["Error"] = child.error
+        entry["Cause"] = child.cause
+    return entry
+
