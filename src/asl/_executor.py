@@ -508,11 +508,13 @@ class _Run:
             states = {"input": data, "context": env.context}
             for rule in state.choices:
                 assert isinstance(rule, JsonataChoice)
-                verdict = self.render_jsonata(rule.condition, states, env, "Condition")
-                if not isinstance(verdict, bool):
+                # Worded as AWS words a mistyped Items result ("Expected 'boolean', but was ...").
+                verdict = self.render_jsonata(rule.condition, states, env, "Condition",
+                                              expect="boolean")
+                if not isinstance(verdict, bool):  # a literal Condition that is not a boolean
                     raise StatesError(
                         E.QUERY_EVALUATION_ERROR,
-                        f"The Condition field must evaluate to a boolean, but was: {to_json(verdict)}",
+                        f"The Condition field must be a boolean, but was: {to_json(verdict)}",
                     )
                 if verdict:
                     assigned = self.jsonata_assign(rule.assign, states, env)
