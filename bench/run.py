@@ -368,7 +368,7 @@ def bench_peer(peer: Peer, w: Workload, repeat: int, budget: float, timeout: flo
         with tempfile.TemporaryDirectory() as cwd:
             done = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired:
-        row.note = f"> {timeout:.0f} s (stopped)"
+        row.note = f"> {timeout:g} s (stopped)"
         return row
     try:
         report = json.loads(done.stdout)
