@@ -473,6 +473,20 @@ def table(rows: Iterable[Row]) -> str:
     return "\n".join(out)
 
 
+def markdown(rows: Iterable[Row]) -> str:
+    """The table as Markdown, for docs/performance.md."""
+    out = ["| workload | engine | median | runs | transitions/s | vs floor | note |",
+           "| --- | --- | ---: | ---: | ---: | ---: | --- |"]
+    for r in rows:
+        rate = fmt_rate(r.per_second) if r.workload not in ("validate-big", "cli-cold") else "-"
+        ratio = fmt_ratio(r.ratio) if r.engine != "floor" else "1.0x"
+        engine = r.engine + (f" {r.version}" if r.version else "")
+        runs = str(len(r.times)) if r.times else "-"
+        out.append(f"| {r.workload} | {engine} | {fmt_seconds(r.median)} | {runs} | {rate} | "
+                   f"{ratio} | {r.note} |")
+    return "\n".join(out) + "\n"
+
+
 def find(rows: Sequence[Row], workload: str, engine: str) -> Row | None:
     return next((r for r in rows if r.workload == workload and r.engine == engine), None)
 
@@ -551,6 +565,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                    help=f"run only these workloads (comma-separated or repeated): {', '.join(ALL_NAMES)}")
     p.add_argument("--json", type=Path, help="write the raw figures here")
     p.add_argument("--svg", type=Path, help="write a chart of ratios to the floor here")
+    p.add_argument("--markdown", type=Path, help="write the table as Markdown here")
     p.add_argument("--shared", type=Path, default=Path(os.environ.get("ASL_BENCH_SHARED",
                                                                       DEFAULT_SHARED)),
                    help="the shared bench folder (workloads/ and floor_interp.py)")
@@ -644,6 +659,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         }, indent=1) + "\n")
     if args.svg:
         args.svg.write_text(svg_chart(rows))
+    if args.markdown:
+        args.markdown.write_text(markdown(rows))
     if failures:
         print("\nFAILED:\n" + "\n".join(failures), file=sys.stderr)
         return 1

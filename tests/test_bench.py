@@ -151,12 +151,14 @@ def test_peer_timeout_is_a_note(tmp_path: Path) -> None:
 
 
 def test_table_and_chart_render() -> None:
-    """The table lists every row; the SVG chart is well-formed with one bar per non-floor row."""
+    """The table (text and Markdown) lists every row; the SVG chart is well-formed with one bar per non-floor row."""
     rows = [bench.Row("pass-chain", "floor", [0.001], 1000, 0.001),
             bench.Row("pass-chain", "asl", [0.01], 1000, 0.001, note="2002 history events"),
             bench.Row("pass-chain", "moto", note="not installed")]
     text = bench.table(rows)
     assert "transitions/s" in text and "10.0x" in text and "not installed" in text
+    md = bench.markdown(rows).splitlines()
+    assert len(md) == 2 + len(rows) and md[3].startswith("| pass-chain | asl | 10.00 ms |")
     svg = ET.fromstring(bench.svg_chart(rows))
     bars = [e for e in svg.iter("{http://www.w3.org/2000/svg}rect") if e.get("height") != "100%"]
     assert len(bars) == 1
