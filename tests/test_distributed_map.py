@@ -1,0 +1,203 @@
+"""Distributed Map over local data: ItemReader formats, batching, ResultWriter, child executions,
+tolerated failures, and the work shipped to process pools and Dask."""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import asl
+
+PASS = {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}
+FAIL_ON_NEGATIVE = {"StartAt": "C", "States": {
+    "C": {"Type": "Choice", "Choices": [{"Variable": "$", "NumericLessThan": 0, "Next": "F"}],
+          "Default": "OK"},
+    "F": {"Type": "Fail", "Error": "Negative", "Cause": "below zero"},
+    "OK": {"Type": "Pass", "End": True}}}
+
+
+def _map(processor: dict[str, Any] | None = None, **fields: Any) -> dict[str, Any]:
+    processor = dict(processor or PASS)
+    processor["ProcessorConfig"] = {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"}
+    return {"StartAt": "M", "States": {"M": {"Type": "Map", "End": True, "ItemProcessor": processor,
+                                             **fields}}}
+
+
+def _reader(resource: str = "getObject", **config: Any) -> dict[str, Any]:
+    reader: dict[str, Any] = {"Resource": f"arn:aws:states:::s3:{resource}",
+                              "Parameters": {"Bucket": "data", "Key.$": "$.key"}}
+    if resource == "listObjectsV2":
+        reader["Parameters"] = {"Bucket": "data", "Prefix": "in/"}
+    if config:
+        reader["ReaderConfig"] = config
+    return reader
+
+
+def _run(definition: dict[str, Any], data: Any, root: Path, **options: Any) -> Any:
+    return asl.load(definition).run(data, clock=asl.VirtualClock(), s3_root=str(root), **options)
+
+
+@pytest.fixture
+def bucket(tmp_path: Path) -> Path:
+    folder = tmp_path / "data"
+    folder.mkdir()
+    return folder
+
+
+def test_history_and_output(tmp_path: Path) -> None:
+    """The parent records MapRunStarted/Succeeded; children have their own histories."""
+    execution = _run(_map(), [1, 2], tmp_path)
+    assert execution.output == [1, 2]
+    shape = [(e["id"], e["previousEventId"], e["type"]) for e in execution.history]
+    assert shape[2:7] == [(3, 2, "MapStateStarted"), (4, 3, "MapRunStarted"), (5, 4, "MapRunSucceeded"),
+                          (6, 5, "MapStateSucceeded"), (7, 4, "MapStateExited")]
+    (run,) = execution.map_runs
+    assert run.execution_counts["succeeded"] == 2
+    assert [child.history[0]["type"] for child in run.children] == ["ExecutionStarted"] * 2
+
+
+def test_json_array_reader(bucket: Path) -> None:
+    """A JSON array object gives its elements; MaxItems keeps the first N."""
+    (bucket / "a.json").write_text(json.dumps([{"n": i} for i in range(5)]))
+    definition = _map(ItemReader=_reader(InputType="JSON", MaxItems=3))
+    assert _run(definition, {"key": "a.json"}, bucket.parent).output == [{"n": 0}, {"n": 1}, {"n": 2}]
+
+
+def test_jsonl_reader(bucket: Path) -> None:
+    """JSON Lines gives one item per non-empty line."""
+    (bucket / "a.jsonl").write_text('{"n": 1}\n\n{"n": 2}\n')
+    definition = _map(ItemReader=_reader(InputType="JSONL"))
+    assert _run(definition, {"key": "a.jsonl"}, bucket.parent).output == [{"n": 1}, {"n": 2}]
+
+
+def test_csv_reader_first_row(bucket: Path) -> None:
+    """CSV with a header row gives objects of strings."""
+    (bucket / "a.csv").write_text("name,age\nann,3\nbob,4\n")
+    definition = _map(ItemReader=_reader(InputType="CSV", CSVHeaderLocation="FIRST_ROW"))
+    assert _run(definition, {"key": "a.csv"}, bucket.parent).output == [
+        {"name": "ann", "age": "3"}, {"name": "bob", "age": "4"}]
+
+
+def test_csv_reader_given_headers(bucket: Path) -> None:
+    """CSV with given headers reads every row as data."""
+    (bucket / "a.csv").write_text("ann|3\nbob|4\n")
+    definition = _map(ItemReader=_reader(InputType="CSV", CSVHeaderLocation="GIVEN",
+                                         CSVHeaders=["name", "age"], CSVDelimiter="PIPE"))
+    assert _run(definition, {"key": "a.csv"}, bucket.parent).output == [
+        {"name": "ann", "age": "3"}, {"name": "bob", "age": "4"}]
+
+
+def test_list_objects_reader(bucket: Path) -> None:
+    """listObjectsV2 gives the objects under the prefix, as S3 lists them."""
+    (bucket / "in").mkdir()
+    (bucket / "in" / "x.txt").write_text("hello")
+    (bucket / "other.txt").write_text("no")
+    execution = _run(_map(ItemReader=_reader("listObjectsV2")), {}, bucket.parent)
+    (item,) = execution.output
+    assert item["Key"] == "in/x.txt" and item["Size"] == 5 and item["StorageClass"] == "STANDARD"
+
+
+def test_missing_object_fails_item_reader(tmp_path: Path) -> None:
+    """A key with no file fails with States.ItemReaderFailed naming the object."""
+    execution = _run(_map(ItemReader=_reader()), {"key": "nope.json"}, tmp_path)
+    assert execution.error == "States.ItemReaderFailed"
+    assert "s3://data/nope.json" in execution.cause
+
+
+def test_pluggable_store(tmp_path: Path) -> None:
+    """Any object with get_object/list_objects/put_object can stand in for S3."""
+
+    class Store:
+        def get_object(self, bucket: str, key: str) -> bytes:
+            return json.dumps([bucket, key]).encode()
+
+        def list_objects(self, bucket: str, prefix: str) -> list[dict[str, Any]]:
+            return []
+
+        def put_object(self, bucket: str, key: str, body: bytes) -> None:
+            raise AssertionError
+
+    definition = _map(ItemReader=_reader())
+    execution = asl.load(definition).run({"key": "k"}, clock=asl.VirtualClock(), s3=Store())
+    assert execution.output == ["data", "k"]
+
+
+def test_batching_by_count(tmp_path: Path) -> None:
+    """MaxItemsPerBatch groups items, with BatchInput beside them."""
+    definition = _map(ItemBatcher={"MaxItemsPerBatch": 2, "BatchInput": {"b.$": "$.b"}}, ItemsPath="$.xs")
+    execution = _run(definition, {"xs": [1, 2, 3], "b": 9}, tmp_path)
+    assert execution.output == [{"BatchInput": {"b": 9}, "Items": [1, 2]},
+                                {"BatchInput": {"b": 9}, "Items": [3]}]
+
+
+def test_batching_by_bytes(tmp_path: Path) -> None:
+    """MaxInputBytesPerBatch caps each batch's JSON size."""
+    items = ["x" * 10] * 4  # each item is 12 bytes of JSON
+    frame = len('{"Items":[]}')
+    definition = _map(ItemBatcher={"MaxInputBytesPerBatch": frame + 12 * 2 + 1})
+    execution = _run(definition, items, tmp_path)
+    assert [len(batch["Items"]) for batch in execution.output] == [2, 2]
+    for batch in execution.output:
+        assert len(json.dumps(batch, separators=(",", ":"))) <= frame + 25
+
+
+def test_result_writer_layout(bucket: Path) -> None:
+    """ResultWriter writes manifest.json and SUCCEEDED/FAILED files; the result names them."""
+    definition = _map(FAIL_ON_NEGATIVE, ToleratedFailureCount=1,
+                      ResultWriter={"Resource": "arn:aws:states:::s3:putObject",
+                                    "Parameters": {"Bucket": "data", "Prefix": "out"}})
+    execution = _run(definition, [1, -1, 2], bucket.parent)
+    assert execution.status == "SUCCEEDED", execution.cause
+    details = execution.output["ResultWriterDetails"]
+    manifest = json.loads((bucket / details["Key"]).read_text())
+    assert manifest["DestinationBucket"] == "data"
+    assert manifest["MapRunArn"] == execution.output["MapRunArn"]
+    succeeded = json.loads((bucket / manifest["ResultFiles"]["SUCCEEDED"][0]["Key"]).read_text())
+    failed = json.loads((bucket / manifest["ResultFiles"]["FAILED"][0]["Key"]).read_text())
+    assert [json.loads(e["Output"]) for e in succeeded] == [1, 2]
+    assert failed[0]["Error"] == "Negative" and failed[0]["Status"] == "FAILED"
+    assert manifest["ResultFiles"]["PENDING"] == []
+
+
+@pytest.mark.parametrize(("count", "status"), [(0, "FAILED"), (1, "SUCCEEDED")])
+def test_tolerated_failures_at_the_boundary(tmp_path: Path, count: int, status: str) -> None:
+    """One failed child passes with ToleratedFailureCount 1 and fails the Map Run with 0."""
+    execution = _run(_map(FAIL_ON_NEGATIVE, ToleratedFailureCount=count), [1, -1, 2], tmp_path)
+    assert execution.status == status
+    if status == "FAILED":
+        assert execution.error == "States.ExceedToleratedFailureThreshold"
+        assert "MapRunFailed" in execution.history_types
+
+
+def test_label_names_the_map_run(tmp_path: Path) -> None:
+    """Label appears in the Map Run's ARN and its children's state machine ARN."""
+    execution = _run(_map(Label="Batch7"), [1], tmp_path)
+    (run,) = execution.map_runs
+    assert "/Batch7:" in run.arn and "/Batch7:" in run.children[0].execution_arn
+
+
+def test_process_pool(tmp_path: Path) -> None:
+    """Children ship to a process pool and come back in item order."""
+    with cf.ProcessPoolExecutor(max_workers=2) as pool:
+        execution = _run(_map(FAIL_ON_NEGATIVE, ToleratedFailurePercentage=50), [3, -1, 4, 5], tmp_path,
+                         executor=pool)
+    assert execution.status == "SUCCEEDED", execution.cause
+    assert execution.output[0] == 3 and execution.output[2:] == [4, 5]
+    assert execution.output[1]["Error"] == "Negative"
+
+
+def test_dask_cluster_runs_a_thousand_items(tmp_path: Path) -> None:
+    """A 1,000-item distributed Map runs on a Dask LocalCluster through Client.get_executor()."""
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster, distributed.Client(cluster) as client:
+        definition = _map({"StartAt": "P", "States": {"P": {"Type": "Pass", "Parameters": {
+            "double.$": "States.MathAdd($.n, $.n)"}, "End": True}}},
+            ItemSelector={"n.$": "$$.Map.Item.Value"}, MaxConcurrency=50)
+        execution = _run(definition, list(range(1000)), tmp_path, executor=client.get_executor())
+    assert execution.status == "SUCCEEDED", execution.cause
+    assert execution.output == [{"double": 2 * i} for i in range(1000)]
