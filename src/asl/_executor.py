@@ -190,6 +190,9 @@ class _Run:
         self.tokens = TaskTokens()
         execution._tokens = self.tokens
         self.test_case = options.get("test_case")
+        # True for run(): the caller gets the Execution only at the end, so only handlers can
+        # answer a .waitForTaskToken task (StateMachine.start() leaves it False).
+        self.synchronous = False
         self.mock_invocations: dict[str, int] = {}
 
     def task_plan(self, resource: str) -> Any:
@@ -601,6 +604,7 @@ def execute(machine: Any, input: Any, *, handlers: Mapping[str, Callable[..., An
             options: Mapping[str, Any] | None = None) -> Execution:
     """Run `machine` to completion and return its Execution (never raises for a failed run)."""
     run, drive = prepare(machine, input, handlers=handlers, clock=clock, name=name, options=options)
+    run.synchronous = True
     drive()
     return run.execution
 
