@@ -302,6 +302,23 @@ class Context:
         """Tell the timeout machinery the task is alive (SendTaskHeartbeat, for local handlers)."""
         self._heartbeat.beat()
 
+    def send_task_success(self, output: Any) -> None:
+        """SendTaskSuccess for this `.waitForTaskToken` task, from the handler or any thread."""
+        self._callback().succeed(output)
+
+    def send_task_failure(self, error: str | None = None, cause: str | None = None) -> None:
+        """SendTaskFailure for this `.waitForTaskToken` task, from the handler or any thread."""
+        self._callback().fail(error, cause)
+
+    def _callback(self) -> Any:
+        # The callback task's heartbeat is its pending answer (asl._tasks.Callback).
+        if self.task_token is None or not hasattr(self._heartbeat, "succeed"):
+            raise RuntimeError(
+                f"'{self.resource}' is not a .waitForTaskToken task: it has no task token to "
+                "answer; return the result from the handler instead."
+            )
+        return self._heartbeat
+
     def __repr__(self) -> str:
         return f"Context(function_name={self.function_name!r}, aws_request_id={self.aws_request_id!r})"
 
