@@ -4,7 +4,9 @@ callback (`.waitForTaskToken`) pattern. Dispatch itself is `_runtime`'s job.
 
 from __future__ import annotations
 
+import math
 import threading
+import time
 import uuid
 from typing import Any
 
@@ -17,6 +19,15 @@ from asl._model import JSONATA, TaskState
 from asl._runtime import Heartbeat, Kind, Pattern, TaskError
 
 
+class TaskTokenError(LookupError):
+    """SendTaskSuccess/Failure/Heartbeat with a token that no task is waiting for. `code` is
+    the AWS API error: `TaskDoesNotExist` (unknown token) or `TaskTimedOut` (its task ended)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+
+
 class TaskTokens:
     """The callbacks an execution is waiting for: token -> its pending outcome.
 
@@ -24,41 +35,69 @@ class TaskTokens:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._pending: dict[str, _Callback] = {}
+        self._pending: dict[str, Callback] = {}
+        self._closed: set[str] = set()
 
-    def open(self, token: str, heartbeat: Heartbeat) -> _Callback:
-        callback = _Callback(heartbeat)
+    def open(self, token: str) -> Callback:
+        callback = Callback(token)
         with self._lock:
             self._pending[token] = callback
         return callback
 
     def close(self, token: str) -> None:
         with self._lock:
-            self._pending.pop(token, None)
+            callback = self._pending.pop(token, None)
+            self._closed.add(token)
+        if callback is not None:
+            callback.closed = True
 
-    def get(self, token: str) -> _Callback:
+    def get(self, token: str) -> Callback:
         with self._lock:
             callback = self._pending.get(token)
+            closed = token in self._closed
         if callback is None:
-            raise E.TaskFailed("States.InvalidToken" if token else "States.InvalidToken",
-                               f"Task Token '{token}' is not waiting (TaskDoesNotExist).")
+            if closed:
+                raise TaskTokenError("TaskTimedOut", f"the task of token {token!r} has ended.")
+            raise TaskTokenError("TaskDoesNotExist", f"no task is waiting for token {token!r}.")
         return callback
 
 
-class _Callback:
-    __slots__ = ("done", "heartbeat", "output", "failure")
+class Callback(Heartbeat):
+    """The pending answer of one `.waitForTaskToken` task. It is also the task's heartbeat, so
+    the handler's `context.send_task_success(...)` / `heartbeat()` reach it directly."""
 
-    def __init__(self, heartbeat: Heartbeat) -> None:
+    __slots__ = ("closed", "done", "failure", "output", "token")
+
+    def __init__(self, token: str) -> None:
+        super().__init__()
+        self.token = token
         self.done = threading.Event()
-        self.heartbeat = heartbeat
         self.output: Any = None
         self.failure: TaskError | None = None
+        self.closed = False
 
-    def wait(self) -> Any:
-        self.done.wait()
-        if self.failure is not None:
-            raise self.failure
-        return self.output
+    def succeed(self, output: Any) -> None:
+        self._check()
+        # SendTaskSuccess carries JSON text: the task gets its own copy of the value.
+        self.output = _runtime._round_trip_event(output)
+        self.done.set()
+
+    def fail(self, error: str | None = None, cause: str | None = None) -> None:
+        self._check()
+        self.failure = TaskError(error or "", cause)
+        self.done.set()
+
+    def beat(self) -> None:
+        if self.closed:
+            raise TaskTokenError("TaskTimedOut", f"the task of token {self.token!r} has ended.")
+        super().beat()
+
+    def _check(self) -> None:
+        if self.closed:
+            raise TaskTokenError("TaskTimedOut", f"the task of token {self.token!r} has ended.")
+        if self.done.is_set():
+            # AWS accepts only the first answer for a token; later ones find no task.
+            raise TaskTokenError("TaskDoesNotExist", f"the token {self.token!r} was already answered.")
 
 
 def run_task(run: Any, state: TaskState, data: Any, env: Env, lane: Lane) -> Any:
@@ -119,7 +158,7 @@ def _attempt(run: Any, state: TaskState, plan: _runtime.Invocation, payload: Any
     run.event(lane, kind_prefix + "Scheduled", scheduled)
     run.event(lane, kind_prefix + "Started", ids or None)
     try:
-        result = _invoke(run, state, plan, payload, timeout, heartbeat, token)
+        result = _invoke(run, state, plan, payload, timeout, heartbeat, token, lane, ids)
     except StatesError as failure:
         error = failure.error
         timed_out = error in (E.TIMEOUT, E.HEARTBEAT_TIMEOUT)
@@ -134,7 +173,8 @@ def _attempt(run: Any, state: TaskState, plan: _runtime.Invocation, payload: Any
 
 
 def _invoke(run: Any, state: TaskState, plan: _runtime.Invocation, payload: Any,
-            timeout: float | None, heartbeat: float | None, token: str | None) -> Any:
+            timeout: float | None, heartbeat: float | None, token: str | None, lane: Lane,
+            ids: dict[str, Any]) -> Any:
     mocks = run.test_case
     if mocks is not None and mocks.mocked(state.name):
         index = run.mock_invocations.get(state.name, 0)
@@ -143,32 +183,108 @@ def _invoke(run: Any, state: TaskState, plan: _runtime.Invocation, payload: Any,
         if outcome[0] == "throw":
             raise TaskError(outcome[1], outcome[2])
         return outcome[1]
-    beat = Heartbeat()
+    # With a seed, request ids come from the run's generator so that two runs match exactly.
+    request_id = (str(uuid.UUID(int=run.rng.getrandbits(128)))
+                  if run.options.get("seed") is not None else None)
     if token is None:
-        return _runtime.invoke(plan, payload, timeout_seconds=timeout, heartbeat_seconds=heartbeat,
-                               clock=run.clock, heartbeat=beat, task_token=None)
-    # The callback pattern: the handler (if any) starts the work and someone later calls
-    # send_task_success/failure with the token; the handler's own return value is ignored.
-    callback = run.tokens.open(token, beat)
+        result = _runtime.invoke(plan, payload, timeout_seconds=timeout,
+                                 heartbeat_seconds=heartbeat, clock=run.clock,
+                                 request_id=request_id)
+        if plan.pattern in (Pattern.SYNC, Pattern.SYNC2):
+            # A .sync job: AWS records the start call's response, then the job's result. Locally
+            # the handler stands for the whole job, so both carry its value.
+            run.event(lane, "TaskSubmitted", {**ids, "output": result})
+        return result
+    # The callback pattern: the handler (if any) starts the work and the answer comes with the
+    # token (send_task_success/failure, from any thread); the handler's own value is what AWS
+    # records as the service's response in TaskSubmitted.
+    callback = run.tokens.open(token)
+    started, clock_start = time.monotonic(), run.clock.now()
+    threads_before = set(threading.enumerate())
     try:
-        _runtime.invoke(plan, payload, timeout_seconds=timeout, heartbeat_seconds=heartbeat,
-                        clock=run.clock, heartbeat=beat, task_token=token)
-        return _runtime.run_with_timeout(callback.wait, timeout, heartbeat, run.clock, beat)
+        response = _runtime.invoke(plan, payload, timeout_seconds=timeout,
+                                   heartbeat_seconds=heartbeat, clock=run.clock,
+                                   heartbeat=callback, task_token=token, request_id=request_id)
+        submitted = {**ids, "output": response} if response is not None else dict(ids)
+        run.event(lane, "TaskSubmitted", submitted)
+        helpers = [thread for thread in threading.enumerate()
+                   if thread not in threads_before and thread.is_alive()]
+        return _await_answer(run, callback, timeout, heartbeat, started, clock_start, helpers)
     finally:
         run.tokens.close(token)
 
 
+def _await_answer(run: Any, callback: Callback, timeout: float | None, heartbeat: float | None,
+                  started: float, clock_start: float, helpers: list[threading.Thread]) -> Any:
+    """Wait for the token's answer within TimeoutSeconds (counted from the task's start) and
+    HeartbeatSeconds (from the last heartbeat); both measured in real time, as the answer comes
+    from real threads."""
+    if not _runtime._limited(timeout):
+        timeout = None
+    deadline = started + timeout if timeout is not None else math.inf
+    # In a synchronous run() nobody holds the Execution, so only the handler's own threads
+    # (through its context) can answer: once they are gone, waiting longer would hang forever.
+    sole_answerers = helpers if run.synchronous else None
+    while True:
+        beat_deadline = callback.last + heartbeat if heartbeat is not None else math.inf
+        limit = min(deadline, beat_deadline)
+        if sole_answerers is not None and not any(t.is_alive() for t in sole_answerers):
+            if callback.done.is_set():
+                break
+            _unanswerable(run, limit, deadline, started, clock_start)
+        wait = limit - time.monotonic()
+        if sole_answerers is not None:
+            wait = min(wait, _POLL_SECONDS)
+        if callback.done.wait(max(0.0, wait) if wait < math.inf else None):
+            break
+        now = time.monotonic()
+        # Re-read the last beat: one may have arrived while this thread slept.
+        beat_deadline = callback.last + heartbeat if heartbeat is not None else math.inf
+        if now >= deadline or now >= beat_deadline:
+            _runtime._catch_up(run.clock, clock_start, now - started)
+            raise TaskError(E.TIMEOUT if now >= deadline else E.HEARTBEAT_TIMEOUT)
+    if callback.failure is not None:
+        raise callback.failure
+    return callback.output
+
+
+def _unanswerable(run: Any, limit: float, deadline: float, started: float,
+                  clock_start: float) -> None:
+    """End a callback wait that nothing can answer as AWS would end it: at the first limit.
+
+    A virtual clock jumps there; a real one is not made to sleep through a wait whose outcome
+    is already known. The execution's own TimeoutSeconds counts too. With no limit at all, AWS
+    would wait out the execution's one-year maximum: locally that fails now, saying why."""
+    virtual = hasattr(run.clock, "advance")
+    remaining = (clock_start + (limit - started)) - run.clock.now() if limit < math.inf else None
+    if virtual and run.deadline is not None and (
+        remaining is None or run.clock.now() + remaining >= run.deadline
+    ):
+        run.sleep(run.deadline - run.clock.now())  # raises the execution's timeout
+    if remaining is None:
+        raise StatesError(
+            E.RUNTIME,
+            "The task waits for a task token (.waitForTaskToken) that nothing can send: run() "
+            "returns only when the execution ends. Answer from the handler with "
+            "context.send_task_success(output) / send_task_failure(error, cause) (also from a "
+            "thread it starts), use StateMachine.start() and execution.send_task_success(token, "
+            "output), or set TimeoutSeconds or HeartbeatSeconds on the state.",
+        )
+    if virtual:
+        run.clock.sleep(max(0.0, remaining))
+    raise TaskError(E.TIMEOUT if limit >= deadline else E.HEARTBEAT_TIMEOUT)
+
+
+_POLL_SECONDS = 0.02
+
+
 def send_success(tokens: TaskTokens, token: str, output: Any) -> None:
-    callback = tokens.get(token)
-    callback.output = output
-    callback.done.set()
+    tokens.get(token).succeed(output)
 
 
 def send_failure(tokens: TaskTokens, token: str, error: str | None, cause: str | None) -> None:
-    callback = tokens.get(token)
-    callback.failure = TaskError(error or "", cause)
-    callback.done.set()
+    tokens.get(token).fail(error, cause)
 
 
 def send_heartbeat(tokens: TaskTokens, token: str) -> None:
-    tokens.get(token).heartbeat.beat()
+    tokens.get(token).beat()
