@@ -136,16 +136,17 @@ def map_items(run: _Run, state: MapState, data: Any, effective: Any, env: Env) -
         return _itemio.read_items(run, state, data, effective, env)
     if state.query_language == JSONATA:
         if state.items is not None:
-            return _jsonata(run, state.items, {"input": data, "context": env.context}, env, "Items",
-                            expect="array")  # type: ignore[no-any-return]
+            items: list[Any] = _jsonata(run, state.items, {"input": data, "context": env.context},
+                                        env, "Items", expect="array")
+            return items
         if not isinstance(data, list):
             raise StatesError(E.QUERY_EVALUATION_ERROR,
                               f"Map state input must be an array but was: {json_type(data)}")
         return data
-    items = state.items_path.get(effective, env) if state.items_path is not None else effective
-    if not isinstance(items, list):
-        raise StatesError(E.RUNTIME, f"Map state input must be an array but was: {json_type(items)}")
-    return items
+    found = state.items_path.get(effective, env) if state.items_path is not None else effective
+    if not isinstance(found, list):
+        raise StatesError(E.RUNTIME, f"Map state input must be an array but was: {json_type(found)}")
+    return found
 
 
 def iteration_inputs(run: _Run, state: MapState, data: Any, effective: Any, items: Sequence[Any],
