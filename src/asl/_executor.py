@@ -84,6 +84,8 @@ class Execution:
         self.error: str | None = None
         self.cause: str | None = None
         self._history: History | None = None
+        #: One summary per distributed Map run (`_itemio.MapRun`), in the order they started.
+        self.map_runs: list[Any] = []
         self._tokens: Any = None
         self._done = threading.Event()
 

@@ -434,11 +434,7 @@ def run_distributed(run: _Run, state: MapState, data: Any, effective: Any, items
 
 
 def _map_runs(run: _Run) -> list[MapRun]:
-    runs: list[MapRun] | None = getattr(run.execution, "map_runs", None)
-    if runs is None:
-        runs = []
-        # Execution has no field for it yet; asked for in the issue 5 report.
-        setattr(run.execution, "map_runs", runs)  # noqa: B010
+    runs: list[MapRun] = run.execution.map_runs
     return runs
 
 
