@@ -249,7 +249,7 @@ class _Run:
                 break
             except StatesError as failure:
                 error, cause = self.word(failure, state, entered)
-                if isinstance(failure, _Terminal) or _terminal(error) and type(failure) is StatesError:
+                if isinstance(failure, _Terminal) or _terminal(error):
                     raise ExecutionFailure(error, cause) from None
                 retrier_index = self.pick_retrier(state, error)
                 if retrier_index is not None and retries[retrier_index] < int(
