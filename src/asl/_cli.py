@@ -50,6 +50,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("machine", metavar="MACHINE", help="the definition file")
     run.add_argument("input", metavar="INPUT", nargs="?", help="input JSON file, or - for stdin (default {})")
     run.add_argument("--handlers", metavar="MODULE", help="module whose callables handle Task resources")
+    run.add_argument("--mock-config", metavar="FILE",
+                     help="a Step Functions Local mock configuration file (MockConfigFile.json)")
+    run.add_argument("--test-case", metavar="NAME", help="the test case of --mock-config to run")
     run.add_argument("--history", action="store_true", help="print the execution history to stderr")
     run.add_argument("--virtual-clock", action="store_true", help="do not sleep in Wait states or retries")
     return parser
@@ -147,7 +150,19 @@ def _run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
             err.write(_format(args.machine, problem, "text") + "\n")
         return EXIT_INVALID
     clock = asl.VirtualClock() if args.virtual_clock else None
-    execution = machine.run(input_value, handlers=handlers, clock=clock)
+    from asl._mocks import MockConfigError
+
+    mocks: dict[str, Any] = {}
+    if args.mock_config or args.test_case:
+        if not (args.mock_config and args.test_case):
+            err.write("asl run: --mock-config FILE and --test-case NAME go together\n")
+            return EXIT_USAGE
+        mocks = {"mock_config": Path(args.mock_config), "test_case": args.test_case}
+    try:
+        execution = machine.run(input_value, handlers=handlers, clock=clock, **mocks)
+    except MockConfigError as error:  # an unreadable file, or a test case this machine lacks
+        err.write(f"asl run: {error}\n")
+        return EXIT_USAGE
     if args.history:
         for event in execution.history:
             err.write(json.dumps(event, default=str) + "\n")
