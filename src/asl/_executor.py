@@ -39,6 +39,8 @@ from asl._model import (
 
 #: AWS's payload quota: 256 KiB of UTF-8 JSON for any state input, output or result.
 PAYLOAD_LIMIT = 256 * 1024
+#: The largest Wait AWS accepts in a definition (Seconds), applied to computed waits too.
+WAIT_LIMIT = 99_999_999
 #: AWS's history quota per execution.
 HISTORY_LIMIT = 25_000
 
@@ -399,7 +401,8 @@ class _Run:
     def jsonata_assign(self, assign: Any, states: Mapping[str, Any], env: Env) -> dict[str, Any] | None:
         if assign is None:
             return None
-        return self.render_jsonata(assign, states, env, "Assign")
+        assigned: dict[str, Any] = self.render_jsonata(assign, states, env, "Assign")
+        return assigned
 
     def jsonata_finish(self, state: State, raw_input: Any, result: Any, env: Env, *,
                        default: Any) -> tuple[Any, dict[str, Any] | None]:
@@ -414,7 +417,8 @@ class _Run:
     def dispatch(self, state: State, data: Any, env: Env, lane: Lane
                  ) -> tuple[Any, str | None, dict[str, Any] | None]:
         handler = _DISPATCH[type(state)]
-        return handler(self, state, data, env, lane)
+        outcome: tuple[Any, str | None, dict[str, Any] | None] = handler(self, state, data, env, lane)
+        return outcome
 
     def run_pass(self, state: PassState, data: Any, env: Env, lane: Lane) -> Any:
         if state.query_language == JSONATA:
@@ -498,6 +502,10 @@ class _Run:
                                              f"ISO-8601 extended offset date-time format string: "
                                              f"{to_json(stamp)}")
             seconds = max(0.0, moment - self.clock.now())
+        if seconds > WAIT_LIMIT:
+            # Past the one-year execution quota; also keeps the clock inside datetime's range.
+            raise StatesError(E.RUNTIME, f"The Wait state's duration ({seconds} seconds) exceeds "
+                                         f"the maximum of {WAIT_LIMIT} seconds.")
         self.sleep(float(seconds))
         if jsonata:
             output, assigned = self.jsonata_finish(state, data, data, env, default=data)
