@@ -4,14 +4,14 @@ names, limits (history, timeout) and the shape of the history."""
 from __future__ import annotations
 
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
 import asl
 
-START = datetime(2024, 1, 1, tzinfo=timezone.utc).timestamp()
+START = datetime(2024, 1, 1, tzinfo=UTC).timestamp()
 
 
 def run(definition: dict[str, Any], input: Any = None, *, clock: Any = None, **options: Any) -> Any:
@@ -73,6 +73,15 @@ def test_wait_timestamp_path_not_a_timestamp_is_states_runtime(value: Any) -> No
     execution = run(one({"Type": "Wait", "TimestampPath": "$.t", "End": True}), {"t": value})
     assert execution.error == "States.Runtime"
     assert "TimestampPath" in (execution.cause or "")
+
+
+def test_wait_longer_than_aws_allows_is_states_runtime() -> None:
+    """A computed wait beyond 99,999,999 seconds fails instead of overflowing the clock."""
+    definition = {"StartAt": "S", "States": {"S": {"Type": "Wait", "SecondsPath": "$.s", "Next": "P"},
+                                             "P": {"Type": "Pass", "End": True}}}
+    execution = run(definition, {"s": 10**18})
+    assert execution.error == "States.Runtime"
+    assert (execution.cause or "").startswith(prefix())
 
 
 def test_wait_applies_input_and_output_paths() -> None:

@@ -3,14 +3,14 @@ the run's clock for $now/$millis, evaluation failures and mixed query-language m
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
 import asl
 
-START = datetime(2024, 1, 1, tzinfo=timezone.utc).timestamp()
+START = datetime(2024, 1, 1, tzinfo=UTC).timestamp()
 
 
 def run(definition: dict[str, Any], input: Any = None, *, clock: Any = None) -> Any:
