@@ -5,27 +5,77 @@ Everything here is at the bottom of the dependency graph: no other asl module is
 
 from __future__ import annotations
 
-from typing import Literal
-
-import attrs
+from typing import Any, Literal
 
 Severity = Literal["error", "warning"]
 
 
-@attrs.frozen
 class Problem:
     """One thing wrong (or dubious) in a definition, located by JSON pointer and, when known,
-    by the 1-based line and column in the source text."""
+    by the 1-based line and column in the source text.
+
+    A frozen value class. Written by hand rather than with attrs: `asl validate` imports this
+    module first, and attrs costs more to import than the whole validation of a small file."""
+
+    __slots__ = ("pointer", "code", "message", "severity", "line", "column")
+    __match_args__ = __slots__
 
     pointer: str
     code: str
     message: str
-    severity: Severity = "error"
-    line: int | None = None
-    column: int | None = None
+    severity: Severity
+    line: int | None
+    column: int | None
+
+    def __init__(
+        self,
+        pointer: str,
+        code: str,
+        message: str,
+        severity: Severity = "error",
+        line: int | None = None,
+        column: int | None = None,
+    ) -> None:
+        set_ = object.__setattr__
+        set_(self, "pointer", pointer)
+        set_(self, "code", code)
+        set_(self, "message", message)
+        set_(self, "severity", severity)
+        set_(self, "line", line)
+        set_(self, "column", column)
+
+    def _astuple(self) -> tuple[Any, ...]:
+        return (self.pointer, self.code, self.message, self.severity, self.line, self.column)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"Problem is frozen; use evolve() to change {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"Problem is frozen; cannot delete {name!r}")
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._astuple() == other._astuple()  # type: ignore[attr-defined]  # same class
+
+    def __hash__(self) -> int:
+        return hash((Problem, *self._astuple()))
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{name}={value!r}" for name, value in zip(self.__slots__, self._astuple()))
+        return f"Problem({fields})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Problem, self._astuple())
+
+    def evolve(self, **changes: Any) -> Problem:
+        """A copy with some fields replaced (like `attrs.evolve`)."""
+        fields = dict(zip(self.__slots__, self._astuple()))
+        fields.update(changes)
+        return Problem(**fields)
 
     def to_dict(self) -> dict[str, object]:
-        return attrs.asdict(self)
+        return dict(zip(self.__slots__, self._astuple()))
 
 
 class DefinitionError(ValueError):

@@ -16,8 +16,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import attrs
-
 from asl._errors import Problem
 
 # Codes (documented in docs/problems.md).
@@ -91,15 +89,39 @@ class _Index:
             pointer = pointer.rpartition("/")[0]
 
 
-@attrs.frozen
 class Source:
     """A parsed definition: `document` is the JSON value (None when unparseable), `problems`
-    what is wrong with the text itself, `name` the file it came from (if any)."""
+    what is wrong with the text itself, `name` the file it came from (if any).
 
-    document: Any
-    problems: tuple[Problem, ...] = ()
-    name: str | None = None
-    _index: _Index = attrs.field(factory=lambda: _Index(None), eq=False, repr=False)
+    A plain slotted class, not attrs: it is on the start-up path of `asl validate`."""
+
+    __slots__ = ("_index", "document", "name", "problems")
+
+    def __init__(
+        self,
+        document: Any,
+        problems: tuple[Problem, ...] = (),
+        name: str | None = None,
+        index: _Index | None = None,
+    ) -> None:
+        self.document = document
+        self.problems = problems
+        self.name = name
+        self._index = index if index is not None else _Index(None)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not Source:
+            return NotImplemented
+        return (self.document, self.problems, self.name) == (
+            other.document,  # type: ignore[attr-defined]  # checked: a Source
+            other.problems,  # type: ignore[attr-defined]
+            other.name,  # type: ignore[attr-defined]
+        )
+
+    __hash__ = None  # type: ignore[assignment]  # documents are dicts: unhashable, like before
+
+    def __repr__(self) -> str:
+        return f"Source(document={self.document!r}, problems={self.problems!r}, name={self.name!r})"
 
     def locate(self, pointer: str) -> tuple[int, int] | None:
         """The 1-based (line, column) where `pointer` is written, or None when not known."""
@@ -331,7 +353,7 @@ def _load_yaml(text: str, name: str | None) -> Source:
     index = _Index(text, positions=positions)
     for problem in _non_json(document, ""):
         line, column = index.locate(problem.pointer) or (None, None)
-        problems.append(attrs.evolve(problem, line=line, column=column))
+        problems.append(problem.evolve(line=line, column=column))
     problems.extend(_top_level(document))
     return Source(document, tuple(problems), name, index)
 

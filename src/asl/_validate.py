@@ -9,8 +9,6 @@ import importlib
 from collections.abc import Callable, Iterable
 from typing import Any
 
-import attrs
-
 from asl._errors import Problem
 from asl._source import TOO_DEEP, Source, load_source
 
@@ -74,7 +72,7 @@ def _finish(source: Source, problems: list[Problem]) -> list[Problem]:
         if problem.line is None:
             position = source.locate(problem.pointer)
             if position is not None:
-                problem = attrs.evolve(problem, line=position[0], column=position[1])
+                problem = problem.evolve(line=position[0], column=position[1])
         located.append(problem)
     located.sort(key=lambda p: (p.line or 0, p.column or 0, p.pointer, p.code))
     return located
