@@ -8,7 +8,7 @@ import math
 import threading
 import time
 import uuid
-from typing import Any
+from typing import Any, cast
 
 from asl import _errors as E
 from asl import _runtime
@@ -108,7 +108,8 @@ def run_task(run: Any, state: TaskState, data: Any, env: Env, lane: Lane) -> Any
     if plan.pattern is Pattern.WAIT_FOR_TASK_TOKEN:
         # Made before the payload is rendered: Parameters pass it on as $$.Task.Token.
         token = str(uuid.UUID(int=run.rng.getrandbits(128)))
-        env.context["Task"] = {"Token": token}
+        # The executor builds each attempt's context as a fresh dict (see _Run.env).
+        cast("dict[str, Any]", env.context)["Task"] = {"Token": token}
     states: dict[str, Any] = {"input": data, "context": env.context}
     if jsonata:
         effective = data
