@@ -116,7 +116,6 @@ def test_answer_from_inside_the_handler():
     """A handler may answer its own token before it returns (context.send_task_failure)."""
     def handler(event, context):
         context.send_task_failure("Nope", "said no at once")
-        return None
 
     execution = callback_machine().run({}, handlers={SQS: handler}, clock=asl.VirtualClock())
     assert (execution.error, execution.cause) == ("Nope", "said no at once")
@@ -135,7 +134,6 @@ def test_answer_through_the_execution_from_the_handler_thread():
             holder["execution"].send_task_success(token, "via execution")
 
         threading.Thread(target=later).start()
-        return None
 
     holder["execution"] = callback_machine().start({}, handlers={SQS: handler},
                                                    clock=asl.VirtualClock())

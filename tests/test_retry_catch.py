@@ -3,6 +3,7 @@ $$.State.RetryCount, and what a Catcher hands to its Next state."""
 
 from __future__ import annotations
 
+import itertools
 import json
 from typing import Any
 
@@ -66,7 +67,7 @@ def scheduled_times(execution: Any) -> list[float]:
 
 
 def gaps(times: list[float]) -> list[float]:
-    return [round(b - a, 6) for a, b in zip(times, times[1:])]
+    return [round(b - a, 6) for a, b in itertools.pairwise(times)]
 
 
 # --- error_matches ------------------------------------------------------------------------------

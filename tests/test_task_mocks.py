@@ -3,6 +3,7 @@ AWS documentation's "mocked service integrations" example."""
 
 from __future__ import annotations
 
+import itertools
 import json
 
 import pytest
@@ -108,7 +109,7 @@ def test_retry_path_uses_ranges(machine, config_file):
     ]
     scheduled = [event["timestamp"] for event in execution.history
                  if event["type"] == "TaskScheduled"][:4]
-    assert [(b - a).total_seconds() for a, b in zip(scheduled, scheduled[1:])] == [2, 4, 8]
+    assert [(b - a).total_seconds() for a, b in itertools.pairwise(scheduled)] == [2, 4, 8]
 
 
 def test_retry_path_mock_from_a_dict(machine):
