@@ -14,6 +14,7 @@ ever asserted: the numbers are reported, never judged by a test.
 from __future__ import annotations
 
 import argparse
+import functools
 import gc
 import importlib.util
 import json
@@ -251,7 +252,7 @@ def bench_validate(asl: ModuleType, floor: ModuleType, w: Workload, repeat: int)
     text = w.path.read_text()
     try:
         asl.load(w.path)
-    except Exception as exc:  # a valid workload must load; anything else is a bug to show
+    except Exception as exc:  # a valid workload must load; any failure is shown
         raise BenchFailure(f"{w.name}: asl.load failed: {exc}") from exc
     if floor.load_check(text) is not True:
         raise BenchFailure(f"{w.name}: the floor's load_check rejected the definition")
@@ -268,7 +269,7 @@ def bench_jsonata(asl: ModuleType, floor: ModuleType, w: Workload, repeat: int) 
     definition = jsonata_choice_loop(w.definition)
     try:
         asl.load(definition)
-    except Exception as exc:  # unfinished JSONata support is reported, not fatal
+    except Exception as exc:  # noqa: BLE001 -- unfinished JSONata support is reported, not fatal
         return [Row(JSONATA_LOOP, "asl", note=f"n/a (load failed: {str(exc)[:100]})")]
     probe = asl.load(definition).run(w.input, handlers=HANDLERS, clock=asl.VirtualClock())
     if probe.status != "SUCCEEDED":
@@ -293,10 +294,11 @@ def statelint_cli() -> list[str] | None:
 
 def bench_cli(w: Workload, repeat: int) -> list[Row]:
     """Fresh processes, hyperfine-style: one warm-up each, then interleaved runs, medians."""
+    asl_exe, statelint_exe = asl_cli(), statelint_cli()
     commands: dict[str, list[str] | None] = {
         "python -c pass": [sys.executable, "-c", "pass"],
-        "asl validate": (lambda c: c and [*c, "validate", str(w.path)])(asl_cli()),
-        "statelint": (lambda c: c and [*c, str(w.path)])(statelint_cli()),
+        "asl validate": [*asl_exe, "validate", str(w.path)] if asl_exe else None,
+        "statelint": [*statelint_exe, str(w.path)] if statelint_exe else None,
     }
     rows: dict[str, Row] = {}
     runnable: dict[str, Callable[[], Any]] = {}
@@ -306,13 +308,14 @@ def bench_cli(w: Workload, repeat: int) -> list[Row]:
             if argv is None:
                 row.note = "not installed"
                 continue
-            done = subprocess.run(argv, cwd=cwd, capture_output=True, text=True)
+            done = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, check=False)
             if done.returncode != 0:
                 reason = (done.stderr.strip() or done.stdout.strip()).splitlines()[-1:] or [""]
                 row.note = f"n/a (exit {done.returncode}: {reason[0][:120]})"
                 continue
-            runnable[engine] = (lambda a: lambda: subprocess.run(
-                a, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))(argv)
+            runnable[engine] = functools.partial(
+                subprocess.run, argv, cwd=cwd, stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL, check=False)
         times = interleave(runnable, repeat)
     base = statistics.median(times["python -c pass"])
     for engine, row in rows.items():
@@ -366,7 +369,8 @@ def bench_peer(peer: Peer, w: Workload, repeat: int, budget: float, timeout: flo
     argv = peer.argv(w.path.parent, w.name, repeat, budget)
     try:
         with tempfile.TemporaryDirectory() as cwd:
-            done = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, timeout=timeout)
+            done = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, timeout=timeout,
+                                  check=False)
     except subprocess.TimeoutExpired:
         row.note = f"> {timeout:g} s (stopped)"
         return row
@@ -397,7 +401,7 @@ def bench_statelint(w: Workload, repeat: int, baseline: float | None) -> Row:
         row.note = "not installed"
         return row
     done = subprocess.run([str(python), str(PEERS_DIR / "statelint_peer.py"), str(w.path),
-                           "--repeat", str(repeat)], capture_output=True, text=True)
+                           "--repeat", str(repeat)], capture_output=True, text=True, check=False)
     try:
         report = json.loads(done.stdout)
     except ValueError:
@@ -435,12 +439,12 @@ def versions(asl: ModuleType) -> dict[str, str]:
         except metadata.PackageNotFoundError:
             out[dist] = "not installed"
     git = subprocess.run(["git", "-C", str(REPO), "describe", "--always", "--dirty"],
-                         capture_output=True, text=True)
+                         capture_output=True, text=True, check=False)
     out["asl commit"] = git.stdout.strip() or "unknown"
     node = shutil.which("node")
     if node:
-        out["node"] = subprocess.run([node, "--version"], capture_output=True,
-                                     text=True).stdout.strip()
+        out["node"] = subprocess.run([node, "--version"], capture_output=True, text=True,
+                                     check=False).stdout.strip()
     return out
 
 
@@ -529,14 +533,17 @@ def svg_chart(rows: Sequence[Row]) -> str:
     top = 40
     top_ratio = max([r.ratio or 1 for r in bars] + [RUN_TARGET_RATIO * 2])
     scale = width / math.log10(top_ratio * 1.2)
-    x = lambda ratio: left + max(0.0, math.log10(ratio)) * scale  # noqa: E731
+
+    def x(ratio: float) -> float:
+        return left + max(0.0, math.log10(ratio)) * scale
+
     height = top + len(bars) * (bar_h + gap) + 50
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{left + width + 120}" '
-             f'height="{height}" font-family="sans-serif" font-size="12">',
+    parts = [(f'<svg xmlns="http://www.w3.org/2000/svg" width="{left + width + 120}" '
+              f'height="{height}" font-family="sans-serif" font-size="12">'),
              '<rect width="100%" height="100%" fill="white"/>',
-             f'<text x="10" y="20" font-size="14" font-weight="bold">Time relative to the floor '
-             f'interpreter (log scale, lower is better)</text>']
-    for decade in range(0, int(math.log10(top_ratio * 1.2)) + 1):
+             ('<text x="10" y="20" font-size="14" font-weight="bold">Time relative to the floor '
+              'interpreter (log scale, lower is better)</text>')]
+    for decade in range(int(math.log10(top_ratio * 1.2)) + 1):
         gx = x(10 ** decade)
         parts.append(f'<line x1="{gx:.1f}" y1="{top - 5}" x2="{gx:.1f}" y2="{height - 35}" '
                      f'stroke="#ddd"/><text x="{gx:.1f}" y="{height - 20}" '
@@ -620,7 +627,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"... {name}", file=sys.stderr, flush=True)
         if name in RUN_WORKLOADS:
             w = read_workload(shared, name)
-            guarded(name, lambda: bench_run(asl, floor, w, args.repeat))
+            guarded(name, functools.partial(bench_run, asl, floor, w, args.repeat))
             floor_row = find(rows, name, "floor")
             baseline = floor_row.median if floor_row else None
             for peer in peers:
@@ -628,10 +635,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                                        baseline))
         elif name == JSONATA_LOOP:
             loop = read_workload(shared, "choice-loop")
-            guarded(name, lambda: bench_jsonata(asl, floor, loop, args.repeat))
+            guarded(name, functools.partial(bench_jsonata, asl, floor, loop, args.repeat))
         elif name == "validate-big":
             w = read_workload(shared, name)
-            guarded(name, lambda: bench_validate(asl, floor, w, args.repeat))
+            guarded(name, functools.partial(bench_validate, asl, floor, w, args.repeat))
             baseline = (find(rows, name, "floor") or Row(name, "floor")).median
             rows.append(bench_statelint(w, args.repeat, baseline))
             for peer in peers:
