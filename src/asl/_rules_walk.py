@@ -1,0 +1,140 @@
+"""The definition walked once for the semantic rules: its scopes (the machine, each Parallel
+branch, each Map processor) and its states, with JSON pointers and the effective query language.
+
+Plain slotted classes, not attrs: they are built per state on every validation, and this module
+is on the start-up path of `asl validate`. Rules only ever see JSON values (the source pass
+rejects anything else), so "an object" is a `dict` and "an array" a `list`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, TypeGuard
+
+JSONPATH, JSONATA = "JSONPath", "JSONata"
+
+
+class Scope:
+    """An object holding StartAt and States: the machine, a Parallel branch or a Map processor.
+
+    `members` are its (object-valued) states, by name, in document order."""
+
+    __slots__ = ("members", "node", "pointer", "states")
+
+    def __init__(self, pointer: str, node: dict[str, Any], states: dict[str, Any]) -> None:
+        self.pointer = pointer
+        self.node = node
+        self.states = states
+        self.members: dict[str, State] = {}
+
+
+class State:
+    """One state object with its location and effective query language."""
+
+    __slots__ = ("jsonata", "name", "node", "pointer", "scope", "type")
+
+    def __init__(
+        self,
+        pointer: str,
+        name: str,
+        node: dict[str, Any],
+        type_: str | None,
+        jsonata: bool,
+        scope: Scope,
+    ) -> None:
+        self.pointer = pointer
+        self.name = name
+        self.node = node
+        self.type = type_
+        self.jsonata = jsonata
+        self.scope = scope
+
+
+class Machine:
+    """The definition walked once: every scope and every (object-valued) state in it."""
+
+    __slots__ = ("jsonata", "root", "scopes", "states")
+
+    def __init__(
+        self,
+        root: dict[str, Any],
+        jsonata: bool,
+        scopes: tuple[Scope, ...],
+        states: tuple[State, ...],
+    ) -> None:
+        self.root = root
+        self.jsonata = jsonata
+        self.scopes = scopes
+        self.states = states
+
+
+def walk(document: dict[str, Any]) -> Machine:
+    """Collect the scopes and states of a definition, depth first, in document order."""
+    root_jsonata = document.get("QueryLanguage") == JSONATA
+    scopes: list[Scope] = []
+    states: list[State] = []
+
+    def visit(pointer: str, node: dict[str, Any]) -> None:
+        raw = node.get("States")
+        scope = Scope(pointer, node, raw if isinstance(raw, dict) else {})
+        scopes.append(scope)
+        members = scope.members
+        base = pointer + "/States/"
+        for name, body in scope.states.items():
+            if not isinstance(body, dict):
+                continue
+            here = base + escape(str(name))
+            language = body.get("QueryLanguage")
+            jsonata = language == JSONATA if language in (JSONPATH, JSONATA) else root_jsonata
+            kind = body.get("Type")
+            state = State(
+                here, str(name), body, kind if isinstance(kind, str) else None, jsonata, scope
+            )
+            states.append(state)
+            members[state.name] = state
+            if kind == "Parallel":
+                branches = body.get("Branches")
+                if isinstance(branches, list):
+                    for i, branch in enumerate(branches):
+                        if isinstance(branch, dict):
+                            visit(f"{here}/Branches/{i}", branch)
+            elif kind == "Map":
+                for key in ("ItemProcessor", "Iterator"):
+                    processor = body.get(key)
+                    if isinstance(processor, dict):
+                        visit(f"{here}/{key}", processor)
+
+    visit("", document)
+    return Machine(document, root_jsonata, tuple(scopes), tuple(states))
+
+
+def escape(token: str) -> str:
+    """One JSON pointer reference token (RFC 6901)."""
+    return token.replace("~", "~0").replace("/", "~1") if ("~" in token or "/" in token) else token
+
+
+def ptr(base: str, *parts: object) -> str:
+    """Extend a JSON pointer, escaping `~` and `/` in each part (RFC 6901)."""
+    return "/".join((base, *(escape(str(p)) for p in parts)))
+
+
+def suggest(name: str, choices: Iterable[str]) -> str:
+    """A " (did you mean ...?)" hint naming the closest of `choices`, or ""; for unknown names only."""
+    import difflib  # only a misspelt name pays for it
+
+    close = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def dig(node: Any, keys: Iterable[str]) -> Any:
+    """`node[k1][k2]...`, or None when a step is not an object."""
+    for key in keys:
+        if not isinstance(node, dict):
+            return None
+        node = node.get(key)
+    return node
+
+
+def number(value: Any) -> TypeGuard[int | float]:
+    """A JSON number (booleans are Python ints, but not numbers here)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
