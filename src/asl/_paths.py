@@ -26,6 +26,7 @@ from jsonpath_ng.ext import parse as _ext_parse
 
 from asl._env import Env
 from asl._errors import RESULT_PATH_MATCH_FAILURE, RUNTIME, CompileError, StatesError
+from asl._memo import by_text
 
 Root = Literal["input", "context", "variable"]
 Step = str | int  # a str is an object key, an int an array index (negative counts from the end)
@@ -141,6 +142,7 @@ class ReferencePath:
 # Compilation
 
 
+@by_text
 def compile_path(text: str) -> JsonPath:
     """Compile a Path (InputPath, OutputPath, a `.$` value, ...): definite or not."""
     if not isinstance(text, str):
@@ -156,6 +158,7 @@ def compile_path(text: str) -> JsonPath:
     return JsonPath(text, definite, root, variable, tuple(steps), _finder(root, variable, walk))
 
 
+@by_text
 def compile_reference_path(text: str) -> ReferencePath:
     """Compile a Reference Path: names and single indexes only (`$`, `$.a.b`, `$.a[0]`,
     `$['a b']`, also `$$...` and `$name...`), so it always addresses at most one node."""
@@ -168,6 +171,7 @@ def compile_reference_path(text: str) -> ReferencePath:
     return ReferencePath(path)
 
 
+@by_text
 def compile_result_path(text: str) -> ReferencePath:
     """Compile a ResultPath: a reference path into the state input (`$...`), which is written to."""
     ref = compile_reference_path(text)
