@@ -37,6 +37,7 @@ import attrs
 from asl import _paths
 from asl._env import Env
 from asl._errors import RUNTIME, CompileError, StatesError
+from asl._memo import by_text
 
 # AWS's documentation lists States.IntrinsicFailure, but recorded executions fail bad intrinsic
 # arguments with States.Runtime ("Invalid arguments in States.MathAdd", "... StringToJson"), as
@@ -75,6 +76,7 @@ def is_intrinsic(text: object) -> bool:
     return isinstance(text, str) and text.startswith("States.")
 
 
+@by_text
 def compile_intrinsic(text: str) -> Intrinsic:
     """Compile `States.Fn(arg, ...)`; raises CompileError saying what to change."""
     if not isinstance(text, str):
