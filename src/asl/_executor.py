@@ -71,6 +71,15 @@ class _Terminal(StatesError):
     """An error no Retry or Catch may handle (States.Runtime, States.DataLimitExceeded, ...)."""
 
 
+class Aborted(Exception):
+    """A branch or iteration cut because a sibling failed (see `_fanout.CancelScope`); not a
+    state's error, so no Retry or Catch sees it. `state_type` is the state it was cut in, if any."""
+
+    def __init__(self, state_type: str | None = None) -> None:
+        super().__init__(state_type)
+        self.state_type = state_type
+
+
 class Execution:
     """The result of one run, shaped like DescribeExecution plus GetExecutionHistory."""
 
@@ -198,6 +207,9 @@ class _Run:
         # answer a .waitForTaskToken task (StateMachine.start() leaves it False).
         self.synchronous = False
         self.mock_invocations: dict[str, int] = {}
+        # A fan-out's cancel scope (`_fanout.CancelScope`) when this run is one of its units, or
+        # a distributed Map's child; checked before each state. None costs one test per state.
+        self.cancel: Any = options.get("_cancel")
 
     def task_plan(self, resource: str) -> Any:
         """How a Task resource is dispatched, resolved once per run (handlers come with the run)."""
@@ -229,9 +241,17 @@ class _Run:
         """Run states from StartAt until an end; returns the output or raises ExecutionFailure."""
         states = graph.states
         name: str | None = graph.start_at
+        cancel = self.cancel
         while name is not None:
             state = states[name]
-            data, name, variables = self.state_loop(state, data, lane, variables, extra_context)
+            if cancel is not None:
+                cancel.check()  # raises Aborted() at the boundary once a sibling has failed
+            try:
+                data, name, variables = self.state_loop(state, data, lane, variables, extra_context)
+            except Aborted as cut:
+                if cut.state_type is None:  # cut inside this state (a wait, a nested fan-out)
+                    cut.state_type = state.type
+                raise
         return data
 
     def state_loop(self, state: State, data: Any, lane: Lane, variables: dict[str, Any],
@@ -325,6 +345,9 @@ class _Run:
         if self.deadline is not None and self.clock.now() + seconds >= self.deadline:
             self.clock.sleep(max(0.0, self.deadline - self.clock.now()))
             raise _Timeout()
+        if self.cancel is not None:
+            self.cancel.sleep(self.clock, seconds)  # a real wait ends early when cut
+            return
         self.clock.sleep(seconds)
 
     def env(self, state: State, variables: dict[str, Any], retry_count: int, now: float,
@@ -666,6 +689,9 @@ def _drive(run: _Run, machine: Any, execution: Execution, input: Any, clock: Clo
         execution.status = TIMED_OUT
         run.history.add(lane, "ExecutionTimedOut", clock.now(),
                         {"error": E.TIMEOUT, "cause": "The execution timed out."})
+    except Aborted:  # a distributed Map's child, stopped because its Map Run failed
+        execution.status = ABORTED
+        run.history.add(lane, "ExecutionAborted", clock.now())
     else:
         execution.status = SUCCEEDED
         execution.output = output

@@ -7,6 +7,16 @@ state. Otherwise (only Pass/Choice/Succeed/Fail/Wait on a virtual clock) they ru
 other, which is faster in CPython. Either way each unit records into its own forked history
 buffer, spliced in branch/index order, so histories are identical on a `VirtualClock`.
 
+When one unit fails past what the state tolerates, the others are cut: a shared `CancelScope`
+makes each stop before its next state (a wait on the real clock ends at once; a running handler
+is waited for, since a thread cannot be killed), and the history records them as AWS does:
+`MapIterationAborted` and `<Type>StateAborted` of the state each was cut in, chained to the
+failing unit's last event, ahead of its `MapIterationFailed` (Parallel: ahead of the state's
+`ParallelStateFailed`).
+
+Progress: the run option `on_progress(state_name, done, total, failed)` is called for each Map,
+at most ten times a second plus once at the start and once at the end; unset, it costs nothing.
+
 Distributed Map iterations are child executions with their own histories; they go to any
 `concurrent.futures.Executor` given as `executor` (threads, processes, Dask's
 `Client.get_executor()`), shipped as the picklable `run_child(...)` work unit (see `_itemio`).
@@ -18,15 +28,17 @@ import concurrent.futures as cf
 import copy
 import re
 import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import attrs
 
 from asl import _errors as E
+from asl._clock import SystemClock
 from asl._env import Env
 from asl._errors import StatesError
-from asl._executor import ExecutionFailure, _CaughtFailure, _Run
+from asl._executor import Aborted, ExecutionFailure, _CaughtFailure, _Run
 from asl._history import Lane, to_json
 from asl._jsonata import json_type
 from asl._model import JSONATA, Graph, MapState, ParallelState
@@ -43,6 +55,106 @@ class Failed:
 
     error: str | None
     cause: str | None
+
+
+@attrs.frozen
+class Cut:
+    """A branch or iteration stopped because a sibling failed; `state_type` is the type of the
+    state it was in (None: between states)."""
+
+    state_type: str | None
+
+
+class CancelScope:
+    """Shared by the units of one threaded fan-out and set when one of them fails past what is
+    tolerated. A scope made inside a unit of another fan-out is cut with its parent."""
+
+    __slots__ = ("_children", "_event", "_lock", "_parent")
+
+    def __init__(self, parent: CancelScope | None = None) -> None:
+        self._event = threading.Event()
+        self._children: list[CancelScope] = []
+        self._lock = threading.Lock()
+        self._parent = parent
+        if parent is not None:
+            with parent._lock:
+                parent._children.append(self)
+            if parent.cancelled:
+                self.cancel()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._event.is_set()
+
+    def cancel(self) -> None:
+        with self._lock:
+            self._event.set()
+            children = list(self._children)
+        for child in children:
+            child.cancel()
+
+    def close(self) -> None:
+        """Detach from the parent once the fan-out has joined its units."""
+        parent = self._parent
+        if parent is not None:
+            with parent._lock:
+                parent._children.remove(self)
+
+    def check(self) -> None:
+        """Called by `run_graph` before each state of a unit."""
+        if self._event.is_set():
+            raise Aborted()
+
+    def sleep(self, clock: Any, seconds: float) -> None:
+        """A real-clock wait that ends as soon as the scope is cut; others are instant anyway."""
+        if isinstance(clock, SystemClock):
+            if seconds > 0 and self._event.wait(seconds):
+                raise Aborted()
+            return
+        clock.sleep(seconds)
+
+
+class Progress:
+    """Calls the `on_progress(state_name, done, total, failed)` run option as units finish, at
+    most every INTERVAL seconds, plus at the start and the end (`close`)."""
+
+    INTERVAL = 0.1
+
+    def __init__(self, hook: Callable[[str, int, int, int], Any], name: str, total: int) -> None:
+        self.hook = hook
+        self.name = name
+        self.total = total
+        self.done = 0
+        self.failed = 0
+        self._shown = (0, 0)
+        self._next = time.monotonic() + self.INTERVAL
+        self._lock = threading.Lock()
+        hook(name, 0, total, 0)
+
+    def __call__(self, failed: bool) -> None:
+        with self._lock:
+            self.done += 1
+            self.failed += failed
+            now = time.monotonic()
+            if now < self._next and self.done < self.total:
+                return
+            self._next = now + self.INTERVAL
+            shown = self._shown = (self.done, self.failed)
+        self.hook(self.name, shown[0], self.total, shown[1])
+
+    def close(self) -> None:
+        """The last counts, if the throttle held them back (or the Map stopped early)."""
+        with self._lock:
+            shown = (self.done, self.failed)
+            if shown == self._shown:
+                return
+            self._shown = shown
+        self.hook(self.name, shown[0], self.total, shown[1])
+
+
+def progress_for(run: _Run, name: str, total: int) -> Progress | None:
+    hook = run.options.get("on_progress")
+    return None if hook is None else Progress(hook, name, total)
 
 
 # -- Parallel -----------------------------------------------------------------------------------
@@ -69,11 +181,13 @@ def run_parallel(run: _Run, state: ParallelState, data: Any, env: Env, lane: Lan
         except ExecutionFailure as failure:
             return Failed(failure.error, failure.cause)
 
-    results = fan_out(run, lane, len(branches), branch, limit=0, anchor=started,
-                      threaded=_threaded(run, branches), stop=lambda value: isinstance(value, Failed))
-    for value in results:
-        if isinstance(value, Failed):
-            raise _CaughtFailure(value.error or "", value.cause)
+    results, trip = fan_out(run, lane, len(branches), branch, limit=0, anchor=started,
+                            threaded=_threaded(run, branches),
+                            stop=lambda value: isinstance(value, Failed), on_cut=_state_aborted)
+    if trip is not None:
+        # The branch that failed first (in time, when they run concurrently) fails the state.
+        value = results[trip]
+        raise _CaughtFailure(value.error or "", value.cause)
     # Like MapStateSucceeded: recorded after the branches, without moving the lane.
     run.event(lane, "ParallelStateSucceeded", chain=False)
     return _finish(run, state, data, list(results), env)
@@ -109,16 +223,28 @@ def run_map(run: _Run, state: MapState, data: Any, env: Env, lane: Lane
         try:
             output = unit_run.run_graph(processor, inputs[index], unit_lane, variables, extra)
         except ExecutionFailure as failure:
-            unit_run.event(unit_lane, "MapIterationFailed", details, chain=False)
-            return Failed(failure.error, failure.cause)
+            return Failed(failure.error, failure.cause)  # MapIterationFailed: see on_failed
         # AWS records it after the iteration's events but the next iteration chains to those.
         unit_run.event(unit_lane, "MapIterationSucceeded", details, chain=False)
         return output
 
+    def on_failed(unit_run: _Run, unit_lane: Lane, index: int) -> None:
+        unit_run.event(unit_lane, "MapIterationFailed", {"index": index, "name": name}, chain=False)
+
+    def on_cut(unit_run: _Run, unit_lane: Lane, index: int, cut: Cut) -> None:
+        unit_run.event(unit_lane, "MapIterationAborted", {"index": index, "name": name}, chain=False)
+        _state_aborted(unit_run, unit_lane, index, cut)
+
     tally = limits.tally(len(items))
-    results = fan_out(run, lane, len(items), iteration, limit=limits.max_concurrency, anchor=None,
-                      threaded=_threaded(run, (processor,)), stop=tally.stop)
-    failure = tally.verdict(results, distributed=False)
+    progress = progress_for(run, name, len(items))
+    try:
+        results, trip = fan_out(run, lane, len(items), iteration, limit=limits.max_concurrency,
+                                anchor=None, threaded=_threaded(run, (processor,)), stop=tally.stop,
+                                on_failed=on_failed, on_cut=on_cut, progress=progress)
+    finally:
+        if progress is not None:
+            progress.close()
+    failure = tally.verdict(results, distributed=False, trip=trip)
     if failure is not None:
         raise failure
     if items:
@@ -236,14 +362,16 @@ class Tally:
             self.failed += 1
             return self.exceeded(self.failed)
 
-    def verdict(self, results: Sequence[Any], *, distributed: bool) -> StatesError | None:
+    def verdict(self, results: Sequence[Any], *, distributed: bool,
+                trip: int | None = None) -> StatesError | None:
         failures = [value for value in results if isinstance(value, Failed)]
         if not self.exceeded(len(failures)):
             return None
         if self.tolerant or distributed:
             return _CaughtFailure(E.EXCEED_TOLERATED_FAILURE_THRESHOLD, THRESHOLD_CAUSE)
-        # An inline Map with no tolerance fails with the first failed iteration's own error.
-        first = failures[0]
+        # An inline Map with no tolerance fails with the failed iteration's own error (the first
+        # to fail, in time when iterations run concurrently).
+        first = results[trip] if trip is not None else failures[0]
         return _CaughtFailure(first.error or "", first.cause)
 
 
@@ -293,35 +421,52 @@ _local = threading.local()
 
 
 def fan_out(run: _Run, lane: Lane, count: int, job: Callable[[_Run, Lane, int], Any], *,
-            limit: int, anchor: int | None, threaded: bool,
-            stop: Callable[[Any], bool]) -> list[Any]:
-    """Run `job(run, lane, i)` for i in range(count), at most `limit` at once (0: no bound), and
-    return the values in index order (None for units never started because `stop` said so).
+            limit: int, anchor: int | None, threaded: bool, stop: Callable[[Any], bool],
+            on_failed: Callable[[_Run, Lane, int], None] | None = None,
+            on_cut: Callable[[_Run, Lane, int, Cut], None] | None = None,
+            progress: Progress | None = None) -> tuple[list[Any], int | None]:
+    """Run `job(run, lane, i)` for i in range(count), at most `limit` at once (0: no bound).
 
+    Returns the values in index order (None for units never started, `Cut` for units stopped
+    because another failed) and the index of the unit whose value made `stop` true, if any.
     `anchor` is where every unit's first event points (Parallel: ParallelStateStarted); None
     chains each unit after the previous one's last event (Map). Events are recorded in index
-    order whatever order the units finish in."""
+    order whatever order the units finish in, except that the unit that stopped the others
+    comes last, followed by what `on_cut` records for each cut unit and `on_failed` for it:
+    AWS's order, where the failure is the last thing that happened."""
     results: list[Any] = [None] * count
     if count == 0:
-        return results
+        return results, None
     if not threaded or limit == 1:
-        # One at a time needs no threads, and records straight into the lane.
+        # One at a time needs no threads, and records straight into the lane; nothing is ever
+        # running beside a failure, so nothing is cut.
         for index in range(count):
             unit_lane = lane if anchor is None else Lane(anchor)
-            results[index] = job(run, unit_lane, index)
+            value = results[index] = job(run, unit_lane, index)
+            failed = isinstance(value, Failed)
+            if failed and on_failed is not None:
+                on_failed(run, unit_lane, index)
             lane.last = unit_lane.last
-            if stop(results[index]):
-                break
-        return results
+            if progress is not None:
+                progress(failed)
+            if stop(value):
+                return results, index
+        return results, None
     buffers: list[Any] = [None] * count
+    scope = CancelScope(run.cancel)
 
     def unit(index: int) -> tuple[Any, int, Any]:
+        if scope.cancelled:
+            return None, 0, None  # cut before it started: no events at all
         unit_run = copy.copy(run)
         unit_run.history = run.history.fork()
+        unit_run.cancel = scope
         unit_lane = Lane(unit_run.history.base)
         _local.depth = getattr(_local, "depth", 0) + 1
         try:
             value = job(unit_run, unit_lane, index)
+        except Aborted as aborted:
+            value = Cut(aborted.state_type)
         finally:
             _local.depth -= 1
         return unit_run.history, unit_lane.last, value
@@ -330,7 +475,7 @@ def fan_out(run: _Run, lane: Lane, count: int, job: Callable[[_Run, Lane, int], 
     pool, owned = _pool(run, min(window, DEFAULT_WORKERS) if limit <= 0 else window)
     pending: dict[cf.Future[Any], int] = {}
     next_index = 0
-    stopped = False
+    trip: int | None = None
     try:
         while next_index < count and len(pending) < window:
             pending[pool.submit(unit, next_index)] = next_index
@@ -340,11 +485,15 @@ def fan_out(run: _Run, lane: Lane, count: int, job: Callable[[_Run, Lane, int], 
             for future in done:
                 index = pending.pop(future)
                 buffer, last, value = future.result()
-                buffers[index] = (buffer, last)
+                if buffer is not None:
+                    buffers[index] = (buffer, last)
                 results[index] = value
-                if stop(value):
-                    stopped = True
-            while not stopped and next_index < count and len(pending) < window:
+                if progress is not None and not isinstance(value, Cut):
+                    progress(isinstance(value, Failed))
+                if trip is None and stop(value):
+                    trip = index
+                    scope.cancel()  # the running units stop before their next state
+            while trip is None and next_index < count and len(pending) < window:
                 pending[pool.submit(unit, next_index)] = next_index
                 next_index += 1
     finally:
@@ -352,7 +501,10 @@ def fan_out(run: _Run, lane: Lane, count: int, job: Callable[[_Run, Lane, int], 
             future.cancel()
         if owned:
             pool.shutdown(wait=True)
-    for index, entry in enumerate(buffers):
+        scope.close()
+    order = [index for index in range(count) if index != trip]
+    for index in order + ([] if trip is None else [trip]):
+        entry = buffers[index]
         if entry is None:
             continue
         buffer, last = entry
@@ -360,9 +512,32 @@ def fan_out(run: _Run, lane: Lane, count: int, job: Callable[[_Run, Lane, int], 
         offset = run.history.splice(buffer, start)
         lane.last = start if last == buffer.base else (last + offset if last > buffer.base else last)
         value = results[index]
-        if isinstance(value, Failed) and value.cause and "#" in value.cause:
-            results[index] = Failed(value.error, _renumber(value.cause, buffer.base, offset))
-    return results
+        if isinstance(value, Failed):
+            if value.cause and "#" in value.cause:
+                results[index] = Failed(value.error, _renumber(value.cause, buffer.base, offset))
+            if index == trip:
+                _record_cuts(run, lane, results, on_cut)
+            if on_failed is not None:
+                on_failed(run, lane, index)
+    if trip is None and scope.cancelled:
+        # Not stopped by one of ours: an enclosing fan-out cut the unit this one runs in.
+        raise Aborted()
+    return results, trip
+
+
+def _record_cuts(run: _Run, lane: Lane, results: Sequence[Any],
+                 on_cut: Callable[[_Run, Lane, int, Cut], None] | None) -> None:
+    """The cut units' closing events, each pointing at the failing unit's last event."""
+    if on_cut is None:
+        return
+    for index, value in enumerate(results):
+        if isinstance(value, Cut):
+            on_cut(run, lane, index, value)
+
+
+def _state_aborted(run: _Run, lane: Lane, index: int, cut: Cut) -> None:
+    if cut.state_type is not None:
+        run.event(lane, cut.state_type + "StateAborted", chain=False)
 
 
 _ENTERED_AT = re.compile(r"\(entered at the event id #(\d+)\)")

@@ -30,7 +30,7 @@ from asl import _errors as E
 from asl._clock import SystemClock, VirtualClock, isoformat
 from asl._env import Env
 from asl._errors import CompileError, StatesError
-from asl._executor import _Run, execute
+from asl._executor import Aborted, _Run, execute
 from asl._history import Lane, to_json
 from asl._model import JSONATA, MapState
 
@@ -411,9 +411,10 @@ def run_distributed(run: _Run, state: MapState, data: Any, effective: Any, items
     started = run.event(lane, "MapRunStarted", {"mapRunArn": map_run_arn})
     tally = limits.tally(len(inputs))
     children = _run_children(run, state, inputs, child_arn, run_id, limits.max_concurrency, tally)
-    results = [child.output if child.status == "SUCCEEDED" else _fanout.Failed(child.error, child.cause)
-               for child in children if child is not None]
+    results = [_outcome(child) for child in children if child is not None]
     failure = tally.verdict(results, distributed=True)
+    if failure is None and run.cancel is not None and run.cancel.cancelled:
+        raise Aborted()  # the branch or iteration this Map runs in was cut
     summary = MapRun(map_run_arn, state.name, state.label, "FAILED" if failure else "SUCCEEDED",
                      len(items), [c for c in children if c is not None])
     _map_runs(run).append(summary)
@@ -448,41 +449,57 @@ def _run_children(run: _Run, state: MapState, inputs: Sequence[Any], child_arn: 
     keep = bool(run.options.get("child_history", True))
     executor = run.options.get("executor")
     records: list[ChildRecord | None] = [None] * count
-    if executor is not None and not isinstance(executor, cf.ThreadPoolExecutor):
-        definition = _definition(state)
-        start = run.clock.now() if virtual else None
-        submit = lambda i: executor.submit(
-            run_child, definition, inputs[i], names[i], child_arn, dict(run.handlers), options,
-            start, i, keep)
-        return _windowed(submit, count, limit, tally, records)
-    machine = _ChildMachine(state.processor, child_arn.rsplit(":", 1)[-1], child_arn)
-
-    def local(index: int) -> ChildRecord:
-        execution = execute(machine, inputs[index], handlers=run.handlers, clock=run.clock,
-                            name=names[index], options=options)
-        return _record(execution, index, keep)
-
     from asl import _fanout
 
-    if not _fanout._threaded(run, (state.processor,)) or limit == 1:
-        for index in range(count):
-            records[index] = record = local(index)
-            if tally.stop(_outcome(record)):
-                break
-        return records
-    pool = executor if isinstance(executor, cf.ThreadPoolExecutor) else cf.ThreadPoolExecutor(
-        max_workers=min(limit or _fanout.DEFAULT_WORKERS, _fanout.DEFAULT_WORKERS))
+    progress = _fanout.progress_for(run, state.name, count)
     try:
-        return _windowed(lambda i: pool.submit(local, i), count, limit, tally, records)
+        if executor is not None and not isinstance(executor, cf.ThreadPoolExecutor):
+            definition = _definition(state)
+            start = run.clock.now() if virtual else None
+            submit = lambda i: executor.submit(
+                run_child, definition, inputs[i], names[i], child_arn, dict(run.handlers), options,
+                start, i, keep)
+            # Children in other processes cannot be cut: the window only stops starting more.
+            return _windowed(submit, count, limit, tally, records, progress, None)
+        machine = _ChildMachine(state.processor, child_arn.rsplit(":", 1)[-1], child_arn)
+        # Children in this process stop at their next state once the Map Run fails (ABORTED).
+        scope = _fanout.CancelScope(run.cancel)
+        local_options = {**options, "_cancel": scope}
+
+        def local(index: int) -> ChildRecord:
+            execution = execute(machine, inputs[index], handlers=run.handlers, clock=run.clock,
+                                name=names[index], options=local_options)
+            return _record(execution, index, keep)
+
+        try:
+            if not _fanout._threaded(run, (state.processor,)) or limit == 1:
+                for index in range(count):
+                    records[index] = record = local(index)
+                    if progress is not None:
+                        progress(record.status != "SUCCEEDED")
+                    if tally.stop(_outcome(record)):
+                        break
+                return records
+            pool = executor if isinstance(executor, cf.ThreadPoolExecutor) else cf.ThreadPoolExecutor(
+                max_workers=min(limit or _fanout.DEFAULT_WORKERS, _fanout.DEFAULT_WORKERS))
+            try:
+                return _windowed(lambda i: pool.submit(local, i), count, limit, tally, records,
+                                 progress, scope)
+            finally:
+                if pool is not executor:
+                    pool.shutdown(wait=True)
+        finally:
+            scope.close()
     finally:
-        if pool is not executor:
-            pool.shutdown(wait=True)
+        if progress is not None:
+            progress.close()
 
 
-def _windowed(submit: Any, count: int, limit: int, tally: Any,
-              records: list[ChildRecord | None]) -> list[ChildRecord | None]:
+def _windowed(submit: Any, count: int, limit: int, tally: Any, records: list[ChildRecord | None],
+              progress: Any, scope: Any) -> list[ChildRecord | None]:
     """Keep at most `limit` children in flight (0: all), stop starting more once the tolerated
-    failures are passed; a worker that dies fails its item instead of the Map Run hanging."""
+    failures are passed (and cut the running ones, through `scope`); a worker that dies fails
+    its item instead of the Map Run hanging."""
     window = limit if limit > 0 else count
     pending: dict[Any, int] = {}
     next_index = 0
@@ -500,8 +517,12 @@ def _windowed(submit: Any, count: int, limit: int, tally: Any,
                 record = ChildRecord(index, str(index), "", "FAILED", None, error="States.Runtime",
                                      cause=f"The worker running this item failed: {type(error).__name__}: {error}")
             records[index] = record
-            if tally.stop(_outcome(record)):
+            if progress is not None and record.status != "ABORTED":
+                progress(record.status != "SUCCEEDED")
+            if not stopped and tally.stop(_outcome(record)):
                 stopped = True
+                if scope is not None:
+                    scope.cancel()
         while not stopped and next_index < count and len(pending) < window:
             pending[submit(next_index)] = next_index
             next_index += 1
@@ -511,6 +532,8 @@ def _windowed(submit: Any, count: int, limit: int, tally: Any,
 def _outcome(record: ChildRecord) -> Any:
     from asl import _fanout
 
+    if record.status == "ABORTED":  # cut by the Map Run's failure: not a failure of its own
+        return _fanout.Cut(None)
     return record.output if record.status == "SUCCEEDED" else _fanout.Failed(record.error, record.cause)
 
 
