@@ -2,7 +2,9 @@
 
     python bench/run.py [--repeat N] [--only NAME[,NAME]] [--json out.json] [--svg chart.svg]
 
-Workloads and the floor come from `../shared/bench` (beside the repository). For each run workload
+Workloads and the floor come from `../shared/bench` (beside the repository); the two 10,000-item
+distributed Map workloads, which have no shared file, are generated here in a temporary folder
+(`distributed_workloads`). For each run workload
 asl and the floor are timed in this process, interleaved (alternate runs, warm-up first, medians
 of N), and asl's output is checked against the workload's expected output: a wrong output or a
 failed execution aborts the benchmark, because a fast wrong answer is worth nothing. Peers
@@ -21,6 +23,7 @@ import json
 import math
 import os
 import platform
+import re
 import shutil
 import statistics
 import subprocess
@@ -40,9 +43,15 @@ PEERS_DIR = HERE / "peers"
 DEFAULT_SHARED = Path(__file__).resolve().parents[2] / "shared" / "bench"
 
 RUN_WORKLOADS = ("pass-chain", "choice-loop", "map-5k", "parallel-fanout", "task-chain")
+DIST_MAP = "dist-map-10k"  # a distributed Map, ItemsPath over the input
+DIST_MAP_READER = "dist-map-10k-reader"  # the same Map reading its items via s3:getObject
+GENERATED = (DIST_MAP, DIST_MAP_READER)
 JSONATA_LOOP = "choice-loop-jsonata"
-ALL_NAMES = (*RUN_WORKLOADS, JSONATA_LOOP, "validate-big", "cli-cold")
-MEMORY_WORKLOADS = ("map-5k",)
+ALL_NAMES = (*RUN_WORKLOADS, *GENERATED, JSONATA_LOOP, "validate-big", "cli-cold")
+MEMORY_WORKLOADS = ("map-5k", "parallel-fanout", *GENERATED)
+DIST_ITEMS = 10_000
+# A 10k-item run takes seconds, not milliseconds: 3 medians keep a full run under ~3 minutes.
+DIST_MAX_REPEAT = 3
 
 MOTO_VENV = Path(os.environ.get("ASL_BENCH_MOTO_VENV", "/tmp/peers-moto"))
 STATELINT_VENV = Path(os.environ.get("ASL_BENCH_STATELINT_VENV", "/tmp/peers-statelint"))
@@ -74,6 +83,10 @@ class Workload:
     definition: dict[str, Any]
     input: Any
     meta: dict[str, Any]
+    options: dict[str, Any] = field(default_factory=dict)  # asl run options (s3_root)
+    # What the floor runs instead, when it cannot run `definition` as is (it has no ItemReader):
+    floor_definition: dict[str, Any] | None = None
+    floor_input: Callable[[], Any] | None = None  # called inside each timed floor run
 
     @property
     def transitions(self) -> int:
@@ -126,6 +139,87 @@ def read_workload(shared: Path, name: str) -> Workload:
         input=json.loads((base / f"{name}.input.json").read_text()),
         meta=json.loads((base / f"{name}.meta.json").read_text()),
     )
+
+
+def distributed_map(items: int = DIST_ITEMS) -> dict[str, Any]:
+    """A Map in DISTRIBUTED mode (EXPRESS child executions) over `$.items`, each child three Pass
+    states (wrap, increment, pass through), then a Pass that counts the results and keeps the last."""
+    return {
+        "Comment": f"Distributed Map over {items} items, 3 Pass states per child execution",
+        "StartAt": "M",
+        "States": {
+            "M": {
+                "Type": "Map",
+                "ItemsPath": "$.items",
+                "MaxConcurrency": 0,
+                "ItemProcessor": {
+                    "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "EXPRESS"},
+                    "StartAt": "Wrap",
+                    "States": {
+                        "Wrap": {"Type": "Pass", "Parameters": {"v.$": "$"}, "Next": "Inc"},
+                        "Inc": {"Type": "Pass", "Parameters": {"v.$": "States.MathAdd($.v, 1)"},
+                                "Next": "Keep"},
+                        "Keep": {"Type": "Pass", "End": True},
+                    },
+                },
+                "ResultPath": "$.results",
+                "Next": "Final",
+            },
+            "Final": {
+                "Type": "Pass",
+                "Parameters": {"count.$": "States.ArrayLength($.results)",
+                               "last.$": f"$.results[{items - 1}]"},
+                "End": True,
+            },
+        },
+    }
+
+
+def with_item_reader(definition: dict[str, Any], bucket: str, key: str) -> dict[str, Any]:
+    """`definition`'s Map reading its items from a JSON array object instead of ItemsPath."""
+    out = json.loads(json.dumps(definition))
+    state = out["States"][out["StartAt"]]
+    del state["ItemsPath"]
+    state["ItemReader"] = {"Resource": "arn:aws:states:::s3:getObject",
+                           "ReaderConfig": {"InputType": "JSON"},
+                           "Parameters": {"Bucket": bucket, "Key": key}}
+    out["Comment"] += ", items read by ItemReader (s3:getObject)"
+    return out
+
+
+def _read_items(path: Path) -> dict[str, Any]:
+    return {"items": json.loads(path.read_bytes())}
+
+
+def distributed_workloads(folder: Path, items: int = DIST_ITEMS) -> list[Workload]:
+    """The 10k distributed Map workloads, written to `folder` in the shared layout (so peers can
+    read them) plus the bucket `folder/bucket` holding `items.json` for the reader variant.
+
+    The floor runs the ItemsPath machine for both (it ignores ProcessorConfig, so each item is a
+    plain in-process `execute` of the three Pass states: no child executions, histories or Map
+    Run); for the reader variant it also reads and parses the items file in each run."""
+    numbers = list(range(1, items + 1))
+    meta = {"kind": "run", "transitions": 3 * items + 2,
+            "expected": {"count": items, "last": {"v": items + 1}},
+            "notes": f"1 distributed Map + {items} child executions of 3 Pass + 1 Pass"}
+    plain = distributed_map(items)
+    bucket = folder / "bucket"
+    bucket.mkdir(parents=True, exist_ok=True)
+    items_file = bucket / "items.json"
+    items_file.write_text(json.dumps(numbers))
+    reader = with_item_reader(plain, "bucket", "items.json")
+    out = []
+    for name, definition, given in ((DIST_MAP, plain, {"items": numbers}), (DIST_MAP_READER, reader, {})):
+        path = folder / f"{name}.asl.json"
+        path.write_text(json.dumps(definition, indent=1))
+        (folder / f"{name}.input.json").write_text(json.dumps(given))
+        (folder / f"{name}.meta.json").write_text(json.dumps(meta, indent=1))
+        reads = name == DIST_MAP_READER
+        out.append(Workload(name, path, definition, given, meta,
+                            options={"s3_root": str(folder)} if reads else {},
+                            floor_definition=plain if reads else None,
+                            floor_input=functools.partial(_read_items, items_file) if reads else None))
+    return out
 
 
 def import_floor(shared: Path) -> ModuleType:
@@ -221,30 +315,40 @@ def bench_run(asl: ModuleType, floor: ModuleType, w: Workload, repeat: int,
     label = label or w.name
     before = canonical(w.input)
     machine = asl.load(definition if definition is not None else w.path)
-    floor_machine = floor.compile_machine(w.definition, HANDLERS)
+    floor_machine = floor.compile_machine(w.floor_definition or w.definition, HANDLERS)
+    floor_input = w.floor_input
 
     def run_asl() -> Any:
-        return machine.run(w.input, handlers=HANDLERS, clock=asl.VirtualClock())
+        return machine.run(w.input, handlers=HANDLERS, clock=asl.VirtualClock(), **w.options)
 
     def run_floor() -> Any:
-        return floor.execute(floor_machine, w.input)
+        return floor.execute(floor_machine, floor_input() if floor_input else w.input)
 
     execution = run_asl()  # warm-up, and the correctness check
     check_execution(label, execution, w.expected)
-    if canonical(floor.execute(floor_machine, w.input)) != canonical(w.expected):
+    if canonical(run_floor()) != canonical(w.expected):
         raise BenchFailure(f"{label}: the floor's output differs from the expected output")
     if canonical(w.input) != before:
         raise BenchFailure(f"{label}: asl mutated the caller's input")
-    events = len(execution.history)
+    note = history_note(execution)
     times = interleave({"asl": run_asl, "floor": run_floor}, repeat)
     floor_row = Row(label, "floor", times["floor"], w.transitions)
     floor_row.baseline = floor_row.median
-    asl_row = Row(label, "asl", times["asl"], w.transitions, floor_row.median,
-                  note=f"{events} history events")
+    asl_row = Row(label, "asl", times["asl"], w.transitions, floor_row.median, note=note)
     if w.name in MEMORY_WORKLOADS and label == w.name:
         floor_row.peak_bytes = peak_memory(run_floor)
         asl_row.peak_bytes = peak_memory(run_asl)
     return [floor_row, asl_row]
+
+
+def history_note(execution: Any) -> str:
+    """How much history asl kept: the execution's events, plus its Map Runs' child executions'."""
+    note = f"{len(execution.history)} history events"
+    children = [c for run in getattr(execution, "map_runs", ()) for c in run.children]
+    if children:
+        events = sum(len(c.history or ()) for c in children)
+        note += f" + {len(children)} child executions ({events} events)"
+    return note
 
 
 def bench_validate(asl: ModuleType, floor: ModuleType, w: Workload, repeat: int) -> list[Row]:
@@ -345,7 +449,7 @@ def find_peers(selected: set[str]) -> list[Peer]:
             (lambda d, n, repeat, budget: [str(node), str(PEERS_DIR / "als_peer.mjs"),
                                            str(NODE_PEERS), str(d), n, str(repeat), str(budget)])
             if installed else None,
-            workloads=(*RUN_WORKLOADS, "validate-big"),
+            workloads=(*RUN_WORKLOADS, DIST_MAP, "validate-big"),
         ))
     if "moto" in selected:
         python = MOTO_VENV / "bin" / "python"
@@ -356,6 +460,7 @@ def find_peers(selected: set[str]) -> list[Peer]:
             (lambda d, n, repeat, budget: [str(python), str(PEERS_DIR / "moto_peer.py"), str(d), n,
                                            "--repeat", str(repeat), "--budget", str(budget)])
             if installed else None,
+            workloads=(*RUN_WORKLOADS, DIST_MAP),
         ))
     return peers
 
@@ -378,6 +483,8 @@ def bench_peer(peer: Peer, w: Workload, repeat: int, budget: float, timeout: flo
         report = json.loads(done.stdout)
     except ValueError:
         tail = (done.stderr.strip().splitlines() or ["no output"])[-1]
+        # boto3's wording buries the reason after a long prefix; keep the operation and reason.
+        tail = re.sub(r"^.*when calling the (\w+) operation: ", r"\1: ", tail)
         row.note = f"n/a (exit {done.returncode}: {tail[:120]})"
         return row
     row.version = str(report.get("version", ""))
@@ -462,16 +569,24 @@ def fmt_ratio(value: float | None) -> str:
     return f"{value:.1f}x" if value is not None else "-"
 
 
+def fmt_bytes(value: int | None) -> str:
+    if not value:
+        return "-"
+    return f"{value / 2**20:.1f} MiB" if value >= 2**20 else f"{value / 2**10:.0f} KiB"
+
+
 def table(rows: Iterable[Row]) -> str:
-    head = ("workload", "engine", "median", "runs", "transitions/s", "vs floor", "note")
+    head = ("workload", "engine", "median", "runs", "transitions/s", "vs floor", "peak memory",
+            "note")
     lines = [head]
     for r in rows:
         rate = fmt_rate(r.per_second) if r.workload not in ("validate-big", "cli-cold") else "-"
         lines.append((r.workload, r.engine + (f" {r.version}" if r.version else ""),
                       fmt_seconds(r.median), str(len(r.times)) if r.times else "-", rate,
-                      fmt_ratio(r.ratio) if r.engine != "floor" else "1.0x", r.note))
+                      fmt_ratio(r.ratio) if r.engine != "floor" else "1.0x",
+                      fmt_bytes(r.peak_bytes), r.note))
     widths = [max(len(line[i]) for line in lines) for i in range(len(head))]
-    out = ["  ".join(c.ljust(widths[i]) if i in (0, 1, 6) else c.rjust(widths[i])
+    out = ["  ".join(c.ljust(widths[i]) if i in (0, 1, 7) else c.rjust(widths[i])
                      for i, c in enumerate(line)).rstrip() for line in lines]
     out.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(out)
@@ -479,15 +594,15 @@ def table(rows: Iterable[Row]) -> str:
 
 def markdown(rows: Iterable[Row]) -> str:
     """The table as Markdown, for docs/performance.md."""
-    out = ["| workload | engine | median | runs | transitions/s | vs floor | note |",
-           "| --- | --- | ---: | ---: | ---: | ---: | --- |"]
+    out = ["| workload | engine | median | runs | transitions/s | vs floor | peak memory | note |",
+           "| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |"]
     for r in rows:
         rate = fmt_rate(r.per_second) if r.workload not in ("validate-big", "cli-cold") else "-"
         ratio = fmt_ratio(r.ratio) if r.engine != "floor" else "1.0x"
         engine = r.engine + (f" {r.version}" if r.version else "")
         runs = str(len(r.times)) if r.times else "-"
         out.append(f"| {r.workload} | {engine} | {fmt_seconds(r.median)} | {runs} | {rate} | "
-                   f"{ratio} | {r.note} |")
+                   f"{ratio} | {fmt_bytes(r.peak_bytes)} | {r.note} |")
     return "\n".join(out) + "\n"
 
 
@@ -518,8 +633,9 @@ def summary(rows: Sequence[Row]) -> list[str]:
     for name in MEMORY_WORKLOADS:
         a, f = find(rows, name, "asl"), find(rows, name, "floor")
         if a and f and a.peak_bytes and f.peak_bytes:
-            out.append(f"{name}: peak memory asl {a.peak_bytes / 2**20:.1f} MiB vs floor "
-                       f"{f.peak_bytes / 2**20:.1f} MiB ({a.peak_bytes / f.peak_bytes:.1f}x; "
+            rate = f"{a.per_second:,.0f} transitions/s, " if a.per_second else ""
+            out.append(f"{name}: asl {rate}peak memory {fmt_bytes(a.peak_bytes)} vs floor "
+                       f"{fmt_bytes(f.peak_bytes)} ({a.peak_bytes / f.peak_bytes:.1f}x; "
                        f"asl also keeps the history)")
     return out
 
@@ -622,32 +738,38 @@ def main(argv: Sequence[str] | None = None) -> int:
             failures.append(text)
             rows.append(Row(label, "asl", note="FAILED: " + text.splitlines()[0][:100]))
 
-    started = time.perf_counter()
-    for name in args.names:
-        print(f"... {name}", file=sys.stderr, flush=True)
-        if name in RUN_WORKLOADS:
-            w = read_workload(shared, name)
-            guarded(name, functools.partial(bench_run, asl, floor, w, args.repeat))
-            floor_row = find(rows, name, "floor")
-            baseline = floor_row.median if floor_row else None
-            for peer in peers:
-                rows.append(bench_peer(peer, w, args.repeat, args.peer_budget, args.peer_timeout,
-                                       baseline))
-        elif name == JSONATA_LOOP:
-            loop = read_workload(shared, "choice-loop")
-            guarded(name, functools.partial(bench_jsonata, asl, floor, loop, args.repeat))
-        elif name == "validate-big":
-            w = read_workload(shared, name)
-            guarded(name, functools.partial(bench_validate, asl, floor, w, args.repeat))
-            baseline = (find(rows, name, "floor") or Row(name, "floor")).median
-            rows.append(bench_statelint(w, args.repeat, baseline))
-            for peer in peers:
-                if name in peer.workloads:
-                    rows.append(bench_peer(peer, w, args.repeat, args.peer_budget,
-                                           args.peer_timeout, baseline))
-        elif name == "cli-cold":
-            rows.extend(bench_cli(read_workload(shared, name), max(10, 2 * args.repeat)))
-    elapsed = time.perf_counter() - started
+    # The generated workloads (and the bucket folder they read) live only as long as the run.
+    with tempfile.TemporaryDirectory(prefix="asl-bench-") as folder:
+        generated = {w.name: w for w in distributed_workloads(Path(folder))} \
+            if any(n in GENERATED for n in args.names) else {}
+        started = time.perf_counter()
+        for name in args.names:
+            print(f"... {name}", file=sys.stderr, flush=True)
+            if name in RUN_WORKLOADS or name in GENERATED:
+                w = generated[name] if name in GENERATED else read_workload(shared, name)
+                repeat = min(args.repeat, DIST_MAX_REPEAT) if name in GENERATED else args.repeat
+                guarded(name, functools.partial(bench_run, asl, floor, w, repeat))
+                floor_row = find(rows, name, "floor")
+                baseline = floor_row.median if floor_row else None
+                for peer in peers:
+                    if name in peer.workloads:
+                        rows.append(bench_peer(peer, w, repeat, args.peer_budget, args.peer_timeout,
+                                               baseline))
+            elif name == JSONATA_LOOP:
+                loop = read_workload(shared, "choice-loop")
+                guarded(name, functools.partial(bench_jsonata, asl, floor, loop, args.repeat))
+            elif name == "validate-big":
+                w = read_workload(shared, name)
+                guarded(name, functools.partial(bench_validate, asl, floor, w, args.repeat))
+                baseline = (find(rows, name, "floor") or Row(name, "floor")).median
+                rows.append(bench_statelint(w, args.repeat, baseline))
+                for peer in peers:
+                    if name in peer.workloads:
+                        rows.append(bench_peer(peer, w, args.repeat, args.peer_budget,
+                                               args.peer_timeout, baseline))
+            elif name == "cli-cold":
+                rows.extend(bench_cli(read_workload(shared, name), max(10, 2 * args.repeat)))
+        elapsed = time.perf_counter() - started
 
     info, vers = machine_info(), versions(asl)
     print(f"\nmachine: {info['nproc']} cores, {info['cpu']}, Python {info['python']}")

@@ -187,3 +187,100 @@ def test_end_to_end_on_pass_chain(tmp_path: Path) -> None:
     figures = json.loads(out.read_text())
     engines = {r["engine"] for r in figures["rows"]}
     assert engines == {"floor", "asl"} and figures["machine"]["nproc"]
+
+
+# --- the generated distributed Map workloads ------------------------------------------------------
+
+def test_distributed_map_shape() -> None:
+    """The generated Map is DISTRIBUTED with EXPRESS children of three Pass states, over $.items."""
+    definition = bench.distributed_map(10)
+    state = definition["States"]["M"]
+    assert state["ItemsPath"] == "$.items"
+    assert state["ItemProcessor"]["ProcessorConfig"] == {"Mode": "DISTRIBUTED",
+                                                         "ExecutionType": "EXPRESS"}
+    assert [s["Type"] for s in state["ItemProcessor"]["States"].values()] == ["Pass"] * 3
+    assert definition["States"]["Final"]["Parameters"]["last.$"] == "$.results[9]"
+
+
+def test_item_reader_variant_leaves_the_original_alone() -> None:
+    """The reader variant swaps ItemsPath for an s3:getObject ItemReader on a copy."""
+    plain = bench.distributed_map(5)
+    reader = bench.with_item_reader(plain, "b", "k.json")
+    state = reader["States"]["M"]
+    assert "ItemsPath" not in state
+    assert state["ItemReader"]["Resource"] == "arn:aws:states:::s3:getObject"
+    assert state["ItemReader"]["Parameters"] == {"Bucket": "b", "Key": "k.json"}
+    assert plain["States"]["M"]["ItemsPath"] == "$.items" and "ItemReader" not in plain["States"]["M"]
+
+
+def test_distributed_workloads_are_written_for_peers(tmp_path: Path) -> None:
+    """Both workloads are written in the shared layout, with the items file in the bucket folder."""
+    plain, reader = bench.distributed_workloads(tmp_path, items=7)
+    assert (plain.name, reader.name) == (bench.DIST_MAP, bench.DIST_MAP_READER)
+    for w in (plain, reader):
+        assert json.loads(w.path.read_text()) == w.definition
+        assert json.loads((tmp_path / f"{w.name}.input.json").read_text()) == w.input
+        assert json.loads((tmp_path / f"{w.name}.meta.json").read_text()) == w.meta
+    assert plain.transitions == 3 * 7 + 2
+    assert plain.expected == {"count": 7, "last": {"v": 8}}
+    assert json.loads((tmp_path / "bucket" / "items.json").read_text()) == list(range(1, 8))
+    assert reader.options == {"s3_root": str(tmp_path)} and reader.input == {}
+    assert reader.floor_definition == plain.definition and reader.floor_input is not None
+    assert reader.floor_input() == {"items": list(range(1, 8))}
+
+
+@pytest.mark.parametrize("which", [0, 1], ids=["items-path", "item-reader"])
+def test_distributed_workloads_run_on_asl(tmp_path: Path, which: int) -> None:
+    """asl loads each generated workload and produces its expected output, child histories kept."""
+    w = bench.distributed_workloads(tmp_path, items=12)[which]
+    execution = asl.load(w.definition).run(w.input, clock=asl.VirtualClock(), **w.options)
+    bench.check_execution(w.name, execution, w.expected)
+    assert bench.history_note(execution).endswith("+ 12 child executions (96 events)")
+
+
+@needs_shared
+@pytest.mark.parametrize("which", [0, 1], ids=["items-path", "item-reader"])
+def test_bench_run_on_distributed_workloads(tmp_path: Path, which: int) -> None:
+    """bench_run checks asl and the floor equivalent on both variants and measures peak memory."""
+    w = bench.distributed_workloads(tmp_path, items=20)[which]
+    floor_row, asl_row = bench.bench_run(asl, bench.import_floor(SHARED), w, repeat=1)
+    assert (floor_row.engine, asl_row.engine) == ("floor", "asl")
+    assert floor_row.peak_bytes and asl_row.peak_bytes
+    assert "20 child executions" in asl_row.note
+
+
+def test_history_note_without_map_runs() -> None:
+    """An execution with no distributed Map is described by its own events only."""
+    execution = SimpleNamespace(history=[{}] * 4, map_runs=[])
+    assert bench.history_note(execution) == "4 history events"
+
+
+def test_fmt_bytes_units() -> None:
+    """Peak memory prints in MiB, or KiB below one MiB, and '-' when not measured."""
+    assert bench.fmt_bytes(None) == "-"
+    assert bench.fmt_bytes(3 * 2**20) == "3.0 MiB"
+    assert bench.fmt_bytes(512 * 2**10) == "512 KiB"
+
+
+def test_peak_memory_is_reported_in_tables_and_targets() -> None:
+    """A measured peak shows in the text and Markdown tables and as a targets line with the rate."""
+    rows = [bench.Row("map-5k", "floor", [0.001], 5002, 0.001, peak_bytes=2**20),
+            bench.Row("map-5k", "asl", [0.01], 5002, 0.001, peak_bytes=8 * 2**20)]
+    assert "peak memory" in bench.table(rows) and "8.0 MiB" in bench.table(rows)
+    assert "| 8.0 MiB |" in bench.markdown(rows)
+    (line,) = [s for s in bench.summary(rows) if "peak memory" in s]
+    assert line.startswith("map-5k: asl 500,200 transitions/s, peak memory 8.0 MiB vs floor 1.0 MiB")
+
+
+def test_peer_error_keeps_the_reason(tmp_path: Path) -> None:
+    """A peer that refuses the definition is n/a with boto3's reason, not its long prefix."""
+    code = ("import sys; sys.stderr.write('botocore.exceptions.ClientError: An error occurred () "
+            "when calling the CreateStateMachine operation: ASLParserException bad'); sys.exit(1)")
+    row = bench.bench_peer(_python_peer(code), _workload(tmp_path, {"v": 1}), 1, 1.0, 30.0, 0.1)
+    assert row.note == "n/a (exit 1: CreateStateMachine: ASLParserException bad)"
+
+
+def test_peers_run_only_the_workloads_they_can_read() -> None:
+    """Peers get the ItemsPath distributed Map, never the reader variant (they have no bucket)."""
+    for peer in bench.find_peers({"aws-local-stepfunctions", "moto"}):
+        assert bench.DIST_MAP in peer.workloads and bench.DIST_MAP_READER not in peer.workloads
