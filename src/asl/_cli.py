@@ -55,6 +55,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--test-case", metavar="NAME", help="the test case of --mock-config to run")
     run.add_argument("--history", action="store_true", help="print the execution history to stderr")
     run.add_argument("--virtual-clock", action="store_true", help="do not sleep in Wait states or retries")
+    run.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                     help="a progress bar on stderr for Maps of over 100 items "
+                          "(default: when stderr is a terminal)")
     return parser
 
 
@@ -158,11 +161,17 @@ def _run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
             err.write("asl run: --mock-config FILE and --test-case NAME go together\n")
             return EXIT_USAGE
         mocks = {"mock_config": Path(args.mock_config), "test_case": args.test_case}
+    bar = _progress_bar(args, err)
+    if bar is not None:
+        mocks["on_progress"] = bar
     try:
         execution = machine.run(input_value, handlers=handlers, clock=clock, **mocks)
     except MockConfigError as error:  # an unreadable file, or a test case this machine lacks
         err.write(f"asl run: {error}\n")
         return EXIT_USAGE
+    finally:
+        if bar is not None:
+            bar.close()
     if args.history:
         for event in execution.history:
             err.write(json.dumps(event, default=str) + "\n")
@@ -173,6 +182,62 @@ def _run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     prefix = "" if execution.status == "FAILED" else f"{execution.status}: "
     err.write(f"{prefix}{detail}\n")
     return EXIT_INVALID
+
+
+def _progress_bar(args: argparse.Namespace, err: IO[str]) -> _ProgressBar | None:
+    """On when asked (--progress) or when stderr is a terminal; never beside JSON output."""
+    wanted = args.progress
+    if wanted is None:
+        isatty = getattr(err, "isatty", None)
+        wanted = bool(isatty and isatty())
+    if not wanted or getattr(args, "format", "text") == "json":
+        return None
+    return _ProgressBar(err)
+
+
+class _ProgressBar:
+    """Draws the `on_progress(state_name, done, total, failed)` calls of a run as one line that
+    redraws itself: the Map's name, a bar, items done of total, failures, items per second."""
+
+    MIN_ITEMS = 100  # a smaller Map ends before a bar would be worth drawing
+    WIDTH = 24
+
+    def __init__(self, stream: IO[str]) -> None:
+        import threading
+        import time
+
+        self.stream = stream
+        self.clock = time.monotonic
+        self._started: dict[str, float] = {}
+        self._lock = threading.Lock()
+        self._open = False
+
+    def __call__(self, state_name: str, done: int, total: int, failed: int) -> None:
+        if total <= self.MIN_ITEMS:
+            return
+        with self._lock:
+            now = self.clock()
+            if done == 0 or state_name not in self._started:
+                self._started[state_name] = now
+            elapsed = now - self._started[state_name]
+            rate = f"{done / elapsed:,.0f}/s" if elapsed > 0 else "-/s"
+            filled = self.WIDTH * done // total
+            bar = "#" * filled + "." * (self.WIDTH - filled)
+            # \r and erase-line: redraw in place, whatever the previous line's length.
+            self.stream.write(f"\r\033[K{state_name} [{bar}] {done}/{total} items, "
+                              f"{failed} failed, {rate}")
+            self._open = done < total
+            if not self._open:
+                self.stream.write("\n")
+            self.stream.flush()
+
+    def close(self) -> None:
+        """End a bar left open (a Map that stopped early), so later output starts a line."""
+        with self._lock:
+            if self._open:
+                self.stream.write("\n")
+                self.stream.flush()
+                self._open = False
 
 
 def _read_input(name: str | None) -> Any:
