@@ -258,3 +258,13 @@ def test_parallel_does_not_report_progress() -> None:
         {"StartAt": "A", "States": {"A": {"Type": "Pass", "End": True}}}]}}})
     machine.run({}, clock=asl.VirtualClock(), on_progress=hook)
     assert calls == []
+
+
+def test_threshold_cause_is_worded_as_aws_words_it() -> None:
+    """Passing the tolerated failures fails with AWS's error name and cause (no final period)."""
+    machine = asl.load({"StartAt": "M", "States": {"M": {
+        "Type": "Map", "End": True, "ToleratedFailureCount": 0, "ItemProcessor": {
+            "StartAt": "F", "States": {"F": {"Type": "Fail", "Error": "Boom"}}}}}})
+    execution = machine.run([1], clock=asl.VirtualClock())
+    assert (execution.error, execution.cause) == (
+        "States.ExceedToleratedFailureThreshold", "The specified tolerated failure threshold was exceeded")

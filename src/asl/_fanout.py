@@ -45,8 +45,9 @@ from asl._model import JSONATA, Graph, MapState, ParallelState
 
 #: Threads for one fan-out when MaxConcurrency leaves it unbounded.
 DEFAULT_WORKERS = 32
-#: AWS's wording when a tolerated failure threshold is passed.
-THRESHOLD_CAUSE = "The specified tolerated failure threshold was exceeded."
+#: AWS's wording when a tolerated failure threshold is passed (no final period, as AWS's TestState
+#: API and the emulators that record it give it).
+THRESHOLD_CAUSE = "The specified tolerated failure threshold was exceeded"
 
 
 @attrs.frozen
