@@ -8,7 +8,7 @@ imports them. Pointers are built only for values that have a Problem.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from asl._errors import CompileError, Problem
@@ -177,44 +177,53 @@ def _value_path(where: str, text: str) -> Iterator[Problem]:
 def templates(machine: Machine) -> Iterator[Problem]:
     """`.$` keys of Parameters, ResultSelector, ItemSelector and Assign hold a valid path or
     intrinsic call; plain keys whose value looks like a path get AWS's NO_DOLLAR warning."""
+    compile_template: Callable[[Any], object] | None = None  # imported on first use
     for state in machine.states:
-        if state.jsonata:
-            continue
         node = state.node
+        if state.jsonata or _TEMPLATE_ROOTS.isdisjoint(node):
+            continue
         for keys in TEMPLATE_FIELDS:
             value = node.get(keys[0])
             if len(keys) > 1:
                 value = dig(value, keys[1:])
             if not isinstance(value, (dict, list)):
                 continue
-            where = ptr(state.pointer, *keys)
-            yield from _no_dollar(where, value)
-            from asl._payload import compile_template
+            for parts, key, item in _no_dollar((), value):
+                yield Problem(
+                    ptr(state.pointer, *keys, *parts),
+                    "no-dollar",
+                    f"{item!r} looks like a path or intrinsic but is passed as a literal string; "
+                    f'name the key "{key}.$" to evaluate it',
+                    "warning",
+                )
+            if compile_template is None:
+                from asl import _payload
 
+                compile_template = _payload.compile_template
             try:
                 compile_template(value)
             except CompileError as err:
-                yield compile_problem(where, err, "bad-template")
+                yield compile_problem(ptr(state.pointer, *keys), err, "bad-template")
 
 
-def _no_dollar(where: str, value: dict[str, Any] | list[Any]) -> Iterator[Problem]:
+_TEMPLATE_ROOTS = frozenset(keys[0] for keys in TEMPLATE_FIELDS)
+
+
+def _no_dollar(
+    parts: tuple[object, ...], value: dict[str, Any] | list[Any]
+) -> Iterator[tuple[tuple[object, ...], str, str]]:
+    """(pointer parts, key, value) of plain keys whose string value looks like a path."""
     items = value.items() if isinstance(value, dict) else enumerate(value)
     for key, item in items:
         if isinstance(item, (dict, list)):
-            yield from _no_dollar(ptr(where, key), item)
+            yield from _no_dollar((*parts, key), item)
         elif (
             isinstance(item, str)
             and (item == "$" or item.startswith(("$.", "$$.", "States.")))
             and isinstance(key, str)
             and not key.endswith(".$")
         ):
-            yield Problem(
-                ptr(where, key),
-                "no-dollar",
-                f"{item!r} looks like a path or intrinsic but is passed as a literal string; "
-                f'name the key "{key}.$" to evaluate it',
-                "warning",
-            )
+            yield (*parts, key), key, item
 
 
 # --- query languages and JSONata -----------------------------------------------------------
