@@ -57,8 +57,19 @@ class VirtualClock:
 
 def isoformat(seconds: float) -> str:
     """AWS's context-object timestamp form: millisecond precision, `Z` suffix."""
+    # States read the same clock reading many times over (a virtual clock stands still between
+    # waits), and formatting costs more than a whole Pass state: remember the last one.
+    global _last_iso
+    last = _last_iso
+    if last[0] == seconds:
+        return last[1]
     moment = datetime.fromtimestamp(seconds, tz=timezone.utc)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    text = moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    _last_iso = (seconds, text)  # one tuple swap: safe across threads without a lock
+    return text
+
+
+_last_iso: tuple[float, str] = (float("nan"), "")
 
 
 def to_datetime(seconds: float) -> datetime:

@@ -2,14 +2,17 @@
 
 Recording is on the hot path, so an event is stored as a tuple holding the live values; the
 JSON text AWS shows for inputs, outputs and assigned variables is made only when someone reads
-`Execution.history`. That is safe because the executor never mutates a value once it has been
-handed on (copy-on-write everywhere), and handler payloads are copies.
+`Execution.history`, unless the executor already made it (to check the payload quota) and
+recorded it as `JsonText`. Live values are safe to keep because the executor never mutates a
+value once it has been handed on (copy-on-write everywhere), and handler payloads are copies.
+
+One writer per `History`: the executor's thread, or a unit's thread writing into its own
+`fork()`, spliced by the parent once the units are done. So appending takes no lock.
 """
 
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Mapping
 from typing import Any
 
@@ -22,9 +25,43 @@ _FORK_SPAN = 10**12
 _JSON_FIELDS = frozenset({"input", "output", "parameters"})
 
 
-def to_json(value: Any) -> str:
-    """AWS's compact JSON text (no spaces, non-ASCII kept)."""
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+def _not_json(value: Any) -> Any:
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+try:
+    from _json import make_encoder as _make_encoder  # the C encoder json.dumps itself uses
+    from _json import encode_basestring as _encode_string
+except ImportError:  # pragma: no cover - CPython always has _json
+    _make_encoder = None
+
+if _make_encoder is not None:
+    # Built once: json.dumps with non-default arguments builds an encoder per call, which costs
+    # more than encoding a small payload. Same output: compact, non-ASCII kept, NaN allowed.
+    _ENCODE = _make_encoder({}, _not_json, _encode_string, None, ":", ",", False, False, True)
+
+    def to_json(value: Any) -> str:
+        """AWS's compact JSON text (no spaces, non-ASCII kept)."""
+        if type(value) is str:
+            return _encode_string(value)  # type: ignore[no-any-return]  # C function, untyped
+        return "".join(_ENCODE(value, 0))
+
+else:  # pragma: no cover
+
+    def to_json(value: Any) -> str:
+        """AWS's compact JSON text (no spaces, non-ASCII kept)."""
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+class JsonText(str):
+    """A payload's JSON text, made while checking its size, recorded in place of the value so
+    that reading the history does not serialise it again."""
+
+    __slots__ = ()
+
+
+class HistoryFull(Exception):
+    """`record` refused an event: the execution has used its history quota."""
 
 
 def details_key(event_type: str) -> str:
@@ -46,19 +83,19 @@ class Lane:
 
 
 class History:
-    """An append-only, thread-safe event log."""
+    """An append-only event log with one writer (see the module docstring)."""
 
     def __init__(self, limit: int = 25_000) -> None:
         self._events: list[tuple[int, int, float, str, Mapping[str, Any] | None]] = []
-        self._lock = threading.Lock()
         self.limit = limit
         # A fork's events get provisional ids above `base` until `splice` renumbers them.
         self.base = 0
-        self._parent: History | None = None
+        # Events recorded before this buffer (its parents' at fork time: they do not grow while
+        # the fork's unit runs), so `record` checks the quota with one addition.
+        self._outer = 0
 
     def __len__(self) -> int:
-        own = len(self._events)
-        return own + len(self._parent) if self._parent is not None else own
+        return len(self._events) + self._outer
 
     def add(
         self,
@@ -70,9 +107,29 @@ class History:
         chain: bool = True,
     ) -> int:
         """Record one event after `lane.last`; with `chain`, later events of the lane follow it."""
-        with self._lock:
-            event_id = self.base + len(self._events) + 1
-            self._events.append((event_id, lane.last, now, event_type, details))
+        events = self._events
+        event_id = self.base + len(events) + 1
+        events.append((event_id, lane.last, now, event_type, details))
+        if chain:
+            lane.last = event_id
+        return event_id
+
+    def record(
+        self,
+        lane: Lane,
+        event_type: str,
+        now: float,
+        details: Mapping[str, Any] | None = None,
+        chain: bool = True,
+    ) -> int:
+        """`add` for the events of states, within the quota: raises `HistoryFull` instead of
+        recording the event that would leave no room for the execution's closing event."""
+        events = self._events
+        count = len(events)
+        if count + self._outer >= self.limit - 1:
+            raise HistoryFull(self.limit)
+        event_id = self.base + count + 1
+        events.append((event_id, lane.last, now, event_type, details))
         if chain:
             lane.last = event_id
         return event_id
@@ -87,22 +144,21 @@ class History:
         A lane that starts at `fork.base` is anchored where the buffer is spliced."""
         child = History(self.limit)
         child.base = self.base + _FORK_SPAN
-        child._parent = self
+        child._outer = len(self)
         return child
 
     def splice(self, child: History, anchor: int) -> int:
         """Append a fork's events with real ids; events that pointed at the fork's base now
         point at `anchor`. Returns the offset to add to the fork's provisional ids."""
         base = child.base
-        with self._lock:
-            offset = self.base + len(self._events) - base
-            append = self._events.append
-            for event_id, previous, now, kind, details in child._events:
-                if previous == base:
-                    previous = anchor
-                elif previous > base:
-                    previous += offset
-                append((event_id + offset, previous, now, kind, details))
+        offset = self.base + len(self._events) - base
+        append = self._events.append
+        for event_id, previous, now, kind, details in child._events:
+            if previous == base:
+                previous = anchor
+            elif previous > base:
+                previous += offset
+            append((event_id + offset, previous, now, kind, details))
         return offset
 
     def types(self) -> list[str]:
@@ -126,10 +182,11 @@ def _render(
         shown: dict[str, Any] = {}
         for key, value in details.items():
             if key in _JSON_FIELDS:
-                shown[key] = to_json(value)
+                shown[key] = str(value) if type(value) is JsonText else to_json(value)
                 shown[key + "Details"] = {"truncated": False}
             elif key == "assignedVariables":
-                shown[key] = {name: to_json(v) for name, v in value.items()}
+                shown[key] = {name: str(v) if type(v) is JsonText else to_json(v)
+                              for name, v in value.items()}
                 shown["assignedVariablesDetails"] = {"truncated": False}
             else:
                 shown[key] = value

@@ -7,6 +7,8 @@ expressions are already compiled, so running never parses anything.
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -76,6 +78,16 @@ class State:
     retry: tuple[Retrier, ...] = ()
     catch: tuple[Catcher, ...] = ()
     raw: Mapping[str, Any] = attrs.field(factory=dict, repr=False, eq=False)
+    # Derived at load for the executor's per-state loop (see __attrs_post_init__).
+    entered_event: str = attrs.field(init=False, repr=False, eq=False)
+    exited_event: str = attrs.field(init=False, repr=False, eq=False)
+    needs_context: bool = attrs.field(init=False, repr=False, eq=False)
+
+    def __attrs_post_init__(self) -> None:
+        set_ = object.__setattr__
+        set_(self, "entered_event", self.type + "StateEntered")
+        set_(self, "exited_event", self.type + "StateExited")
+        set_(self, "needs_context", _reads_context(self))
 
 
 @attrs.frozen(kw_only=True)
@@ -400,6 +412,35 @@ def _compile_path_or_intrinsic(text: Any) -> Any:
     if isinstance(text, str) and _intrinsics.is_intrinsic(text):
         return _intrinsics.compile_intrinsic(text)
     return _paths.compile_path(text)
+
+
+# JSONata reaches the context object only through `$states`; these members are not it.
+_STATES_NOT_CONTEXT = re.compile(r"\$states\s*\.\s*(?:input|result|errorOutput)\b")
+# Fields holding other states, which decide for themselves.
+_NESTED = ("Branches", "ItemProcessor", "Iterator")
+
+
+def _reads_context(state: State) -> bool:
+    """Whether the state may read the context object (`$$` in JSONPath, `$states.context` in
+    JSONata), so that the executor builds it; building it costs more than a whole Pass state.
+
+    Decided on the definition's text, erring towards True: any `$$`, and any `$states` that is
+    not `.input`, `.result` or `.errorOutput` (`$states` passed whole, `$eval`, ...)."""
+    if state.type == "Map":
+        return True  # ItemSelector's $$.Map.Item; one context per Map state is cheap
+    if state.type == "Task" and getattr(state, "resource", "").endswith(".waitForTaskToken"):
+        return True  # the token is handed over as $$.Task.Token
+    raw = state.raw
+    if any(key in raw for key in _NESTED):
+        raw = {key: value for key, value in raw.items() if key not in _NESTED}
+    text = json.dumps(raw, default=repr)
+    if "$" not in text:
+        return False
+    if "$$" in text or "$eval" in text:
+        return True
+    if state.query_language == JSONATA:
+        return "$states" in _STATES_NOT_CONTEXT.sub("", text)
+    return False
 
 
 def _is_expression(value: Any) -> bool:
