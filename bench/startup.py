@@ -8,7 +8,8 @@ shared machine hits all of them alike, and prints medians and ratios:
 - start-up: fresh processes of `python -c pass` (the floor), `asl validate FILE` and
   `statelint FILE` on the cli-cold workload (falling back to examples/hello.asl.json).
 - validate-big: in one process each, `asl.load(path)` and statelint's `Linter.validate(path)` on
-  the 2,000-state workload, repeated; the first (warm-up) run is dropped.
+  the 2,000-state workload, repeated; the first (warm-up) run is dropped, and asl's caches of
+  compiled paths are emptied before every load so that each is timed as a first load.
 
 statelint runs from its own virtual environment (bench/peers/setup.sh makes one); without it, its
 rows say "not installed".
@@ -33,8 +34,13 @@ DEFAULT_VENVS = ("/tmp/peers-statelint", "/tmp/sl")
 _ASL_LOAD = """
 import json, sys, time
 import asl
+try:
+    from asl._memo import clear  # compiled-text caches: time every load as a first load
+except ImportError:
+    clear = lambda: None
 times = []
 for _ in range(int(sys.argv[2]) + 1):
+    clear()
     start = time.perf_counter()
     asl.load(sys.argv[1])
     times.append(time.perf_counter() - start)
