@@ -37,7 +37,11 @@ class StateMachine:
 
         Options: `mock_config` (a Step Functions Local mock file, path or dict) with `test_case`
         (its name); `seed` (makes generated names, tokens and jitter reproducible);
-        `executor` (a concurrent.futures.Executor for Map iterations and Parallel branches)."""
+        `executor` (a concurrent.futures.Executor for Map iterations and Parallel branches);
+        `on_progress(state_name, done, total, failed)` (called as Map items finish);
+        `s3` (an object with get_object/list_objects/put_object) or `s3_root` (a folder whose
+        subfolders are buckets) for distributed Map's ItemReader and ResultWriter;
+        `child_history` (keep each distributed Map child execution's history)."""
         from asl._executor import execute
 
         return execute(self, {} if input is None else input, handlers=handlers, clock=clock,
@@ -54,7 +58,10 @@ class StateMachine:
     ) -> Any:
         """Start an execution in the background and return its `Execution` at once (status
         RUNNING); `execution.wait()` blocks until it ends. Use it for the callback pattern:
-        `execution.send_task_success(token, output)` from any thread."""
+        `execution.send_task_success(token, output)` (or `send_task_failure`,
+        `send_task_heartbeat`) from any thread; a handler can also answer its own token with
+        `context.send_task_success(output)` / `context.send_task_failure(error, cause)`.
+        Takes the same options as `run`."""
         import threading
 
         from asl._executor import prepare
