@@ -21,8 +21,6 @@ from collections.abc import Callable, Mapping
 from typing import Any, Final, Literal
 
 import attrs
-from jsonpath_ng import jsonpath as _jp
-from jsonpath_ng.ext import parse as _ext_parse
 
 from asl._env import Env
 from asl._errors import RESULT_PATH_MATCH_FAILURE, RUNTIME, CompileError, StatesError
@@ -319,11 +317,13 @@ def _quoted_names(text: str, inner: str, at: int) -> list[str]:
 def _compile_indefinite(text: str, start: int) -> Any:
     # jsonpath-ng's extended grammar spells Jayway's `&&` as `&`.
     source = "$" + text[start:].replace("&&", "&")
+    from asl import _jayway  # jsonpath-ng loads only when an indefinite path is compiled
+
     try:
-        query = _ext_parse(source)
+        query = _jayway.ext_parse(source)
     except Exception as exc:  # jsonpath-ng raises several unrelated types on bad syntax
         raise CompileError(f"'{text}' is not a valid JSONPath: {exc}") from None
-    return _jaywayish(query)
+    return _jayway.jaywayish(query)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -453,64 +453,6 @@ def _write(node: Any, steps: tuple[Step, ...], i: int, result: Any) -> Any:
     items = list(node)
     items[step] = child
     return items
-
-
-# ---------------------------------------------------------------------------------------------
-# jsonpath-ng adjusted to Jayway: `*` selects an object's values, and array selectors skip
-# non-arrays (jsonpath-ng would wrap a lone object into a one-element list).
-
-
-class _Wildcard(_jp.JSONPath):  # type: ignore[misc]  # jsonpath-ng is untyped
-    def find(self, datum: Any) -> list[Any]:
-        datum = _jp.DatumInContext.wrap(datum)
-        value = datum.value
-        if isinstance(value, list):
-            return [
-                _jp.DatumInContext(v, path=_jp.Index(n), context=datum) for n, v in enumerate(value)
-            ]
-        if isinstance(value, dict):
-            return [
-                _jp.DatumInContext(v, path=_jp.Fields(k), context=datum) for k, v in value.items()
-            ]
-        return []
-
-    def __str__(self) -> str:
-        return "*"
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, _Wildcard)
-
-    def __hash__(self) -> int:
-        return hash("*")
-
-
-class _ArraySlice(_jp.Slice):  # type: ignore[misc]
-    def find(self, datum: Any) -> list[Any]:
-        datum = _jp.DatumInContext.wrap(datum)
-        return super().find(datum) if isinstance(datum.value, list) else []
-
-
-class _ArrayIndex(_jp.Index):  # type: ignore[misc]
-    def find(self, datum: Any) -> list[Any]:
-        datum = _jp.DatumInContext.wrap(datum)
-        return super().find(datum) if isinstance(datum.value, list) else []
-
-
-def _jaywayish(node: Any) -> Any:
-    if isinstance(node, _jp.Slice):
-        if node.start is None and node.end is None and node.step is None:
-            return _Wildcard()
-        return _ArraySlice(node.start, node.end, node.step)
-    if isinstance(node, _jp.Fields) and node.fields == ("*",):
-        return _Wildcard()
-    if type(node) is _jp.Index:
-        indices = getattr(node, "indices", None)
-        return _ArrayIndex(*indices) if indices is not None else _ArrayIndex(node.index)
-    for attr in ("left", "right"):
-        child = getattr(node, attr, None)
-        if isinstance(child, _jp.JSONPath):
-            setattr(node, attr, _jaywayish(child))
-    return node
 
 
 # ---------------------------------------------------------------------------------------------
