@@ -20,16 +20,10 @@ state runs; asl rejects it at load, since it can only ever fail.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import difflib
-import hashlib
 import json
 import math
 import random
-import uuid
 from collections.abc import Callable, Sequence
-from decimal import Decimal
 from typing import Any
 
 import attrs
@@ -305,6 +299,8 @@ class _Parser:
         name = name_tok.text
         spec = _FUNCTIONS.get(name)
         if spec is None:
+            import difflib  # rare paths import their modules lazily: `asl validate` starts fast
+
             close = difflib.get_close_matches(name, _FUNCTIONS, n=1)
             hint = f"; did you mean {close[0]}?" if close else ""
             raise CompileError(f"unknown intrinsic function {name!r}{hint}")
@@ -498,6 +494,8 @@ def _java_double(value: float) -> str:
         return "-0.0" if math.copysign(1.0, value) < 0 else "0.0"
     if 1e-3 <= abs(value) < 1e7:
         return repr(value)
+    from decimal import Decimal
+
     _, digit_tuple, exponent = Decimal(repr(abs(value))).as_tuple()
     digits = "".join(map(str, digit_tuple)).rstrip("0") or "0"
     scientific = len(digit_tuple) + int(exponent) - 1
@@ -686,6 +684,8 @@ def _base64_encode(name: str, args: list[Any]) -> str:
     text = args[0]
     if not isinstance(text, str) or len(text) > _MAX_CODEC_CHARS:
         raise _invalid(name)
+    import base64
+
     return base64.b64encode(text.encode("utf-8")).decode("ascii")
 
 
@@ -693,6 +693,9 @@ def _base64_decode(name: str, args: list[Any]) -> str:
     text = args[0]
     if not isinstance(text, str) or len(text) > _MAX_CODEC_CHARS:
         raise _invalid(name)
+    import base64
+    import binascii
+
     try:
         raw = base64.b64decode(text, validate=True)
     except (binascii.Error, ValueError):
@@ -707,6 +710,8 @@ def _hash(name: str, args: list[Any]) -> str:
     text = data if isinstance(data, str) else _compact(data)
     if not isinstance(algorithm, str) or algorithm not in _HASHES or len(text) > _MAX_CODEC_CHARS:
         raise _invalid(name)
+    import hashlib
+
     return hashlib.new(_HASHES[algorithm], text.encode("utf-8")).hexdigest()
 
 
@@ -774,6 +779,8 @@ def _string_split(name: str, args: list[Any]) -> list[str]:
 
 
 def _uuid(name: str, args: list[Any]) -> str:
+    import uuid
+
     return str(uuid.uuid4())
 
 
