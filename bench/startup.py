@@ -65,16 +65,26 @@ def _asl_command() -> list[str]:
 
 
 def _statelint_venv(option: str | None) -> Path | None:
-    candidates = [option] if option else [os.environ.get("ASL_BENCH_STATELINT_VENV"), *DEFAULT_VENVS]
+    candidates = (
+        [option] if option else [os.environ.get("ASL_BENCH_STATELINT_VENV"), *DEFAULT_VENVS]
+    )
     for candidate in candidates:
         if candidate and (Path(candidate) / "bin" / "statelint").exists():
             return Path(candidate)
     return None
 
 
+# As installed: pip compiles every package to bytecode, so children may write and read .pyc
+# files even where the environment says otherwise (an editable checkout would otherwise be
+# recompiled from source in every process, while the peers' installed packages are not).
+_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
 def _time_process(command: list[str]) -> float:
     start = time.perf_counter()
-    subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+    subprocess.run(
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False, env=_ENV
+    )
     return time.perf_counter() - start
 
 
@@ -94,7 +104,9 @@ def load_times(commands: dict[str, list[str]], rounds: int, repeat: int) -> dict
     times: dict[str, list[float]] = {name: [] for name in commands}
     for _ in range(rounds):
         for name, command in commands.items():
-            done = subprocess.run([*command, str(repeat)], capture_output=True, text=True, check=False)
+            done = subprocess.run(
+                [*command, str(repeat)], capture_output=True, text=True, check=False, env=_ENV
+            )
             if done.returncode != 0:
                 raise SystemExit(f"{name} failed:\n{done.stderr}")
             times[name].extend(json.loads(done.stdout.strip().splitlines()[-1])[1:])
@@ -103,7 +115,9 @@ def load_times(commands: dict[str, list[str]], rounds: int, repeat: int) -> dict
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=30, help="fresh processes per command (default 30)")
+    parser.add_argument(
+        "--runs", type=int, default=30, help="fresh processes per command (default 30)"
+    )
     parser.add_argument("--rounds", type=int, default=3, help="validate-big processes per engine")
     parser.add_argument("--repeat", type=int, default=10, help="validate-big loads per process")
     parser.add_argument("--statelint-venv", help="statelint's virtual environment")
@@ -140,7 +154,9 @@ def main() -> int:
     if venv:
         loads["statelint"] = [str(venv / "bin" / "python"), "-c", _STATELINT_LOAD, str(big)]
     result = load_times(loads, args.rounds, args.repeat)
-    print(f"validate-big: {big.name}, median of {args.rounds}x{args.repeat} warm loads, interleaved")
+    print(
+        f"validate-big: {big.name}, median of {args.rounds}x{args.repeat} warm loads, interleaved"
+    )
     for name, value in result.items():
         print(f"  {name:<16} {value * 1000:7.1f} ms")
     if "statelint" in result:
