@@ -22,8 +22,10 @@ import attrs
 from asl import _intrinsics, _paths
 from asl._env import Env
 from asl._errors import RUNTIME, CompileError, StatesError
+from asl._memo import by_value
 
 
+@by_value
 def compile_template(obj: Any) -> Template:
     """Compile a payload template; raises CompileError with `subpointer` at the offending key."""
     return Template(_compile(obj, ""))
