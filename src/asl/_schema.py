@@ -158,8 +158,14 @@ class _Compiler:
             return lambda value: not isinstance(value, dict) or all(f in value for f in fields)
         if keyword == "enum":
             options = tuple(arg)
+            if all(type(option) is str for option in options):
+                # The common case (state types, modes, ...): one set lookup.
+                names = frozenset(options)
+                return lambda value: isinstance(value, str) and value in names
             return lambda value: any(_equal(value, option) for option in options)
         if keyword == "const":
+            if type(arg) is str:
+                return lambda value: value == arg and isinstance(value, str)
             return lambda value: _equal(value, arg)
         if keyword in ("minimum", "maximum"):
             low = keyword == "minimum"
@@ -277,7 +283,7 @@ def _any(checks: list[Check]) -> Check:
 
 
 def _is_number(value: object) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def _equal(value: object, option: object) -> bool:
