@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Protocol
 
 _EPOCH_2024 = 1_704_067_200.0  # 2024-01-01T00:00:00Z: a fixed, readable default start
@@ -63,7 +63,7 @@ def isoformat(seconds: float) -> str:
     last = _last_iso
     if last[0] == seconds:
         return last[1]
-    moment = datetime.fromtimestamp(seconds, tz=timezone.utc)
+    moment = datetime.fromtimestamp(seconds, tz=UTC)
     text = moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
     _last_iso = (seconds, text)  # one tuple swap: safe across threads without a lock
     return text
@@ -73,4 +73,4 @@ _last_iso: tuple[float, str] = (float("nan"), "")
 
 
 def to_datetime(seconds: float) -> datetime:
-    return datetime.fromtimestamp(seconds, tz=timezone.utc)
+    return datetime.fromtimestamp(seconds, tz=UTC)

@@ -13,13 +13,14 @@ import threading
 import uuid
 from collections.abc import Callable, Mapping
 from datetime import datetime
+from types import MappingProxyType
 from typing import Any
 
 from asl import _errors as E
 from asl._clock import Clock, SystemClock, isoformat
 from asl._env import Env
 from asl._errors import StatesError
-from asl._history import History, Lane, to_json
+from asl._history import History, HistoryFull, JsonText, Lane, to_json
 from asl._model import (
     DISCARD,
     JSONATA,
@@ -43,6 +44,15 @@ PAYLOAD_LIMIT = 256 * 1024
 WAIT_LIMIT = 99_999_999
 #: AWS's history quota per execution.
 HISTORY_LIMIT = 25_000
+
+#: Below this many characters, JSON text is within PAYLOAD_LIMIT whatever its characters are.
+_ASCII_SAFE = PAYLOAD_LIMIT // 4
+#: Outputs too small to check (nor worth recording as text).
+_SCALARS = frozenset({int, float, bool})
+#: The context object of states that never read it (`State.needs_context` is decided at load).
+_NO_CONTEXT: Mapping[str, Any] = MappingProxyType({})
+#: Nothing has been checked yet.
+_NOTHING = object()
 
 SUCCEEDED, FAILED, TIMED_OUT, RUNNING, ABORTED = (
     "SUCCEEDED", "FAILED", "TIMED_OUT", "RUNNING", "ABORTED",
@@ -135,6 +145,16 @@ class Execution:
         return f"<Execution {self.name} {self.status}>"
 
 
+def _history_full() -> ExecutionFailure:
+    # Not a state's error (no Retry/Catch): the execution ends, and its closing event is the
+    # last of the HISTORY_LIMIT events AWS allows.
+    return ExecutionFailure(
+        E.RUNTIME,
+        f"The execution reached the maximum number of history events ({HISTORY_LIMIT}); "
+        f"a loop that never ends? Bound it with a counter in a variable, or use a Map.",
+    )
+
+
 def error_matches(names: tuple[str, ...], error: str) -> bool:
     """AWS's ErrorEquals matching: exact names, plus the wildcards States.ALL and
     States.TaskFailed (everything but States.Timeout), and States.Timeout covering heartbeats."""
@@ -182,7 +202,7 @@ class _Run:
         self.clock = clock
         self.handlers = handlers
         self.options = options
-        self.history = History()
+        self.history = History(HISTORY_LIMIT)
         execution._history = self.history
         self.rng = random.Random(options.get("seed"))
         self.deadline: float | None = None
@@ -210,6 +230,9 @@ class _Run:
         # A fan-out's cancel scope (`_fanout.CancelScope`) when this run is one of its units, or
         # a distributed Map's child; checked before each state. None costs one test per state.
         self.cancel: Any = options.get("_cancel")
+        # The last value whose size was checked, with its JSON text (see `checked_text`).
+        self.checked: tuple[Any, JsonText | None] = (_NOTHING, None)
+        self.plain_env = Env(_NO_CONTEXT, {})
 
     def task_plan(self, resource: str) -> Any:
         """How a Task resource is dispatched, resolved once per run (handlers come with the run)."""
@@ -224,15 +247,10 @@ class _Run:
 
     def event(self, lane: Lane, kind: str, details: Mapping[str, Any] | None = None, *,
               chain: bool = True) -> int:
-        # Not a state's error (no Retry/Catch): the execution ends, and its closing event is
-        # the last of the HISTORY_LIMIT events AWS allows.
-        if len(self.history) >= HISTORY_LIMIT - 1:
-            raise ExecutionFailure(
-                E.RUNTIME,
-                f"The execution reached the maximum number of history events ({HISTORY_LIMIT}); "
-                f"a loop that never ends? Bound it with a counter in a variable, or use a Map.",
-            )
-        return self.history.add(lane, kind, self.clock.now(), details, chain=chain)
+        try:
+            return self.history.record(lane, kind, self.clock.now(), details, chain)
+        except HistoryFull:
+            raise _history_full() from None
 
     # -- graphs ------------------------------------------------------------------------------
 
@@ -256,55 +274,86 @@ class _Run:
 
     def state_loop(self, state: State, data: Any, lane: Lane, variables: dict[str, Any],
                    extra_context: Mapping[str, Any] | None) -> tuple[Any, str | None, dict[str, Any]]:
-        """Enter one state, run it with its retriers and catchers, exit it."""
-        if self.deadline is not None and self.clock.now() >= self.deadline:
+        """Enter one state, run it (with its retriers and catchers on failure), exit it.
+
+        The per-state hot path: one clock reading, the context object only for states that read
+        it, and the JSON text made by the output's size check reused as the next state's input."""
+        now = self.clock.now()
+        if self.deadline is not None and now >= self.deadline:
             raise _Timeout()
         before = lane.last
-        entered_at = self.clock.now()
-        entered = self.event(lane, state.type + "StateEntered", {"name": state.name, "input": data})
-        retries = [0] * len(state.retry)
-        retry_count = 0
-        while True:
-            env = self.env(state, variables, retry_count, entered_at, extra_context)
-            try:
-                output, next_name, assigned = self.dispatch(state, data, env, lane)
-                break
-            except StatesError as failure:
-                error, cause = self.word(failure, state, entered)
-                if isinstance(failure, _Terminal) or _terminal(error):
-                    raise ExecutionFailure(error, cause) from None
-                retrier_index = self.pick_retrier(state, error)
-                if retrier_index is not None and retries[retrier_index] < int(
-                    state.retry[retrier_index].max_attempts
-                ):
-                    retrier = state.retry[retrier_index]
-                    delay = retry_delay(retrier, retries[retrier_index], self.rng)
-                    retries[retrier_index] += 1
-                    retry_count += 1
-                    self.sleep(delay)
-                    continue
-                catcher = next((c for c in state.catch if error_matches(c.error_equals, error)), None)
-                if catcher is None:
-                    if error == E.QUERY_EVALUATION_ERROR and not isinstance(failure, _CaughtFailure):
-                        # AWS chains EvaluationFailed to what preceded the state's entry, before
-                        # MapStateFailed; a branch's or iteration's own failure already has one.
-                        lane.last = self.history.add(Lane(before), "EvaluationFailed", self.clock.now(), {
-                            "error": error, "cause": cause, "state": state.name})
-                    self.failed_event(state, lane)
-                    raise ExecutionFailure(error, cause) from None
-                output, assigned = self.caught(state, catcher, data, error, cause, env)
-                next_name = catcher.next
-                self.failed_event(state, lane)
-                break
+        checked, text = self.checked
+        try:
+            entered = self.history.record(lane, state.entered_event, now, {
+                "name": state.name, "input": text if data is checked else data})
+        except HistoryFull:
+            raise _history_full() from None
+        if state.needs_context:
+            env = self.env(state, variables, 0, now, extra_context)
+        else:
+            env = self.plain_env if self.plain_env.variables is variables else self.plain(variables)
+        try:
+            output, next_name, assigned = _DISPATCH[type(state)](self, state, data, env, lane)
+        except StatesError as failure:
+            output, next_name, assigned = self.recover(
+                state, data, lane, variables, extra_context, failure, entered, before, now)
+        if state.type == "Fail":
+            return output, next_name, variables
         details: dict[str, Any] = {"name": state.name, "output": output}
         if assigned:
             self.check_variables(assigned, state, entered)
             details["assignedVariables"] = assigned
             variables = {**variables, **assigned}
-        if state.type != "Fail":
-            self.check_size(output, state, entered, "output")
-            self.event(lane, state.type + "StateExited", details)
+        if output is checked:
+            details["output"] = text
+        elif output is not None and type(output) not in _SCALARS:
+            details["output"] = self.checked_text(output, state)
+        try:
+            self.history.record(lane, state.exited_event, self.clock.now(), details)
+        except HistoryFull:
+            raise _history_full() from None
         return output, next_name, variables
+
+    def recover(self, state: State, data: Any, lane: Lane, variables: dict[str, Any],
+                extra_context: Mapping[str, Any] | None, failure: StatesError, entered: int,
+                before: int, entered_at: float) -> tuple[Any, str | None, dict[str, Any] | None]:
+        """A failed attempt: retry it as the state's retriers say, else catch it or fail."""
+        retries = [0] * len(state.retry)
+        retry_count = 0
+        while True:
+            error, cause = self.word(failure, state, entered)
+            if isinstance(failure, _Terminal) or _terminal(error):
+                raise ExecutionFailure(error, cause) from None
+            retrier_index = self.pick_retrier(state, error)
+            env = (self.env(state, variables, retry_count, entered_at, extra_context)
+                   if state.needs_context else self.plain(variables))
+            if retrier_index is not None and retries[retrier_index] < int(
+                state.retry[retrier_index].max_attempts
+            ):
+                retrier = state.retry[retrier_index]
+                delay = retry_delay(retrier, retries[retrier_index], self.rng)
+                retries[retrier_index] += 1
+                retry_count += 1
+                self.sleep(delay)
+                if state.needs_context:
+                    env = self.env(state, variables, retry_count, entered_at, extra_context)
+                try:
+                    return self.dispatch(state, data, env, lane)
+                except StatesError as again:
+                    failure = again
+                    continue
+            catcher = next((c for c in state.catch if error_matches(c.error_equals, error)), None)
+            if catcher is None:
+                if error == E.QUERY_EVALUATION_ERROR and not isinstance(failure, _CaughtFailure):
+                    # AWS chains EvaluationFailed to what preceded the state's entry, before
+                    # MapStateFailed; a branch's or iteration's own failure already has one.
+                    lane.last = self.history.add(Lane(before), "EvaluationFailed", self.clock.now(), {
+                        "error": error, "cause": cause, "state": state.name})
+                self.failed_event(state, lane)
+                raise ExecutionFailure(error, cause) from None
+            output, assigned = self.caught(state, catcher, data, error, cause, env)
+            self.failed_event(state, lane)
+            return output, catcher.next, assigned
 
     def failed_event(self, state: State, lane: Lane) -> None:
         if state.type in ("Parallel", "Map"):
@@ -352,6 +401,7 @@ class _Run:
 
     def env(self, state: State, variables: dict[str, Any], retry_count: int, now: float,
             extra: Mapping[str, Any] | None) -> Env:
+        """The environment of a state that reads the context object (`State.needs_context`)."""
         context: dict[str, Any] = {
             "Execution": self.context_execution,
             "StateMachine": self.context_machine,
@@ -361,16 +411,25 @@ class _Run:
             context.update(extra)
         return Env(context, variables)
 
-    def check_size(self, value: Any, state: State, entered: int, what: str) -> None:
-        if value is None or isinstance(value, (bool, int, float)):
-            return
-        size = len(to_json(value).encode("utf-8")) if not isinstance(value, str) else len(value) + 2
-        if size > PAYLOAD_LIMIT:
+    def plain(self, variables: dict[str, Any]) -> Env:
+        """The environment of states that never read the context object: one per set of
+        variables, shared by the states that run with it."""
+        env = self.plain_env = Env(_NO_CONTEXT, variables)
+        return env
+
+    def checked_text(self, value: Any, state: State) -> JsonText:
+        """A state's output as JSON text, once it is known to fit AWS's payload quota (256 KiB
+        of UTF-8); remembered, so that the next state's input needs neither check nor text."""
+        text = JsonText(to_json(value))
+        if (len(text) > _ASCII_SAFE and (not text.isascii() or len(text) > PAYLOAD_LIMIT)
+                and len(text.encode("utf-8", "surrogatepass")) > PAYLOAD_LIMIT):
             raise ExecutionFailure(
-                E.DATA_LIMIT_EXCEEDED,
-                f"The state/task '{state.name}' returned a result with a size exceeding the "
-                f"maximum number of bytes service limit.",
-            )
+                    E.DATA_LIMIT_EXCEEDED,
+                    f"The state/task '{state.name}' returned a result with a size exceeding the "
+                    f"maximum number of bytes service limit.",
+                )
+        self.checked = (value, text)
+        return text
 
     def check_variables(self, assigned: Mapping[str, Any], state: State, entered: int) -> None:
         """AWS's variable quota: what one state's Assign stores is at most 256 KiB of JSON."""
@@ -670,15 +729,16 @@ def _drive(run: _Run, machine: Any, execution: Execution, input: Any, clock: Clo
     graph: Graph = machine.graph
     if graph.timeout_seconds is not None:
         run.deadline = start + graph.timeout_seconds
+    text = JsonText(to_json(input))
     run.history.add(lane, "ExecutionStarted", start, {
-        "input": input, "roleArn": run.context_execution["RoleArn"],
+        "input": text, "roleArn": run.context_execution["RoleArn"],
         "stateMachineArn": machine.arn,
     }, chain=False)
     try:
-        size = len(to_json(input).encode("utf-8"))
-        if size > PAYLOAD_LIMIT:
+        if len(text.encode("utf-8", "surrogatepass")) > PAYLOAD_LIMIT:
             raise ExecutionFailure(E.DATA_LIMIT_EXCEEDED,
                                    "The execution input exceeds the maximum number of bytes service limit.")
+        run.checked = (input, text)
         output = run.run_graph(graph, input, lane, {})
     except ExecutionFailure as failure:
         execution.status = FAILED
@@ -695,7 +755,8 @@ def _drive(run: _Run, machine: Any, execution: Execution, input: Any, clock: Clo
     else:
         execution.status = SUCCEEDED
         execution.output = output
-        run.history.add(lane, "ExecutionSucceeded", clock.now(), {"output": output})
+        shown = run.checked[1] if output is run.checked[0] else output
+        run.history.add(lane, "ExecutionSucceeded", clock.now(), {"output": shown})
     execution.stop_date = clock.now()
 
 

@@ -13,6 +13,7 @@ One writer per `History`: the executor's thread, or a unit's thread writing into
 from __future__ import annotations
 
 import json
+import json.encoder
 from collections.abc import Mapping
 from typing import Any
 
@@ -29,11 +30,9 @@ def _not_json(value: Any) -> Any:
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
-try:
-    from _json import make_encoder as _make_encoder  # the C encoder json.dumps itself uses
-    from _json import encode_basestring as _encode_string
-except ImportError:  # pragma: no cover - CPython always has _json
-    _make_encoder = None
+# The C encoder json.dumps itself uses (None without CPython's accelerator).
+_make_encoder: Any = getattr(json.encoder, "c_make_encoder", None)
+_encode_string: Any = json.encoder.encode_basestring
 
 if _make_encoder is not None:
     # Built once: json.dumps with non-default arguments builds an encoder per call, which costs
@@ -43,7 +42,7 @@ if _make_encoder is not None:
     def to_json(value: Any) -> str:
         """AWS's compact JSON text (no spaces, non-ASCII kept)."""
         if type(value) is str:
-            return _encode_string(value)  # type: ignore[no-any-return]  # C function, untyped
+            return _encode_string(value)  # type: ignore[no-any-return]  # the C function
         return "".join(_ENCODE(value, 0))
 
 else:  # pragma: no cover
