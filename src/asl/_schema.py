@@ -53,9 +53,16 @@ _EXPECTED = {
 
 def load_schema() -> dict[str, Any]:
     """The ASL JSON Schema shipped in the package (asl.schemas)."""
-    from importlib import resources
+    from asl import schemas
 
-    text = resources.files("asl.schemas").joinpath("asl.schema.json").read_text("utf-8")
+    try:
+        # A plain file read: importlib.resources alone costs more than a whole `asl validate`.
+        with open(f"{next(iter(schemas.__path__))}/asl.schema.json", encoding="utf-8") as file:
+            text = file.read()
+    except OSError:  # not a directory on disk (a zip import): ask the loader
+        from importlib import resources
+
+        text = resources.files(schemas).joinpath("asl.schema.json").read_text("utf-8")
     schema: dict[str, Any] = json.loads(text)
     return schema
 
@@ -160,8 +167,8 @@ class _Compiler:
             options = tuple(arg)
             if all(type(option) is str for option in options):
                 # The common case (state types, modes, ...): one set lookup.
-                names = frozenset(options)
-                return lambda value: isinstance(value, str) and value in names
+                allowed = frozenset(options)
+                return lambda value: isinstance(value, str) and value in allowed
             return lambda value: any(_equal(value, option) for option in options)
         if keyword == "const":
             if type(arg) is str:
