@@ -31,6 +31,7 @@ PATH_FIELDS = (
     ("TimestampPath", False), ("MaxConcurrencyPath", False), ("ToleratedFailureCountPath", False),
     ("ToleratedFailurePercentagePath", False),
 )  # fmt: skip
+_PATH_FIELD_NAMES = frozenset(field for field, _ in PATH_FIELDS)
 NESTED_PATH_FIELDS = (
     ("ItemReader", "ReaderConfig", "MaxItemsPath"),
     ("ItemBatcher", "MaxItemsPerBatchPath"),
@@ -48,6 +49,7 @@ JSONATA_VALUE_FIELDS = (
     "Credentials",
 )  # fmt: skip
 _EXPRESSION_FIELDS = (*JSONATA_VALUE_FIELDS, "Condition")
+_EXPRESSION_FIELD_NAMES = frozenset(_EXPRESSION_FIELDS)
 
 # AWS documents these as the intrinsics a Fail ErrorPath/CausePath may call (they return strings).
 FAIL_INTRINSICS = frozenset(
@@ -107,10 +109,11 @@ def jsonpath_fields(machine: Machine) -> Iterator[Problem]:
         if state.jsonata:
             continue
         node = state.node
-        for field, nullable in PATH_FIELDS:
-            if field in node:
-                kind = REFERENCE if field == "ItemsPath" else PATH
-                yield from _path_value(state.pointer, (field,), node[field], nullable, kind)
+        if not _PATH_FIELD_NAMES.isdisjoint(node):
+            for field, nullable in PATH_FIELDS:
+                if field in node:
+                    kind = REFERENCE if field == "ItemsPath" else PATH
+                    yield from _path_value(state.pointer, (field,), node[field], nullable, kind)
         if "ResultPath" in node:
             yield from _path_value(state.pointer, ("ResultPath",), node["ResultPath"], True, RESULT)
         if "ItemReader" in node or "ItemBatcher" in node:
@@ -317,9 +320,11 @@ def jsonata_expressions(machine: Machine) -> Iterator[Problem]:
     """`{% %}` strings appear only in JSONata states, are closed, and parse."""
     for state in machine.states:
         node = state.node
-        values: list[tuple[tuple[object, ...], Any]] = [
-            ((f,), node[f]) for f in _EXPRESSION_FIELDS if f in node
-        ]
+        values: list[tuple[tuple[object, ...], Any]] = (
+            [((f,), node[f]) for f in _EXPRESSION_FIELDS if f in node]
+            if not _EXPRESSION_FIELD_NAMES.isdisjoint(node)
+            else []
+        )
         choices = node.get("Choices")
         if isinstance(choices, list):
             for i, rule in enumerate(choices):
