@@ -10,12 +10,10 @@ adds: the `$states` binding, the functions `$partition`, `$range`, `$hash`, `$ra
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import random
 import time
-import uuid
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final
 
@@ -133,6 +131,8 @@ def _hash(value: str, algorithm: str) -> str:
         raise _FunctionError(
             f"The hash algorithm '{algorithm}' is not supported; use one of {supported}"
         )
+    import hashlib  # rare functions import their modules lazily (start-up)
+
     return hashlib.new(name, value.encode("utf-8")).hexdigest()
 
 
@@ -145,6 +145,8 @@ def _random(seed: Any = None) -> float:
 
 
 def _uuid() -> str:
+    import uuid
+
     return str(uuid.uuid4())
 
 
