@@ -205,6 +205,7 @@ class _Run:
         self.history = History(HISTORY_LIMIT)
         execution._history = self.history
         self.rng = random.Random(options.get("seed"))
+        self.seeded = options.get("seed") is not None
         self.deadline: float | None = None
         self.context_execution = {
             "Id": execution.execution_arn,

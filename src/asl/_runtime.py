@@ -14,11 +14,11 @@ import inspect
 import json
 import math
 import os
+import random
 import re
 import threading
 import time
 import traceback
-import uuid
 from collections.abc import Callable, Mapping
 from email.utils import formatdate
 from typing import Any, TypeVar
@@ -130,6 +130,9 @@ class Handlers:
         self.exact: dict[str, Handler] = {}
         self.functions: dict[str, Handler] = {}  # unqualified function ARN or "name[:qualifier]"
         self.patterns: list[tuple[re.Pattern[str], str, Handler]] = []
+        # lambda:invoke targets found so far: (FunctionName, Qualifier, region, account) ->
+        # (function, ARN, handler). One Handlers per run, so handlers cannot change under it.
+        self.targets: dict[tuple[str, str | None, str, str], tuple[FunctionRef, str, Handler]] = {}
         by_name: dict[str, Handler] = {}
         for key, handler in handlers.items():
             if not callable(handler):
@@ -191,6 +194,13 @@ class Invocation:
     handlers: Handlers = attrs.field(repr=False)
     handler: Handler | None = attrs.field(default=None, repr=False)
     function: FunctionRef | None = None  # for Kind.LAMBDA
+    #: The resource fields of this task's history events (none for a Lambda function ARN).
+    event_ids: dict[str, str] = attrs.field(init=False, repr=False, eq=False)
+
+    def __attrs_post_init__(self) -> None:
+        ids = ({} if self.kind is Kind.LAMBDA else
+               {"resource": self.resource_name, "resourceType": self.resource_type})
+        object.__setattr__(self, "event_ids", ids)
 
     @property
     def missing(self) -> bool:
@@ -257,14 +267,34 @@ class Heartbeat:
         self.last = time.monotonic()
 
 
+#: The heartbeat of every task that has neither TimeoutSeconds nor HeartbeatSeconds.
+_UNWATCHED = Heartbeat()
+
+#: Request ids need to be unique, not unpredictable: one generator seeded from the OS once
+#: (and again in a forked child, which would otherwise repeat its parent's ids).
+_request_ids = random.Random()
+os.register_at_fork(after_in_child=_request_ids.seed)
+
+
+def new_request_id(rng: random.Random = _request_ids) -> str:
+    """A version-4 UUID string, as Lambda's request ids are (uuid4() costs an OS call)."""
+    text = f"{rng.getrandbits(128) & _UUID_RANDOM | _UUID4:032x}"
+    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
+
+
+# The version (4) and variant (10xx) bits of a random UUID, and the bits left random.
+_UUID4 = (0x4 << 76) | (0x8 << 60)
+_UUID_RANDOM = ((1 << 128) - 1) ^ (0xF << 76) ^ (0xC << 60)
+
+
 class Context:
     """The second argument of a handler, mirroring the AWS Lambda Python context object, plus
     `heartbeat()` (this task is still alive), `resource` and `task_token`."""
 
     __slots__ = (
         "_deadline", "_heartbeat", "aws_request_id", "client_context", "function_name",
-        "function_version", "identity", "invoked_function_arn", "log_group_name",
-        "log_stream_name", "memory_limit_in_mb", "resource", "task_token",
+        "function_version", "identity", "invoked_function_arn", "memory_limit_in_mb", "resource",
+        "task_token",
     )
 
     def __init__(
@@ -285,15 +315,22 @@ class Context:
         self.invoked_function_arn = invoked_function_arn
         self.memory_limit_in_mb = memory_limit_in_mb
         self.aws_request_id = aws_request_id
-        self.log_group_name = f"/aws/lambda/{function_name}"
-        stamp = time.strftime("%Y/%m/%d", time.gmtime())
-        self.log_stream_name = f"{stamp}/[{function_version}]{aws_request_id.replace('-', '')}"
         self.identity = None
         self.client_context = None
         self.resource = resource
         self.task_token = task_token
         self._deadline = deadline
         self._heartbeat = heartbeat
+
+    # The log names are made when read: few handlers do, and a date costs more than the call.
+    @property
+    def log_group_name(self) -> str:
+        return f"/aws/lambda/{self.function_name}"
+
+    @property
+    def log_stream_name(self) -> str:
+        stamp = time.strftime("%Y/%m/%d", time.gmtime())
+        return f"{stamp}/[{self.function_version}]{self.aws_request_id.replace('-', '')}"
 
     def get_remaining_time_in_millis(self) -> int:
         return max(0, int((self._deadline - time.monotonic()) * 1000))
@@ -344,9 +381,14 @@ def invoke(
     prefixes. With `Pattern.WAIT_FOR_TASK_TOKEN` the caller ignores the value and waits for the
     token; a service integration without a handler then returns None without calling anything.
     """
-    request_id = request_id or str(uuid.uuid4())
-    beat = heartbeat if heartbeat is not None else Heartbeat()
+    request_id = request_id or new_request_id()
     limit = timeout_seconds if _limited(timeout_seconds) else None
+    if heartbeat is not None:
+        beat = heartbeat
+    elif limit is None and heartbeat_seconds is None:
+        beat = _UNWATCHED  # nothing reads the beats of a task without limits
+    else:
+        beat = Heartbeat()
     if plan.kind is Kind.LAMBDA_INVOKE and plan.handler is None:
         return _invoke_lambda_service(
             plan, payload, limit, heartbeat_seconds, clock, beat, request_id, region, account,
@@ -477,9 +519,30 @@ def _invoke_lambda_service(
             f"name, or its full or partial ARN); got {_short_json(parameters)}.",
         )
     name = parameters["FunctionName"]
-    ref = parse_function(name)
     qualifier = parameters.get("Qualifier")
-    if ref is not None and isinstance(qualifier, str) and ref.qualifier is None:
+    key = (name, qualifier if isinstance(qualifier, str) else None, region, account)
+    target = plan.handlers.targets.get(key)
+    if target is None:
+        target = _lambda_target(plan, name, key[1], request_id, region, account)
+    ref, arn, handler = target
+    event = _lambda_service_event(parameters.get("Payload"), request_id)
+    context = _context(plan, ref, arn, request_id, limit, beat, task_token)
+    call = _lambda_call(handler, event, context, request_id, compact=True)
+    result, length = run_with_timeout(call, limit, heartbeat_seconds, clock, beat)
+    invocation_type = parameters.get("InvocationType")
+    if invocation_type in ("Event", "DryRun"):
+        # Lambda answers an asynchronous (or dry-run) invocation with an empty body.
+        status = 202 if invocation_type == "Event" else 204
+        return _lambda_service_output(None, "", 0, status, request_id, clock)
+    return _lambda_service_output(ref.version, result, length, 200, request_id, clock)
+
+
+def _lambda_target(plan: Invocation, name: str, qualifier: str | None, request_id: str,
+                   region: str, account: str) -> tuple[FunctionRef, str, Handler]:
+    """The function a `lambda:invoke` names, its ARN and handler; remembered per run once found
+    (the parsing and matching cost more than a local call)."""
+    ref = parse_function(name)
+    if ref is not None and qualifier is not None and ref.qualifier is None:
         ref = attrs.evolve(ref, qualifier=qualifier)
     if ref is None:
         raise TaskError(
@@ -494,16 +557,8 @@ def _invoke_lambda_service(
     handler = plan.handlers.function(ref, arn)
     if handler is None:
         raise _function_not_found(arn, request_id)
-    event = _lambda_service_event(parameters.get("Payload"), request_id)
-    context = _context(plan, ref, arn, request_id, limit, beat, task_token)
-    call = _lambda_call(handler, event, context, request_id, compact=True)
-    result, length = run_with_timeout(call, limit, heartbeat_seconds, clock, beat)
-    invocation_type = parameters.get("InvocationType")
-    if invocation_type in ("Event", "DryRun"):
-        # Lambda answers an asynchronous (or dry-run) invocation with an empty body.
-        status = 202 if invocation_type == "Event" else 204
-        return _lambda_service_output(None, "", 0, status, request_id, clock)
-    return _lambda_service_output(ref.version, result, length, 200, request_id, clock)
+    target = plan.handlers.targets[(name, qualifier, region, account)] = (ref, arn, handler)
+    return target
 
 
 def _lambda_service_event(payload: Any, request_id: str) -> Any:
@@ -530,30 +585,60 @@ def _lambda_service_output(
     clock: Clock | None,
 ) -> dict[str, Any]:
     now = clock.now() if clock is not None else time.time()
-    date = formatdate(now, usegmt=True)
-    trace = f"root=1-{int(now):08x}-{request_id.replace('-', '')[:24]};sampled=0"
+    second = int(now)
+    date = _http_date(second)
+    trace = f"root=1-{second:08x}-{request_id.replace('-', '')[:24]};sampled=0"
+    length = str(body_length)
+    if version:
+        headers = {
+            "Connection": "keep-alive", "Content-Length": length,
+            "Content-Type": "application/json", "Date": date, "X-Amz-Executed-Version": version,
+            "x-amzn-Remapped-Content-Length": "0", "x-amzn-RequestId": request_id,
+            "X-Amzn-Trace-Id": trace,
+        }
+        all_headers = {
+            "Connection": ["keep-alive"], "Content-Length": [length],
+            "Content-Type": ["application/json"], "Date": [date],
+            "X-Amz-Executed-Version": [version], "x-amzn-Remapped-Content-Length": ["0"],
+            "x-amzn-RequestId": [request_id], "X-Amzn-Trace-Id": [trace],
+        }
+        return {
+            "ExecutedVersion": version,
+            "Payload": payload,
+            "SdkHttpMetadata": {
+                "AllHttpHeaders": all_headers, "HttpHeaders": headers, "HttpStatusCode": status,
+            },
+            "SdkResponseMetadata": {"RequestId": request_id},
+            "StatusCode": status,
+        }
     headers = {
-        "Connection": "keep-alive",
-        "Content-Length": str(body_length),
-        "Content-Type": "application/json",
-        "Date": date,
-        **({"X-Amz-Executed-Version": version} if version else {}),
-        "x-amzn-Remapped-Content-Length": "0",
-        "x-amzn-RequestId": request_id,
+        "Connection": "keep-alive", "Content-Length": length, "Content-Type": "application/json",
+        "Date": date, "x-amzn-Remapped-Content-Length": "0", "x-amzn-RequestId": request_id,
         "X-Amzn-Trace-Id": trace,
     }
-    output: dict[str, Any] = {}
-    if version:
-        output["ExecutedVersion"] = version
-    output["Payload"] = payload
-    output["SdkHttpMetadata"] = {
-        "AllHttpHeaders": {key: [value] for key, value in headers.items()},
-        "HttpHeaders": headers,
-        "HttpStatusCode": status,
+    return {
+        "Payload": payload,
+        "SdkHttpMetadata": {
+            "AllHttpHeaders": {key: [value] for key, value in headers.items()},
+            "HttpHeaders": headers,
+            "HttpStatusCode": status,
+        },
+        "SdkResponseMetadata": {"RequestId": request_id},
+        "StatusCode": status,
     }
-    output["SdkResponseMetadata"] = {"RequestId": request_id}
-    output["StatusCode"] = status
-    return output
+
+
+def _http_date(second: int) -> str:
+    """RFC 7231's date for a response header; remembered per second (a clock reads the same
+    second for many tasks, and formatting it costs more than the call)."""
+    global _last_date
+    last = _last_date
+    if last[0] != second:
+        last = _last_date = (second, formatdate(second, usegmt=True))
+    return last[1]
+
+
+_last_date: tuple[int, str] = (-1, "")
 
 
 def _function_not_found(arn: str, request_id: str) -> TaskError:
@@ -577,20 +662,55 @@ def _no_handler_message(plan: Invocation) -> str:
     )
 
 
+def _not_json(value: Any) -> Any:
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+# What json.dumps(value, allow_nan=False) and json.loads(text) do, with the C encoder and
+# scanner built once instead of per call (each call of json.dumps with arguments builds one).
+_make_encoder: Any = getattr(json.encoder, "c_make_encoder", None)
+_ENCODE_WIRE: Any = (
+    _make_encoder({}, _not_json, json.encoder.encode_basestring_ascii, None, ": ", ", ",
+                  False, False, False)
+    if _make_encoder is not None else None
+)
+_SCAN: Any = json.JSONDecoder().scan_once  # type: ignore[attr-defined]  # set by __init__
+
+
+def wire_json(value: Any) -> str:
+    """`json.dumps(value, allow_nan=False)`: ASCII JSON text, as Lambda's Python runtime writes
+    a response (so its length is the response's Content-Length). TypeError/ValueError if the
+    value is not JSON."""
+    if _ENCODE_WIRE is None:  # pragma: no cover - CPython has the C encoder
+        return json.dumps(value, allow_nan=False)
+    return "".join(_ENCODE_WIRE(value, 0))
+
+
+def from_wire(text: str) -> Any:
+    """`json.loads` of text made by `wire_json` (so no surrounding whitespace to skip)."""
+    return _SCAN(text, 0)[0]
+
+
 def _round_trip_event(payload: Any) -> Any:
     # The handler gets its own copy, as a real invocation gets a deserialised request body: it
     # may mutate it freely without touching the state's data.
     try:
-        return json.loads(json.dumps(payload, allow_nan=False))
+        if _ENCODE_WIRE is None:  # pragma: no cover - CPython has the C encoder
+            return json.loads(json.dumps(payload, allow_nan=False))
+        return _SCAN("".join(_ENCODE_WIRE(payload, 0)), 0)[0]
     except (TypeError, ValueError) as exc:
         raise StatesError(RUNTIME, f"The task input is not JSON: {exc}.") from None
 
 
 def _call(handler: Handler, event: Any, context: Context) -> Any:
     result = handler(event, context)
-    if inspect.isawaitable(result):
+    if type(result) not in _PLAIN and inspect.isawaitable(result):
         result = _await(result)
     return result
+
+
+#: Result types that are certainly not awaitable (isawaitable costs a call per task).
+_PLAIN = frozenset({dict, list, str, int, float, bool, type(None)})
 
 
 def _await(awaitable: Any) -> Any:
@@ -625,7 +745,7 @@ def _lambda_call(
         except Exception as exc:  # noqa: BLE001 - the handler boundary: any error fails the task
             raise _lambda_error(exc, request_id, compact=compact) from None
         try:
-            text = json.dumps(result, allow_nan=False)
+            text = wire_json(result)
         except (TypeError, ValueError) as exc:
             # What Lambda's Python runtime answers for a value json.dumps rejects.
             raise TaskError(
@@ -633,7 +753,7 @@ def _lambda_call(
                 _error_payload(f"Unable to marshal response: {exc}", "Runtime.MarshalError",
                                request_id, [], compact=compact),
             ) from None
-        return json.loads(text), len(text.encode())
+        return _SCAN(text, 0)[0], len(text)  # ASCII text: its length is its size in bytes
 
     return call
 
@@ -650,7 +770,7 @@ def _service_call(
             # An integration reports its own error name; locally that is the exception's class.
             raise TaskError(type(exc).__name__, str(exc)) from None
         try:
-            return json.loads(json.dumps(result, allow_nan=False))
+            return _SCAN(wire_json(result), 0)[0]
         except (TypeError, ValueError) as exc:
             raise StatesError(
                 RUNTIME, f"The handler for '{resource}' returned a value that is not JSON: {exc}."

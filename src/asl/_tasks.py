@@ -108,20 +108,26 @@ def run_task(run: Any, state: TaskState, data: Any, env: Env, lane: Lane) -> Any
     if plan.pattern is Pattern.WAIT_FOR_TASK_TOKEN:
         # Made before the payload is rendered: Parameters pass it on as $$.Task.Token.
         token = str(uuid.UUID(int=run.rng.getrandbits(128)))
-        # The executor builds each attempt's context as a fresh dict (see _Run.env).
+        # The executor builds each attempt's context as a fresh dict (see _Run.env); a callback
+        # task always has one (State.needs_context).
         cast("dict[str, Any]", env.context)["Task"] = {"Token": token}
-    states: dict[str, Any] = {"input": data, "context": env.context}
+    states: dict[str, Any] | None = None
     if jsonata:
         effective = data
-        payload = (state.parameters.render(states, env.variables, "Arguments")
+        states = {"input": data, "context": env.context}
+        payload = (run.render_jsonata(state.parameters, states, env, "Arguments")
                    if state.parameters is not None else data)
     else:
         effective = run.effective_input(state, data, env)
         payload = state.parameters.render(effective, env) if state.parameters is not None else effective
-    timeout = _seconds(state.timeout_seconds, state.timeout_seconds_path, effective, env, states,
-                       "TimeoutSeconds")
-    heartbeat = _seconds(state.heartbeat_seconds, state.heartbeat_seconds_path, effective, env,
-                         states, "HeartbeatSeconds")
+    timeout = state.timeout_seconds
+    if state.timeout_seconds_path is not None or not _plain_seconds(timeout):
+        timeout = _seconds(run, timeout, state.timeout_seconds_path, effective, env, data,
+                           "TimeoutSeconds")
+    heartbeat = state.heartbeat_seconds
+    if state.heartbeat_seconds_path is not None or not _plain_seconds(heartbeat):
+        heartbeat = _seconds(run, heartbeat, state.heartbeat_seconds_path, effective, env, data,
+                             "HeartbeatSeconds")
     result = _attempt(run, state, plan, payload, timeout, heartbeat, token, lane)
     if jsonata:
         output, assigned = run.jsonata_finish(state, data, result, env, default=result)
@@ -130,14 +136,19 @@ def run_task(run: Any, state: TaskState, data: Any, env: Env, lane: Lane) -> Any
     return output, state.next, assigned
 
 
-def _seconds(value: Any, path: Any, data: Any, env: Env, states: Any, field: str) -> float | None:
+def _plain_seconds(value: Any) -> bool:
+    return value is None or isinstance(value, (int, float))
+
+
+def _seconds(run: Any, value: Any, path: Any, effective: Any, env: Env, data: Any,
+             field: str) -> float | None:
     if path is not None:
-        seconds = path.get(data, env)
+        seconds = path.get(effective, env)
         field = field + "Path"
-    elif value is None or isinstance(value, (int, float)):
-        return value
+    elif _plain_seconds(value):
+        return value  # type: ignore[no-any-return]  # a number or None, checked just above
     else:
-        seconds = value.render(states, env.variables, field)
+        seconds = run.render_jsonata(value, {"input": data, "context": env.context}, env, field)
     if isinstance(seconds, bool) or not isinstance(seconds, int) or seconds <= 0:
         raise StatesError(E.RUNTIME, f"The {field} field must be a positive integer; got {seconds!r}.")
     return seconds
@@ -147,7 +158,8 @@ def _attempt(run: Any, state: TaskState, plan: _runtime.Invocation, payload: Any
              timeout: float | None, heartbeat: float | None, token: str | None, lane: Lane) -> Any:
     is_function = plan.kind is Kind.LAMBDA
     kind_prefix = "LambdaFunction" if is_function else "Task"
-    ids = {} if is_function else {"resource": plan.resource_name, "resourceType": plan.resource_type}
+    # Shared by this plan's events: the history never mutates a details mapping.
+    ids: dict[str, Any] = plan.event_ids
     scheduled: dict[str, Any] = (
         {"resource": state.resource, "input": payload} if is_function else
         {**ids, "region": _runtime.DEFAULT_REGION, "parameters": payload}
@@ -185,8 +197,7 @@ def _invoke(run: Any, state: TaskState, plan: _runtime.Invocation, payload: Any,
             raise TaskError(outcome[1], outcome[2])
         return outcome[1]
     # With a seed, request ids come from the run's generator so that two runs match exactly.
-    request_id = (str(uuid.UUID(int=run.rng.getrandbits(128)))
-                  if run.options.get("seed") is not None else None)
+    request_id = _runtime.new_request_id(run.rng) if run.seeded else None
     if token is None:
         result = _runtime.invoke(plan, payload, timeout_seconds=timeout,
                                  heartbeat_seconds=heartbeat, clock=run.clock,
