@@ -66,20 +66,6 @@ def check(document: Any) -> Iterator[Problem]:
 # --- transitions and graph -----------------------------------------------------------------
 
 
-def _targets(node: dict[str, Any]) -> Iterator[tuple[tuple[object, ...], Any]]:
-    """(pointer parts below the state, target name) of every transition out of a state."""
-    if "Next" in node:
-        yield ("Next",), node["Next"]
-    if "Default" in node:
-        yield ("Default",), node["Default"]
-    for field in ("Choices", "Catch"):
-        items = node.get(field)
-        if isinstance(items, list):
-            for i, item in enumerate(items):
-                if isinstance(item, dict) and "Next" in item:
-                    yield (field, i, "Next"), item["Next"]
-
-
 def start_at_exists(machine: Machine) -> Iterator[Problem]:
     """StartAt names a state of its own scope."""
     for scope in machine.scopes:
@@ -96,7 +82,7 @@ def targets_exist(machine: Machine) -> Iterator[Problem]:
     """Next, Default, Choices[].Next and Catch[].Next name states of the same scope."""
     for state in machine.states:
         names = state.scope.states
-        for parts, target in _targets(state.node):
+        for parts, target in state.targets():
             if isinstance(target, str) and target not in names:
                 yield Problem(
                     ptr(state.pointer, *parts),
@@ -114,7 +100,7 @@ def all_reachable(machine: Machine) -> Iterator[Problem]:
             continue  # reported by start_at_exists or the schema; every state would be noise
         seen, todo = {start}, [start]
         while todo:
-            for _, target in _targets(members[todo.pop()].node):
+            for _, target in members[todo.pop()].targets():
                 if isinstance(target, str) and target in members and target not in seen:
                     seen.add(target)
                     todo.append(target)

@@ -77,20 +77,29 @@ def compile_problem(where: str, err: CompileError, code: str) -> Problem:
 
 def path_error(text: str, kind: str) -> CompileError | None:
     """Why `text` does not compile as a path of `kind`, or None."""
-    from asl import _paths
-
-    compiler = (
-        _paths.compile_path
-        if kind == PATH
-        else _paths.compile_reference_path
-        if kind == REFERENCE
-        else _paths.compile_result_path
-    )
+    compiler = _COMPILERS.get(kind) or _load_compilers()[kind]
     try:
         compiler(text)
     except CompileError as err:
         return err
     return None
+
+
+_COMPILERS: dict[str, Callable[[str], object]] = {}
+
+
+def _load_compilers() -> dict[str, Callable[[str], object]]:
+    # _paths is imported on first use, not with this module: a definition may have no paths.
+    from asl import _paths
+
+    _COMPILERS.update(
+        {
+            PATH: _paths.compile_path,
+            REFERENCE: _paths.compile_reference_path,
+            RESULT: _paths.compile_result_path,
+        }
+    )
+    return _COMPILERS
 
 
 def path_problem(where: str, text: str, kind: str) -> Iterator[Problem]:
@@ -214,19 +223,21 @@ _TEMPLATE_ROOTS = frozenset(keys[0] for keys in TEMPLATE_FIELDS)
 
 def _no_dollar(
     parts: tuple[object, ...], value: dict[str, Any] | list[Any]
-) -> Iterator[tuple[tuple[object, ...], str, str]]:
+) -> list[tuple[tuple[object, ...], str, str]]:
     """(pointer parts, key, value) of plain keys whose string value looks like a path."""
+    found: list[tuple[tuple[object, ...], str, str]] = []
     items = value.items() if isinstance(value, dict) else enumerate(value)
     for key, item in items:
         if isinstance(item, (dict, list)):
-            yield from _no_dollar((*parts, key), item)
+            found += _no_dollar((*parts, key), item)
         elif (
             isinstance(item, str)
             and (item == "$" or item.startswith(("$.", "$$.", "States.")))
             and isinstance(key, str)
             and not key.endswith(".$")
         ):
-            yield (*parts, key), key, item
+            found.append(((*parts, key), key, item))
+    return found
 
 
 # --- query languages and JSONata -----------------------------------------------------------

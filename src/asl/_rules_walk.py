@@ -31,7 +31,7 @@ class Scope:
 class State:
     """One state object with its location and effective query language."""
 
-    __slots__ = ("jsonata", "name", "node", "pointer", "scope", "type")
+    __slots__ = ("_targets", "jsonata", "name", "node", "pointer", "scope", "type")
 
     def __init__(
         self,
@@ -48,6 +48,27 @@ class State:
         self.type = type_
         self.jsonata = jsonata
         self.scope = scope
+        self._targets: list[tuple[tuple[object, ...], Any]] | None = None
+
+    def targets(self) -> list[tuple[tuple[object, ...], Any]]:
+        """(pointer parts below the state, target name) of every transition out of it:
+        Next, Default, Choices[].Next and Catch[].Next (worked out once, for two rules)."""
+        if self._targets is None:
+            node = self.node
+            found: list[tuple[tuple[object, ...], Any]] = []
+            if "Next" in node:
+                found.append((("Next",), node["Next"]))
+            if "Default" in node:
+                found.append((("Default",), node["Default"]))
+            for field in ("Choices", "Catch"):
+                items = node.get(field)
+                if isinstance(items, list):
+                    for i, item in enumerate(items):
+                        if isinstance(item, dict) and "Next" in item:
+                            found.append(((field, i, "Next"), item["Next"]))
+            self._targets = found
+            return found
+        return self._targets
 
 
 class Machine:
