@@ -232,7 +232,7 @@ class _Run:
         # a distributed Map's child; checked before each state. None costs one test per state.
         self.cancel: Any = options.get("_cancel")
         # The last value whose size was checked, with its JSON text (see `checked_text`).
-        self.checked: tuple[Any, JsonText | None] = (_NOTHING, None)
+        self.checked: tuple[Any, str | None] = (_NOTHING, None)
         self.plain_env = Env(_NO_CONTEXT, {})
 
     def task_plan(self, resource: str) -> Any:
@@ -285,8 +285,12 @@ class _Run:
         before = lane.last
         checked, text = self.checked
         try:
-            entered = self.history.record(lane, state.entered_event, now, {
-                "name": state.name, "input": text if data is checked else data})
+            if data is checked:
+                entered = self.history.record_state(lane, state.entered_event, now, state.name,
+                                                    "input", text, True)
+            else:
+                entered = self.history.record_state(lane, state.entered_event, now, state.name,
+                                                    "input", data, False)
         except HistoryFull:
             raise _history_full() from None
         if state.needs_context:
@@ -300,17 +304,17 @@ class _Run:
                 state, data, lane, variables, extra_context, failure, entered, before, now)
         if state.type == "Fail":
             return output, next_name, variables
-        details: dict[str, Any] = {"name": state.name, "output": output}
         if assigned:
             self.check_variables(assigned, state, entered)
-            details["assignedVariables"] = assigned
             variables = {**variables, **assigned}
+        shown: Any = output
         if output is checked:
-            details["output"] = text
+            shown = text
         elif output is not None and type(output) not in _SCALARS:
-            details["output"] = self.checked_text(output, state)
+            shown = self.checked_text(output, state)
         try:
-            self.history.record(lane, state.exited_event, self.clock.now(), details)
+            self.history.record_state(lane, state.exited_event, self.clock.now(), state.name,
+                                      "output", shown, shown is not output, assigned)
         except HistoryFull:
             raise _history_full() from None
         return output, next_name, variables
@@ -418,10 +422,10 @@ class _Run:
         env = self.plain_env = Env(_NO_CONTEXT, variables)
         return env
 
-    def checked_text(self, value: Any, state: State) -> JsonText:
+    def checked_text(self, value: Any, state: State) -> str:
         """A state's output as JSON text, once it is known to fit AWS's payload quota (256 KiB
         of UTF-8); remembered, so that the next state's input needs neither check nor text."""
-        text = JsonText(to_json(value))
+        text = to_json(value)
         if (len(text) > _ASCII_SAFE and (not text.isascii() or len(text) > PAYLOAD_LIMIT)
                 and len(text.encode("utf-8", "surrogatepass")) > PAYLOAD_LIMIT):
             raise ExecutionFailure(
@@ -730,9 +734,9 @@ def _drive(run: _Run, machine: Any, execution: Execution, input: Any, clock: Clo
     graph: Graph = machine.graph
     if graph.timeout_seconds is not None:
         run.deadline = start + graph.timeout_seconds
-    text = JsonText(to_json(input))
+    text = to_json(input)
     run.history.add(lane, "ExecutionStarted", start, {
-        "input": text, "roleArn": run.context_execution["RoleArn"],
+        "input": JsonText(text), "roleArn": run.context_execution["RoleArn"],
         "stateMachineArn": machine.arn,
     }, chain=False)
     try:
@@ -756,7 +760,7 @@ def _drive(run: _Run, machine: Any, execution: Execution, input: Any, clock: Clo
     else:
         execution.status = SUCCEEDED
         execution.output = output
-        shown = run.checked[1] if output is run.checked[0] else output
+        shown = JsonText(run.checked[1]) if output is run.checked[0] else output
         run.history.add(lane, "ExecutionSucceeded", clock.now(), {"output": shown})
     execution.stop_date = clock.now()
 

@@ -82,10 +82,15 @@ class Lane:
 
 
 class History:
-    """An append-only event log with one writer (see the module docstring)."""
+    """An append-only event log with one writer (see the module docstring).
+
+    An event is a tuple: `(previous, now, type, details)`, or for a state's entry and exit,
+    which are most of any history, the flat `(previous, now, type, name, field, value, is_text,
+    assigned)` that `record_state` writes (no details dict per event). Its id is its position:
+    `base` + index + 1, also after `splice`."""
 
     def __init__(self, limit: int = 25_000) -> None:
-        self._events: list[tuple[int, int, float, str, Mapping[str, Any] | None]] = []
+        self._events: list[tuple[Any, ...]] = []
         self.limit = limit
         # A fork's events get provisional ids above `base` until `splice` renumbers them.
         self.base = 0
@@ -107,8 +112,8 @@ class History:
     ) -> int:
         """Record one event after `lane.last`; with `chain`, later events of the lane follow it."""
         events = self._events
-        event_id = self.base + len(events) + 1
-        events.append((event_id, lane.last, now, event_type, details))
+        events.append((lane.last, now, event_type, details))
+        event_id = self.base + len(events)
         if chain:
             lane.last = event_id
         return event_id
@@ -127,10 +132,31 @@ class History:
         count = len(events)
         if count + self._outer >= self.limit - 1:
             raise HistoryFull(self.limit)
+        events.append((lane.last, now, event_type, details))
         event_id = self.base + count + 1
-        events.append((event_id, lane.last, now, event_type, details))
         if chain:
             lane.last = event_id
+        return event_id
+
+    def record_state(
+        self,
+        lane: Lane,
+        event_type: str,
+        now: float,
+        name: str,
+        field: str,
+        value: Any,
+        is_text: bool,
+        assigned: Mapping[str, Any] | None = None,
+    ) -> int:
+        """`record` a StateEntered (`field` "input") or StateExited ("output") event; `value` is
+        the payload, or its JSON text when `is_text`."""
+        events = self._events
+        count = len(events)
+        if count + self._outer >= self.limit - 1:
+            raise HistoryFull(self.limit)
+        events.append((lane.last, now, event_type, name, field, value, is_text, assigned))
+        event_id = lane.last = self.base + count + 1
         return event_id
 
     def last_id(self) -> int:
@@ -152,42 +178,58 @@ class History:
         base = child.base
         offset = self.base + len(self._events) - base
         append = self._events.append
-        for event_id, previous, now, kind, details in child._events:
+        for event in child._events:
+            previous = event[0]
             if previous == base:
-                previous = anchor
+                append((anchor, *event[1:]))
             elif previous > base:
-                previous += offset
-            append((event_id + offset, previous, now, kind, details))
+                append((previous + offset, *event[1:]))
+            else:
+                append(event)
         return offset
 
     def types(self) -> list[str]:
-        return [event[3] for event in self._events]
+        return [event[2] for event in self._events]
 
     def events(self) -> list[dict[str, Any]]:
         """The events as AWS returns them (details' payloads as JSON text)."""
-        return [_render(*event) for event in self._events]
+        base = self.base
+        return [_render(base + n, *event) for n, event in enumerate(self._events, 1)]
 
 
-def _render(
-    event_id: int, previous: int, now: float, event_type: str, details: Mapping[str, Any] | None
-) -> dict[str, Any]:
+def _render(event_id: int, previous: int, now: float, event_type: str, *rest: Any) -> dict[str, Any]:
     event: dict[str, Any] = {
         "timestamp": to_datetime(now),
         "type": event_type,
         "id": event_id,
         "previousEventId": previous,
     }
+    if len(rest) > 1:
+        name, field, value, is_text, assigned = rest
+        shown: dict[str, Any] = {"name": name, field: value if is_text else to_json(value),
+                                 field + "Details": {"truncated": False}}
+        if assigned:
+            shown.update(_assigned(assigned))
+        event[details_key(event_type)] = shown
+        return event
+    details = rest[0]
     if details is not None:
-        shown: dict[str, Any] = {}
+        shown = {}
         for key, value in details.items():
             if key in _JSON_FIELDS:
                 shown[key] = str(value) if type(value) is JsonText else to_json(value)
                 shown[key + "Details"] = {"truncated": False}
             elif key == "assignedVariables":
-                shown[key] = {name: str(v) if type(v) is JsonText else to_json(v)
-                              for name, v in value.items()}
-                shown["assignedVariablesDetails"] = {"truncated": False}
+                shown.update(_assigned(value))
             else:
                 shown[key] = value
         event[details_key(event_type)] = shown
     return event
+
+
+def _assigned(variables: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "assignedVariables": {name: str(v) if type(v) is JsonText else to_json(v)
+                              for name, v in variables.items()},
+        "assignedVariablesDetails": {"truncated": False},
+    }
