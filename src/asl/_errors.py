@@ -17,8 +17,9 @@ class Problem:
     A frozen value class. Written by hand rather than with attrs: `asl validate` imports this
     module first, and attrs costs more to import than the whole validation of a small file."""
 
-    __slots__ = ("pointer", "code", "message", "severity", "line", "column")
-    __match_args__ = __slots__
+    __slots__ = ("code", "column", "line", "message", "pointer", "severity")
+    _FIELDS = ("pointer", "code", "message", "severity", "line", "column")  # in order
+    __match_args__ = ("pointer", "code", "message", "severity", "line", "column")
 
     pointer: str
     code: str
@@ -54,15 +55,17 @@ class Problem:
         raise AttributeError(f"Problem is frozen; cannot delete {name!r}")
 
     def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
+        if type(other) is not Problem:
             return NotImplemented
-        return self._astuple() == other._astuple()  # type: ignore[attr-defined]  # same class
+        return self._astuple() == other._astuple()
 
     def __hash__(self) -> int:
         return hash((Problem, *self._astuple()))
 
     def __repr__(self) -> str:
-        fields = ", ".join(f"{name}={value!r}" for name, value in zip(self.__slots__, self._astuple()))
+        fields = ", ".join(
+            f"{name}={value!r}" for name, value in zip(self._FIELDS, self._astuple())
+        )
         return f"Problem({fields})"
 
     def __reduce__(self) -> tuple[Any, ...]:
@@ -70,12 +73,12 @@ class Problem:
 
     def evolve(self, **changes: Any) -> Problem:
         """A copy with some fields replaced (like `attrs.evolve`)."""
-        fields = dict(zip(self.__slots__, self._astuple()))
+        fields = dict(zip(self._FIELDS, self._astuple()))
         fields.update(changes)
         return Problem(**fields)
 
     def to_dict(self) -> dict[str, object]:
-        return dict(zip(self.__slots__, self._astuple()))
+        return dict(zip(self._FIELDS, self._astuple()))
 
 
 class DefinitionError(ValueError):

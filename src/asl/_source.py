@@ -110,12 +110,12 @@ class Source:
         self._index = index if index is not None else _Index(None)
 
     def __eq__(self, other: object) -> bool:
-        if other.__class__ is not Source:
+        if type(other) is not Source:
             return NotImplemented
         return (self.document, self.problems, self.name) == (
-            other.document,  # type: ignore[attr-defined]  # checked: a Source
-            other.problems,  # type: ignore[attr-defined]
-            other.name,  # type: ignore[attr-defined]
+            other.document,
+            other.problems,
+            other.name,
         )
 
     __hash__ = None  # type: ignore[assignment]  # documents are dicts: unhashable, like before
@@ -191,7 +191,17 @@ def _load_bytes(data: bytes, name: str | None, yaml_hint: bool) -> Source:
 def _load_text(text: str, name: str | None, yaml_hint: bool) -> Source:
     stripped = text.lstrip()
     if not stripped:
-        return Source(None, (Problem("", EMPTY, "the definition is empty; expected a JSON object with StartAt and States"),), name)
+        return Source(
+            None,
+            (
+                Problem(
+                    "",
+                    EMPTY,
+                    "the definition is empty; expected a JSON object with StartAt and States",
+                ),
+            ),
+            name,
+        )
     if yaml_hint or stripped[0] not in "{[":
         return _load_yaml(text, name)
     return _load_json(text, name)
@@ -327,7 +337,17 @@ def _load_yaml(text: str, name: str | None) -> Source:
     try:
         node = loader.get_single_node()
         if node is None:
-            return Source(None, (Problem("", EMPTY, "the definition is empty; expected a mapping with StartAt and States"),), name)
+            return Source(
+                None,
+                (
+                    Problem(
+                        "",
+                        EMPTY,
+                        "the definition is empty; expected a mapping with StartAt and States",
+                    ),
+                ),
+                name,
+            )
         document = loader.construct_document(node)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
@@ -341,7 +361,9 @@ def _load_yaml(text: str, name: str | None) -> Source:
         )
         return Source(None, (problem,), name, _Index(text, positions={}))
     except yaml.YAMLError as error:
-        return Source(None, (Problem("", SYNTAX, f"invalid YAML: {error}"),), name, _Index(text, positions={}))
+        return Source(
+            None, (Problem("", SYNTAX, f"invalid YAML: {error}"),), name, _Index(text, positions={})
+        )
     except RecursionError:
         message = "the definition is nested too deeply to be parsed"
         return Source(None, (Problem("", TOO_DEEP, message),), name, _Index(text, positions={}))
@@ -372,7 +394,9 @@ def _yaml_loader() -> type:
 
         class Loader(base):  # type: ignore[valid-type,misc]  # base is chosen at run time
             yaml_implicit_resolvers = {  # noqa: RUF012  # PyYAML's own class-level table
-                first: [(tag, regexp) for tag, regexp in resolvers if not tag.endswith(":timestamp")]
+                first: [
+                    (tag, regexp) for tag, regexp in resolvers if not tag.endswith(":timestamp")
+                ]
                 for first, resolvers in base.yaml_implicit_resolvers.items()
             }
 
@@ -429,7 +453,9 @@ def _non_json(value: Any, pointer: str) -> Iterator[Problem]:
             stack.extend((child, f"{where}/{i}") for i, child in enumerate(item))
         elif isinstance(item, float):
             if not math.isfinite(item):
-                yield Problem(where, NOT_JSON, f"{item} is not a JSON number; use a number or a string")
+                yield Problem(
+                    where, NOT_JSON, f"{item} is not a JSON number; use a number or a string"
+                )
         elif not (item is None or isinstance(item, str | int | bool)):
             yield Problem(
                 where,
