@@ -459,3 +459,11 @@ def test_top_level_binding_does_not_touch_the_variables() -> None:
     variables: dict[str, Any] = {}
     assert ev("$variable := 1", variables) == 1
     assert variables == {}
+
+
+def test_a_regex_after_division_compiles_or_fails_cleanly() -> None:
+    """`$states / /re/` (found by hypothesis) never escapes as a Python IndexError."""
+    try:
+        compile_expression("{% $states / /re/ %}")
+    except CompileError:
+        pass

@@ -372,8 +372,10 @@ def _newer_operator(body: str) -> str | None:
         while (token := scanner.next(False)) is not None:
             if token.type == "operator" and token.value in _NEWER_OPERATORS:
                 return str(token.value)
-    except jexception.JException:
-        return None  # the parser has accepted the text; a scan that stumbles proves nothing
+    # The parser has accepted the text; a re-scan that stumbles proves nothing. The tokenizer
+    # on its own misreads some regex literals (`$x / /re/` raises IndexError), hence the width.
+    except (jexception.JException, IndexError, ValueError):
+        return None
     return None
 
 
