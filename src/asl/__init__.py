@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from asl._clock import SystemClock, VirtualClock
     from asl._executor import Execution
     from asl._machine import StateMachine, load
+    from asl._tasks import TaskTokenError
     from asl._validate import validate
 
 __all__ = [
@@ -25,6 +26,7 @@ __all__ = [
     "StateMachine",
     "SystemClock",
     "TaskFailed",
+    "TaskTokenError",
     "VirtualClock",
     "load",
     "validate",
@@ -38,6 +40,7 @@ _LAZY = {
     "validate": "asl._validate",
     "SystemClock": "asl._clock",
     "VirtualClock": "asl._clock",
+    "TaskTokenError": "asl._tasks",
 }
 
 
