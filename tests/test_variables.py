@@ -173,3 +173,42 @@ def test_constant_jsonata_text_in_a_jsonpath_assign_is_a_plain_string() -> None:
     definition = chain({"Type": "Pass", "Assign": {"j": "{% $x %}", "p": "$.a"}},
                        {"Type": "Pass", "Parameters": {"j.$": "$j", "p.$": "$p"}})
     assert run(definition, {}).output == {"j": "{% $x %}", "p": "$.a"}
+
+
+def test_map_iterations_read_outer_variables_but_keep_their_own() -> None:
+    """A Map iteration sees the outer scope; what it assigns stays in that iteration."""
+    execution = run({"StartAt": "S", "States": {
+        "S": {"Type": "Pass", "Assign": {"factor": 10}, "Next": "M"},
+        "M": {"Type": "Map", "Next": "After", "ItemProcessor": {
+            "StartAt": "Keep", "States": {
+                "Keep": {"Type": "Pass", "Assign": {"mine.$": "$"}, "Next": "Use"},
+                "Use": {"Type": "Pass", "End": True,
+                        "Parameters": {"item.$": "$mine", "factor.$": "$factor"}}}}},
+        "After": {"Type": "Pass", "End": True,
+                  "Parameters": {"results.$": "$", "factor.$": "$factor"}}}}, [1, 2])
+    assert execution.status == "SUCCEEDED", execution.cause
+    assert execution.output == {"results": [{"item": 1, "factor": 10}, {"item": 2, "factor": 10}],
+                                "factor": 10}
+
+
+def test_a_variable_assigned_inside_a_map_is_undefined_after_it() -> None:
+    """Reading an iteration's variable after the Map fails as an unknown variable (States.Runtime)."""
+    execution = run({"StartAt": "M", "States": {
+        "M": {"Type": "Map", "Next": "After", "ItemProcessor": {
+            "StartAt": "Keep", "States": {"Keep": {"Type": "Pass", "Assign": {"inner": 1},
+                                                   "End": True}}}},
+        "After": {"Type": "Pass", "End": True, "Parameters": {"x.$": "$inner"}}}}, [1])
+    assert execution.status == "FAILED"
+    assert execution.error == "States.Runtime"
+    assert "'After'" in (execution.cause or "")
+
+
+def test_jsonata_map_items_and_iterations_read_variables() -> None:
+    """In JSONata, Items may come from a variable and iterations read outer variables by name."""
+    execution = run({"QueryLanguage": "JSONata", "StartAt": "S", "States": {
+        "S": {"Type": "Pass", "Assign": {"xs": [1, 2, 3], "add": 100}, "Next": "M"},
+        "M": {"Type": "Map", "Items": "{% $xs %}", "End": True, "ItemProcessor": {
+            "StartAt": "P", "States": {"P": {"Type": "Pass", "End": True,
+                                             "Output": "{% $states.input + $add %}"}}}}}})
+    assert execution.status == "SUCCEEDED", execution.cause
+    assert execution.output == [101, 102, 103]
