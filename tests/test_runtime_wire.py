@@ -100,3 +100,29 @@ def test_context_log_names_are_lambdas() -> None:
     invoke(resolve(INVOKE, {"fn": look}), {"FunctionName": "fn"}, request_id="ab-cd")
     assert seen["group"] == "/aws/lambda/fn"
     assert seen["stream"].endswith("/[$LATEST]abcd") and seen["stream"].count("/") == 3
+
+
+def _echo_task(output_path: str | None = "$.Payload") -> dict[str, Any]:
+    state: dict[str, Any] = {"Type": "Task", "Resource": INVOKE,
+                             "Parameters": {"FunctionName": "f", "Payload.$": "$"}, "End": True}
+    if output_path is not None:
+        state["OutputPath"] = output_path
+    return {"StartAt": "T", "States": {"T": state}}
+
+
+@pytest.mark.parametrize("size, fails", [(200_000, False), (300_000, True)])
+def test_a_task_response_over_the_quota_fails_the_execution(size: int, fails: bool) -> None:
+    """A handler's response is held to the 256 KiB quota like any state output."""
+    machine = asl.load(_echo_task())
+    execution = machine.run({}, handlers={"f": lambda event, context: "x" * size},
+                            clock=VirtualClock())
+    assert (execution.error == "States.DataLimitExceeded") is fails
+
+
+def test_a_response_escaped_past_the_quota_on_the_wire_but_within_it_as_utf8_fits() -> None:
+    """The quota counts UTF-8 bytes, not the escaped body Lambda sends: 60,000 'é' fit."""
+    machine = asl.load(_echo_task())
+    execution = machine.run({}, handlers={"f": lambda event, context: "é" * 60_000},
+                            clock=VirtualClock())
+    assert execution.status == "SUCCEEDED"
+    assert execution.output == "é" * 60_000

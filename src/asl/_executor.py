@@ -233,6 +233,9 @@ class _Run:
         self.cancel: Any = options.get("_cancel")
         # The last value whose size was checked, with its JSON text (see `checked_text`).
         self.checked: tuple[Any, str | None] = (_NOTHING, None)
+        # A value known to fit the payload quota, with an upper bound of its size in bytes
+        # (a task's response: `_runtime.invoke_sized`).
+        self.bounded: tuple[Any, int] = (_NOTHING, 0)
         self.plain_env = Env(_NO_CONTEXT, {})
 
     def task_plan(self, resource: str) -> Any:
@@ -310,6 +313,8 @@ class _Run:
         shown: Any = output
         if output is checked:
             shown = text
+        elif output is self.bounded[0] and self.bounded[1] <= PAYLOAD_LIMIT:
+            pass  # a task's response, measured on the way back from its handler
         elif output is not None and type(output) not in _SCALARS:
             shown = self.checked_text(output, state)
         try:

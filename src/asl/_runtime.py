@@ -11,6 +11,7 @@ import asyncio
 import enum
 import fnmatch
 import inspect
+import itertools
 import json
 import math
 import os
@@ -270,14 +271,12 @@ class Heartbeat:
 #: The heartbeat of every task that has neither TimeoutSeconds nor HeartbeatSeconds.
 _UNWATCHED = Heartbeat()
 
-#: Request ids need to be unique, not unpredictable: one generator seeded from the OS once
-#: (and again in a forked child, which would otherwise repeat its parent's ids).
-_request_ids = random.Random()
-os.register_at_fork(after_in_child=_request_ids.seed)
-
-
-def new_request_id(rng: random.Random = _request_ids) -> str:
-    """A version-4 UUID string, as Lambda's request ids are (uuid4() costs an OS call)."""
+def new_request_id(rng: random.Random | None = None) -> str:
+    """A request id shaped like Lambda's (a version-4 UUID). With `rng` (a seeded run), drawn
+    from it; otherwise unique rather than unpredictable: a random per-process prefix and a
+    counter, since drawing and formatting 128 random bits costs more than a local call."""
+    if rng is None:
+        return f"{_ids.prefix}{next(_ids.counter) & _LAST_GROUP:012x}"
     text = f"{rng.getrandbits(128) & _UUID_RANDOM | _UUID4:032x}"
     return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
 
@@ -285,6 +284,25 @@ def new_request_id(rng: random.Random = _request_ids) -> str:
 # The version (4) and variant (10xx) bits of a random UUID, and the bits left random.
 _UUID4 = (0x4 << 76) | (0x8 << 60)
 _UUID_RANDOM = ((1 << 128) - 1) ^ (0xF << 76) ^ (0xC << 60)
+_LAST_GROUP = (1 << 48) - 1
+
+
+class _RequestIds:
+    """The process's request id source; started afresh in a forked child, which would
+    otherwise repeat its parent's ids."""
+
+    def __init__(self) -> None:
+        self.start()
+
+    def start(self) -> None:
+        rng = random.Random()
+        first = new_request_id(rng)
+        self.prefix = first[:24]
+        self.counter = itertools.count(rng.getrandbits(48))
+
+
+_ids = _RequestIds()
+os.register_at_fork(after_in_child=_ids.start)
 
 
 class Context:
@@ -381,6 +399,30 @@ def invoke(
     prefixes. With `Pattern.WAIT_FOR_TASK_TOKEN` the caller ignores the value and waits for the
     token; a service integration without a handler then returns None without calling anything.
     """
+    return invoke_sized(
+        plan, payload, timeout_seconds=timeout_seconds, heartbeat_seconds=heartbeat_seconds,
+        clock=clock, heartbeat=heartbeat, request_id=request_id, region=region, account=account,
+        task_token=task_token,
+    )[0]
+
+
+def invoke_sized(
+    plan: Invocation,
+    payload: Any,
+    *,
+    timeout_seconds: float | None = None,
+    heartbeat_seconds: float | None = None,
+    clock: Clock | None = None,
+    heartbeat: Heartbeat | None = None,
+    request_id: str | None = None,
+    region: str = DEFAULT_REGION,
+    account: str = DEFAULT_ACCOUNT,
+    task_token: str | None = None,
+) -> tuple[Any, Any, int | None]:
+    """`invoke`, returning `(result, part, size)`: `size` bounds the UTF-8 JSON size of `part`
+    (a Lambda function's response, also the Payload of `lambda:invoke`'s result), known from
+    the response body Lambda writes anyway; None when nothing was measured. The executor's
+    payload check skips what is already known to fit."""
     request_id = request_id or new_request_id()
     limit = timeout_seconds if _limited(timeout_seconds) else None
     if heartbeat is not None:
@@ -402,10 +444,11 @@ def invoke(
         event = _round_trip_event(payload)
         context = _context(plan, plan.function, arn, request_id, limit, beat, task_token)
         call = _lambda_call(plan.handler, event, context, request_id, compact=False)
-        return run_with_timeout(call, limit, heartbeat_seconds, clock, beat)[0]
+        result, length = run_with_timeout(call, limit, heartbeat_seconds, clock, beat)
+        return result, result, length
     if plan.handler is None:
         if plan.pattern is Pattern.WAIT_FOR_TASK_TOKEN and plan.kind is Kind.SERVICE:
-            return None
+            return None, None, None
         raise StatesError(RUNTIME, _no_handler_message(plan))
     event = _round_trip_event(payload)
     name = plan.resource_name or plan.resource
@@ -415,7 +458,7 @@ def invoke(
         heartbeat=beat, task_token=task_token,
     )
     call = _service_call(plan.handler, event, context, plan.resource)
-    return run_with_timeout(call, limit, heartbeat_seconds, clock, beat)
+    return run_with_timeout(call, limit, heartbeat_seconds, clock, beat), None, None
 
 
 def run_with_timeout(
@@ -500,19 +543,33 @@ def _context(
     plan: Invocation, ref: FunctionRef, arn: str, request_id: str, limit: float | None,
     beat: Heartbeat, task_token: str | None,
 ) -> Context:
-    return Context(
-        function_name=ref.name, function_version=ref.version, invoked_function_arn=arn,
-        aws_request_id=request_id, resource=plan.resource, deadline=_deadline(limit),
-        heartbeat=beat, task_token=task_token,
-    )
+    # Context(...) field by field, without its keyword-argument parsing (once per attempt).
+    context = _new_context(Context)
+    context.function_name = ref.name
+    context.function_version = ref.version
+    context.invoked_function_arn = arn
+    context.memory_limit_in_mb = LAMBDA_MEMORY_MB
+    context.aws_request_id = request_id
+    context.identity = None
+    context.client_context = None
+    context.resource = plan.resource
+    context.task_token = task_token
+    context._deadline = _deadline(limit)
+    context._heartbeat = beat
+    return context
+
+
+_new_context = object.__new__
 
 
 def _invoke_lambda_service(
     plan: Invocation, parameters: Any, limit: float | None, heartbeat_seconds: float | None,
     clock: Clock | None, beat: Heartbeat, request_id: str, region: str, account: str,
     task_token: str | None,
-) -> Any:
-    if not isinstance(parameters, Mapping) or not isinstance(parameters.get("FunctionName"), str):
+) -> tuple[Any, Any, int | None]:
+    if (type(parameters) is not dict and not isinstance(parameters, Mapping)) or type(
+        parameters.get("FunctionName")
+    ) is not str:
         raise StatesError(
             RUNTIME,
             f"The Parameters of '{plan.resource}' need a string field 'FunctionName' (a function "
@@ -528,13 +585,17 @@ def _invoke_lambda_service(
     event = _lambda_service_event(parameters.get("Payload"), request_id)
     context = _context(plan, ref, arn, request_id, limit, beat, task_token)
     call = _lambda_call(handler, event, context, request_id, compact=True)
-    result, length = run_with_timeout(call, limit, heartbeat_seconds, clock, beat)
+    if limit is None and heartbeat_seconds is None:
+        result, length = call()  # inline: no thread, no timer
+    else:
+        result, length = run_with_timeout(call, limit, heartbeat_seconds, clock, beat)
     invocation_type = parameters.get("InvocationType")
     if invocation_type in ("Event", "DryRun"):
         # Lambda answers an asynchronous (or dry-run) invocation with an empty body.
         status = 202 if invocation_type == "Event" else 204
-        return _lambda_service_output(None, "", 0, status, request_id, clock)
-    return _lambda_service_output(ref.version, result, length, 200, request_id, clock)
+        return _lambda_service_output(None, "", 0, status, request_id, clock), None, None
+    output = _lambda_service_output(ref.version, result, length, 200, request_id, clock)
+    return output, result, length
 
 
 def _lambda_target(plan: Invocation, name: str, qualifier: str | None, request_id: str,
@@ -587,9 +648,13 @@ def _lambda_service_output(
     now = clock.now() if clock is not None else time.time()
     second = int(now)
     date = _http_date(second)
-    trace = f"root=1-{second:08x}-{request_id.replace('-', '')[:24]};sampled=0"
+    # An X-Ray-like trace id: the second in hex, then 24 hex digits of the request id.
+    trace = (f"root=1-{second:08x}-{request_id[:8]}{request_id[9:13]}{request_id[-12:]}"
+             ";sampled=0")
     length = str(body_length)
+    output: dict[str, Any]
     if version:
+        output = {"ExecutedVersion": version, "Payload": payload}
         headers = {
             "Connection": "keep-alive", "Content-Length": length,
             "Content-Type": "application/json", "Date": date, "X-Amz-Executed-Version": version,
@@ -602,30 +667,26 @@ def _lambda_service_output(
             "X-Amz-Executed-Version": [version], "x-amzn-Remapped-Content-Length": ["0"],
             "x-amzn-RequestId": [request_id], "X-Amzn-Trace-Id": [trace],
         }
-        return {
-            "ExecutedVersion": version,
-            "Payload": payload,
-            "SdkHttpMetadata": {
-                "AllHttpHeaders": all_headers, "HttpHeaders": headers, "HttpStatusCode": status,
-            },
-            "SdkResponseMetadata": {"RequestId": request_id},
-            "StatusCode": status,
+    else:
+        output = {"Payload": payload}
+        headers = {
+            "Connection": "keep-alive", "Content-Length": length,
+            "Content-Type": "application/json", "Date": date,
+            "x-amzn-Remapped-Content-Length": "0", "x-amzn-RequestId": request_id,
+            "X-Amzn-Trace-Id": trace,
         }
-    headers = {
-        "Connection": "keep-alive", "Content-Length": length, "Content-Type": "application/json",
-        "Date": date, "x-amzn-Remapped-Content-Length": "0", "x-amzn-RequestId": request_id,
-        "X-Amzn-Trace-Id": trace,
+        all_headers = {
+            "Connection": ["keep-alive"], "Content-Length": [length],
+            "Content-Type": ["application/json"], "Date": [date],
+            "x-amzn-Remapped-Content-Length": ["0"], "x-amzn-RequestId": [request_id],
+            "X-Amzn-Trace-Id": [trace],
+        }
+    output["SdkHttpMetadata"] = {
+        "AllHttpHeaders": all_headers, "HttpHeaders": headers, "HttpStatusCode": status,
     }
-    return {
-        "Payload": payload,
-        "SdkHttpMetadata": {
-            "AllHttpHeaders": {key: [value] for key, value in headers.items()},
-            "HttpHeaders": headers,
-            "HttpStatusCode": status,
-        },
-        "SdkResponseMetadata": {"RequestId": request_id},
-        "StatusCode": status,
-    }
+    output["SdkResponseMetadata"] = {"RequestId": request_id}
+    output["StatusCode"] = status
+    return output
 
 
 def _http_date(second: int) -> str:

@@ -162,7 +162,8 @@ def _attempt(run: Any, state: TaskState, plan: _runtime.Invocation, payload: Any
     ids: dict[str, Any] = plan.event_ids
     scheduled: dict[str, Any] = (
         {"resource": state.resource, "input": payload} if is_function else
-        {**ids, "region": _runtime.DEFAULT_REGION, "parameters": payload}
+        {"resource": plan.resource_name, "resourceType": plan.resource_type,
+         "region": _runtime.DEFAULT_REGION, "parameters": payload}
     )
     if timeout is not None:
         scheduled["timeoutInSeconds"] = timeout
@@ -181,7 +182,7 @@ def _attempt(run: Any, state: TaskState, plan: _runtime.Invocation, payload: Any
         if isinstance(failure, TaskError) or timed_out:
             run.event(lane, kind_prefix + ("TimedOut" if timed_out else "Failed"), details)
         raise
-    run.event(lane, kind_prefix + "Succeeded", {**ids, "output": result})
+    run.event(lane, kind_prefix + "Succeeded", {**ids, "output": result} if ids else {"output": result})
     return result
 
 
@@ -199,9 +200,11 @@ def _invoke(run: Any, state: TaskState, plan: _runtime.Invocation, payload: Any,
     # With a seed, request ids come from the run's generator so that two runs match exactly.
     request_id = _runtime.new_request_id(run.rng) if run.seeded else None
     if token is None:
-        result = _runtime.invoke(plan, payload, timeout_seconds=timeout,
-                                 heartbeat_seconds=heartbeat, clock=run.clock,
-                                 request_id=request_id)
+        result, part, size = _runtime.invoke_sized(
+            plan, payload, timeout_seconds=timeout, heartbeat_seconds=heartbeat, clock=run.clock,
+            request_id=request_id)
+        if size is not None:
+            run.bounded = (part, size)
         if plan.pattern in (Pattern.SYNC, Pattern.SYNC2):
             # A .sync job: AWS records the start call's response, then the job's result. Locally
             # the handler stands for the whole job, so both carry its value.
