@@ -91,7 +91,7 @@ def _time_process(command: list[str]) -> float:
 def startup(commands: dict[str, list[str]], runs: int) -> dict[str, float]:
     """Median wall time of each command as a fresh process, interleaved."""
     times: dict[str, list[float]] = {name: [] for name in commands}
-    for name, command in commands.items():  # warm the file cache once
+    for command in commands.values():  # warm the file cache once
         _time_process(command)
     for _ in range(runs):
         for name, command in commands.items():

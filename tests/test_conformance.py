@@ -72,7 +72,7 @@ def _json_equal(a: Any, b: Any) -> bool:
     if isinstance(a, dict) and isinstance(b, dict):
         return a.keys() == b.keys() and all(_json_equal(a[k], b[k]) for k in a)
     if isinstance(a, list) and isinstance(b, list):
-        return len(a) == len(b) and all(_json_equal(x, y) for x, y in zip(a, b))
+        return len(a) == len(b) and all(_json_equal(x, y) for x, y in zip(a, b, strict=True))
     return type(a) is type(b) and a == b
 
 
@@ -91,7 +91,9 @@ _LAMBDA_DROPPED = {"SdkHttpMetadata", "SdkResponseMetadata"}
 def _compare_history(actual: list[dict[str, Any]], expected: list[dict[str, Any]],
                      ignore: set[str]) -> list[str]:
     problems = []
-    for want, got in zip(expected, actual):
+    if len(actual) != len(expected):
+        problems.append(f"{len(actual)} events recorded, AWS recorded {len(expected)}")
+    for want, got in zip(expected, actual, strict=False):  # the count is reported above
         for key, value in want.items():
             if key.endswith("EventDetails"):
                 details = got.get(key)

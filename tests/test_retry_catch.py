@@ -258,7 +258,7 @@ def test_full_jitter_is_bounded_and_reproducible_with_a_seed():
     second = gaps(scheduled_times(run(machine, Flaky("E", "E", "E"), seed=7)))
     assert first == second
     assert len(first) == 3
-    assert all(0 <= delay <= base for delay, base in zip(first, [4, 8, 16]))
+    assert all(0 <= delay <= base for delay, base in zip(first, [4, 8, 16], strict=True))
     assert first != [4.0, 8.0, 16.0]
 
 

@@ -7,11 +7,11 @@ import json
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
-from strategies import definitions, mutated_definitions
 
 import asl
 from asl._errors import Problem
 from asl._rules import check
+from strategies import definitions, mutated_definitions
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

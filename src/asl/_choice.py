@@ -15,7 +15,7 @@ from __future__ import annotations
 import operator
 import re
 from collections.abc import Callable, Mapping
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any, Final
 
 import attrs
@@ -49,7 +49,7 @@ def _as_boolean(value: Any) -> Any:
 _TIMESTAMP: Final = re.compile(
     r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:\d{2})"
 )
-_EPOCH: Final = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def _as_timestamp(value: Any) -> Any:
@@ -344,7 +344,7 @@ def _flag(name: str, operand: Any) -> bool:
 def _compile_assign(assign: Any) -> Any:
     # Payload templates live one module up the list; imported lazily so rules without Assign
     # never need it.
-    from asl import _payload  # type: ignore[attr-defined]  # sibling module, may be absent
+    from asl import _payload
 
     try:
         return _payload.compile_template(assign)

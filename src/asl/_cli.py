@@ -38,7 +38,9 @@ def main(
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="asl", description="Validate and run AWS Step Functions state machines locally.")
+    parser = argparse.ArgumentParser(
+        prog="asl", description="Validate and run AWS Step Functions state machines locally."
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     validate = commands.add_parser("validate", help="check definitions (.json, .yaml, .yml)")
     validate.add_argument("files", nargs="+", metavar="FILE")
@@ -80,7 +82,11 @@ def _validate(files: Sequence[str], fmt: str, out: IO[str], err: IO[str]) -> int
         elif status == EXIT_OK and any(p.severity == "error" for p in problems):
             status = EXIT_INVALID
         if fmt == "json":
-            report.append({"file": name, "valid": not _errors(problems), "problems": [p.to_dict() for p in problems]})
+            report.append({
+                "file": name,
+                "valid": not _errors(problems),
+                "problems": [p.to_dict() for p in problems],
+            })
         else:
             for problem in problems:
                 out.write(_format(name, problem, fmt) + "\n")
@@ -112,7 +118,9 @@ def _format(name: str, problem: Problem, fmt: str) -> str:
 
 def _message(problem: Problem) -> str:
     # Without a line, the pointer is the only way to find the place.
-    return problem.message if problem.line is not None or not problem.pointer else f"{problem.message} (at {problem.pointer})"
+    if problem.line is not None or not problem.pointer:
+        return problem.message
+    return f"{problem.message} (at {problem.pointer})"
 
 
 def _gh(text: str, is_property: bool) -> str:
@@ -143,8 +151,10 @@ def _run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         return EXIT_USAGE
     try:
         handlers = _load_handlers(args.handlers) if args.handlers else None
-    except Exception as error:  # noqa: BLE001  # any import failure of the user's module is a usage error
-        err.write(f"asl run: cannot import handlers module {args.handlers!r}: {type(error).__name__}: {error}\n")
+    # Any import failure of the user's module is a usage error, not a traceback.
+    except Exception as error:  # noqa: BLE001
+        err.write(f"asl run: cannot import handlers module {args.handlers!r}: "
+                  f"{type(error).__name__}: {error}\n")
         return EXIT_USAGE
     try:
         machine = asl.load(machine_path)
@@ -272,5 +282,7 @@ def _load_handlers(module_name: str) -> dict[str, Any]:
     return {
         name: value
         for name, value in vars(module).items()
-        if callable(value) and not name.startswith("_") and getattr(value, "__module__", None) == module.__name__
+        if callable(value)
+        and not name.startswith("_")
+        and getattr(value, "__module__", None) == module.__name__
     }

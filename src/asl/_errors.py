@@ -64,7 +64,7 @@ class Problem:
 
     def __repr__(self) -> str:
         fields = ", ".join(
-            f"{name}={value!r}" for name, value in zip(self._FIELDS, self._astuple())
+            f"{name}={value!r}" for name, value in zip(self._FIELDS, self._astuple(), strict=True)
         )
         return f"Problem({fields})"
 
@@ -73,12 +73,12 @@ class Problem:
 
     def evolve(self, **changes: Any) -> Problem:
         """A copy with some fields replaced (like `attrs.evolve`)."""
-        fields = dict(zip(self._FIELDS, self._astuple()))
+        fields = dict(zip(self._FIELDS, self._astuple(), strict=True))
         fields.update(changes)
         return Problem(**fields)
 
     def to_dict(self) -> dict[str, object]:
-        return dict(zip(self._FIELDS, self._astuple()))
+        return dict(zip(self._FIELDS, self._astuple(), strict=True))
 
 
 class DefinitionError(ValueError):

@@ -293,7 +293,9 @@ class _Builder:
         return self.compile(f"{ptr}/{field}", _paths.compile_path, body[field])
 
     def specific(self, kind: str, body: Mapping[str, Any], ptr: str, language: str) -> dict[str, Any]:
-        v = lambda field: self.value(body, field, ptr, language)  # noqa: E731
+        def v(field: str) -> Any:
+            return self.value(body, field, ptr, language)
+
         if kind == "Pass":
             if language == JSONATA:
                 return {}
@@ -346,7 +348,9 @@ class _Builder:
         processor_key = "ItemProcessor" if "ItemProcessor" in body else "Iterator"
         processor_doc = body.get(processor_key, {})
         config = processor_doc.get("ProcessorConfig", {})
-        v = lambda field: self.value(body, field, ptr, language)  # noqa: E731
+        def v(field: str) -> Any:
+            return self.value(body, field, ptr, language)
+
         fields: dict[str, Any] = {
             "processor": self.graph(processor_doc, f"{ptr}/{processor_key}", language),
             "mode": config.get("Mode", "INLINE"),

@@ -321,7 +321,7 @@ def _compile_indefinite(text: str, start: int) -> Any:
 
     try:
         query = _jayway.ext_parse(source)
-    except Exception as exc:  # jsonpath-ng raises several unrelated types on bad syntax
+    except Exception as exc:  # noqa: BLE001  # jsonpath-ng raises several unrelated types on bad syntax
         raise CompileError(f"'{text}' is not a valid JSONPath: {exc}") from None
     return _jayway.jaywayish(query)
 
@@ -395,7 +395,7 @@ def _step(value: Any, step: Step) -> Any:
 def _find_all(query: Any, value: Any) -> list[Any]:
     try:
         return [match.value for match in query.find(value)]
-    except Exception:  # Jayway skips what an indefinite path cannot walk; so do we
+    except Exception:  # noqa: BLE001  # Jayway skips what an indefinite path cannot walk; so do we
         return []
 
 
