@@ -22,6 +22,7 @@ import attrs
 
 from asl._env import Env
 from asl._errors import CompileError
+from asl._json import type_phrase
 from asl._paths import MISSING, ReferencePath, compile_reference_path
 
 Predicate = Callable[[Any, Env], bool]
@@ -184,7 +185,7 @@ class Rule:
 def compile_rule(rule: Mapping[str, Any]) -> Rule:
     """Compile one top-level Choice rule (an element of `Choices`), which must have a Next."""
     if not isinstance(rule, Mapping):
-        raise CompileError(f"a Choice rule must be an object, not {_kind(rule)}")
+        raise CompileError(f"a Choice rule must be an object, not {type_phrase(rule)}")
     predicate = _compile_condition(rule, top_level=True)
     target = rule.get("Next")
     if not isinstance(target, str) or not target:
@@ -292,7 +293,7 @@ def _compile_value_operator(name: str, operand: Any, variable: ReferencePath) ->
     if name == "StringMatches":
         if not isinstance(operand, str):
             raise CompileError(
-                f"StringMatches must be a string pattern, not {_kind(operand)}", "/StringMatches"
+                f"StringMatches must be a string pattern, not {type_phrase(operand)}", "/StringMatches"
             )
         glob = _compile_glob(operand)
         return lambda data, env: _matches(glob, get(data, env))
@@ -360,22 +361,10 @@ def _nested(exc: CompileError, pointer: str) -> CompileError:
     return CompileError(exc.message, pointer + exc.subpointer, exc.code)
 
 
-def _kind(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, (int, float)):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    return "an array" if isinstance(value, list) else "an object"
-
-
 def _describe(value: Any) -> str:
     if isinstance(value, str):
         return f"the string {value!r}"
-    return f"{_kind(value)} ({value!r})" if value is not None else "null"
+    return f"{type_phrase(value)} ({value!r})" if value is not None else "null"
 
 
 def _suggest(key: str) -> str:

@@ -12,44 +12,17 @@ One writer per `History`: the executor's thread, or a unit's thread writing into
 
 from __future__ import annotations
 
-import json
-import json.encoder
 from collections.abc import Mapping
 from typing import Any
 
 from asl._clock import to_datetime
+from asl._json import to_json as to_json  # re-exported: the JSON text events record
 
 #: Distance between the provisional id ranges of nested forks.
 _FORK_SPAN = 10**12
 
 #: Detail fields whose values AWS shows as JSON text.
 _JSON_FIELDS = frozenset({"input", "output", "parameters"})
-
-
-def _not_json(value: Any) -> Any:
-    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
-
-
-# The C encoder json.dumps itself uses (None without CPython's accelerator).
-_make_encoder: Any = getattr(json.encoder, "c_make_encoder", None)
-_encode_string: Any = json.encoder.encode_basestring
-
-if _make_encoder is not None:
-    # Built once: json.dumps with non-default arguments builds an encoder per call, which costs
-    # more than encoding a small payload. Same output: compact, non-ASCII kept, NaN allowed.
-    _ENCODE = _make_encoder({}, _not_json, _encode_string, None, ":", ",", False, False, True)
-
-    def to_json(value: Any) -> str:
-        """AWS's compact JSON text (no spaces, non-ASCII kept)."""
-        if type(value) is str:
-            return _encode_string(value)  # type: ignore[no-any-return]  # the C function
-        return "".join(_ENCODE(value, 0))
-
-else:  # pragma: no cover
-
-    def to_json(value: Any) -> str:
-        """AWS's compact JSON text (no spaces, non-ASCII kept)."""
-        return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
 class JsonText(str):

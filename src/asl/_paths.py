@@ -15,7 +15,6 @@ indefinite ones go through jsonpath-ng's extended parser, parsed once at load.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Mapping
 from typing import Any, Final, Literal
@@ -24,6 +23,7 @@ import attrs
 
 from asl._env import Env
 from asl._errors import RESULT_PATH_MATCH_FAILURE, RUNTIME, CompileError, StatesError
+from asl._json import to_json, type_phrase
 from asl._memo import by_text
 
 Root = Literal["input", "context", "variable"]
@@ -131,7 +131,7 @@ class ReferencePath:
         if written is MISSING:
             raise StatesError(
                 RESULT_PATH_MATCH_FAILURE,
-                f"Unable to apply ReferencePath {self.path.text} to input {_json(data)}",
+                f"Unable to apply ReferencePath {self.path.text} to input {to_json(data)}",
             )
         return written
 
@@ -144,7 +144,7 @@ class ReferencePath:
 def compile_path(text: str) -> JsonPath:
     """Compile a Path (InputPath, OutputPath, a `.$` value, ...): definite or not."""
     if not isinstance(text, str):
-        raise CompileError(f"a path must be a string, not {_json_type(text)}")
+        raise CompileError(f"a path must be a string, not {type_phrase(text)}")
     root, variable, start = _parse_root(text)
     steps, definite = _parse_steps(text, start)
     if definite:
@@ -422,7 +422,7 @@ def _explain_miss(value: Any, steps: tuple[Step, ...]) -> str:
             if not isinstance(value, list):
                 return (
                     f"Filter: {fragment} can only be applied to arrays. "
-                    f"Current context is: {_json(value)}"
+                    f"Current context is: {to_json(value)}"
                 )
             if not -len(value) <= step < len(value):
                 break  # Jayway swallows the IndexOutOfBounds, leaving no result
@@ -461,22 +461,6 @@ def _write(node: Any, steps: tuple[Step, ...], i: int, result: Any) -> Any:
 
 def _fragment(step: Step) -> str:
     return f"['{step}']" if isinstance(step, str) else f"[{step}]"
-
-
-def _json(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
-
-
-def _json_type(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, (int, float)):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    return "an array" if isinstance(value, list) else "an object"
 
 
 def _java_class(value: Any) -> str:

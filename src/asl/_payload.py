@@ -13,7 +13,6 @@ rendered payload to user code that might mutate it (the Task handler boundary) m
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -22,6 +21,7 @@ import attrs
 from asl import _intrinsics, _paths
 from asl._env import Env
 from asl._errors import RUNTIME, CompileError, StatesError
+from asl._json import to_json, type_phrase
 from asl._memo import by_value
 
 
@@ -70,7 +70,7 @@ class _PathValue:
             raise StatesError(
                 RUNTIME,
                 f"The JSONPath '{self.path.text}' specified for the field '{self.key}' could not "
-                f"be found in the input '{_compact(searched)}'",
+                f"be found in the input '{to_json(searched)}'",
             )
         return value
 
@@ -141,7 +141,7 @@ def _compile_dynamic(key: str, value: Any, where: str) -> Any:
         raise CompileError(
             f'the value of \'{key}\' must be a string holding a path ("$.field", "$$.Execution.Id", '
             f'"$variable") or an intrinsic call ("States.Format(...)"), not '
-            f"{_json_type(value)}; to pass a literal value, drop the '.$' from the key",
+            f"{type_phrase(value)}; to pass a literal value, drop the '.$' from the key",
             where,
         )
     try:
@@ -164,20 +164,3 @@ def _escape(token: str) -> str:
     return token.replace("~", "~0").replace("/", "~1")
 
 
-def _compact(value: Any) -> str:
-    # AWS prints the input as compact JSON, non-ASCII characters as they are.
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
-
-
-def _json_type(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, (int, float)):
-        return "a number"
-    if isinstance(value, Mapping):
-        return "an object"
-    if isinstance(value, list):
-        return "an array"
-    return type(value).__name__
