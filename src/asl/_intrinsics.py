@@ -31,6 +31,7 @@ import attrs
 from asl import _paths
 from asl._env import Env
 from asl._errors import RUNTIME, CompileError, StatesError
+from asl._json import to_json
 from asl._memo import by_text
 
 # AWS's documentation lists States.IntrinsicFailure, but recorded executions fail bad intrinsic
@@ -257,7 +258,7 @@ class _PathArg:
             raise StatesError(
                 RUNTIME,
                 f"The JsonPath argument for the field '{field}' could not be found in the input "
-                f"'{_compact(data)}'",
+                f"'{to_json(data)}'",
             )
         return value
 
@@ -451,10 +452,6 @@ def _as_int(name: str, value: Any) -> int:
     return int(value)
 
 
-def _compact(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
-
-
 def _describe(types: frozenset[str]) -> str:
     if types == ANY:
         return "any JSON value"
@@ -468,7 +465,7 @@ def _describe_arg(arg: Any) -> str:
         return (
             f"the literal {arg.raw!r}"
             if arg.raw is not None
-            else f"the literal {_compact(arg.value)}"
+            else f"the literal {to_json(arg.value)}"
         )
     if isinstance(arg, _Call):
         return f"the result of {arg.name}"
@@ -614,7 +611,7 @@ def _reject_constant(token: str) -> Any:
 
 
 def _json_to_string(name: str, args: list[Any]) -> str:
-    return _compact(args[0])
+    return to_json(args[0])
 
 
 def _array(name: str, args: list[Any]) -> list[Any]:
@@ -707,7 +704,7 @@ def _base64_decode(name: str, args: list[Any]) -> str:
 def _hash(name: str, args: list[Any]) -> str:
     data, algorithm = args
     # AWS hashes a non-string value by its JSON text.
-    text = data if isinstance(data, str) else _compact(data)
+    text = data if isinstance(data, str) else to_json(data)
     if not isinstance(algorithm, str) or algorithm not in _HASHES or len(text) > _MAX_CODEC_CHARS:
         raise _invalid(name)
     import hashlib
