@@ -165,17 +165,17 @@ def _run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     clock = asl.VirtualClock() if args.virtual_clock else None
     from asl._mocks import MockConfigError
 
-    mocks: dict[str, Any] = {}
+    options: dict[str, Any] = {}
     if args.mock_config or args.test_case:
         if not (args.mock_config and args.test_case):
             err.write("asl run: --mock-config FILE and --test-case NAME go together\n")
             return EXIT_USAGE
-        mocks = {"mock_config": Path(args.mock_config), "test_case": args.test_case}
+        options = {"mock_config": Path(args.mock_config), "test_case": args.test_case}
     bar = _progress_bar(args, err)
     if bar is not None:
-        mocks["on_progress"] = bar
+        options["on_progress"] = bar
     try:
-        execution = machine.run(input_value, handlers=handlers, clock=clock, **mocks)
+        execution = machine.run(input_value, handlers=handlers, clock=clock, **options)
     except MockConfigError as error:  # an unreadable file, or a test case this machine lacks
         err.write(f"asl run: {error}\n")
         return EXIT_USAGE
@@ -184,7 +184,7 @@ def _run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
             bar.close()
     if args.history:
         for event in execution.history:
-            err.write(json.dumps(event, default=str) + "\n")
+            err.write(json.dumps(event, default=_timestamp, ensure_ascii=False) + "\n")
     if execution.status == "SUCCEEDED":
         out.write(json.dumps(execution.output, indent=2, ensure_ascii=False) + "\n")
         return EXIT_OK
@@ -192,6 +192,12 @@ def _run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     prefix = "" if execution.status == "FAILED" else f"{execution.status}: "
     err.write(f"{prefix}{detail}\n")
     return EXIT_INVALID
+
+
+def _timestamp(value: Any) -> str:
+    """History timestamps as ISO 8601 text (AWS's CLI prints them so too)."""
+    isoformat = getattr(value, "isoformat", None)
+    return isoformat() if isoformat is not None else str(value)
 
 
 def _progress_bar(args: argparse.Namespace, err: IO[str]) -> _ProgressBar | None:
