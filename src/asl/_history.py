@@ -32,6 +32,24 @@ class JsonText(str):
     __slots__ = ()
 
 
+class Deferred:
+    """A detail value whose JSON text is made only when someone reads the history (a Lambda
+    response whose dict the execution may never need: `_runtime.LambdaResponse`)."""
+
+    __slots__ = ()
+
+    def json_text(self) -> str:
+        raise NotImplementedError
+
+
+def _shown(value: Any) -> str:
+    if type(value) is JsonText:
+        return str(value)
+    if isinstance(value, Deferred):
+        return value.json_text()
+    return to_json(value)
+
+
 class HistoryFull(Exception):
     """`record` refused an event: the execution has used its history quota."""
 
@@ -59,8 +77,9 @@ class History:
 
     An event is a tuple: `(previous, now, type, details)`, or for a state's entry and exit,
     which are most of any history, the flat `(previous, now, type, name, field, value, is_text,
-    assigned)` that `record_state` writes (no details dict per event). Its id is its position:
-    `base` + index + 1, also after `splice`."""
+    assigned)` that `record_state` writes (no details dict per event), or for a task's payload
+    events the flat `(previous, now, type, head, field, value, tail)` of `record_task`. Its id
+    is its position: `base` + index + 1, also after `splice`."""
 
     def __init__(self, limit: int = 25_000) -> None:
         self._events: list[tuple[Any, ...]] = []
@@ -132,6 +151,27 @@ class History:
         event_id = lane.last = self.base + count + 1
         return event_id
 
+    def record_task(
+        self,
+        lane: Lane,
+        event_type: str,
+        now: float,
+        head: Mapping[str, Any],
+        field: str,
+        value: Any,
+        tail: Mapping[str, Any] | None = None,
+    ) -> int:
+        """`record` a task event whose details are a task's constant fields (`head`, shared by
+        its events), one payload (`field`: "parameters", "input" or "output"; `value` live,
+        `JsonText` or `Deferred`) and optional further fields (`tail`)."""
+        events = self._events
+        count = len(events)
+        if count + self._outer >= self.limit - 1:
+            raise HistoryFull(self.limit)
+        events.append((lane.last, now, event_type, head, field, value, tail))
+        event_id = lane.last = self.base + count + 1
+        return event_id
+
     def last_id(self) -> int:
         """The id of the latest event recorded here."""
         return self.base + len(self._events)
@@ -171,15 +211,23 @@ class History:
 
 
 def _render(event_id: int, previous: int, now: float, event_type: str, *rest: Any) -> dict[str, Any]:
+    shown: dict[str, Any]
     event: dict[str, Any] = {
         "timestamp": to_datetime(now),
         "type": event_type,
         "id": event_id,
         "previousEventId": previous,
     }
+    if len(rest) == 4:
+        head, field, value, tail = rest
+        shown = {**head, field: _shown(value), field + "Details": {"truncated": False}}
+        if tail:
+            shown.update(tail)
+        event[details_key(event_type)] = shown
+        return event
     if len(rest) > 1:
         name, field, value, is_text, assigned = rest
-        shown: dict[str, Any] = {"name": name, field: value if is_text else to_json(value),
+        shown = {"name": name, field: value if is_text else to_json(value),
                                  field + "Details": {"truncated": False}}
         if assigned:
             shown.update(_assigned(assigned))
@@ -190,7 +238,7 @@ def _render(event_id: int, previous: int, now: float, event_type: str, *rest: An
         shown = {}
         for key, value in details.items():
             if key in _JSON_FIELDS:
-                shown[key] = str(value) if type(value) is JsonText else to_json(value)
+                shown[key] = _shown(value)
                 shown[key + "Details"] = {"truncated": False}
             elif key == "assignedVariables":
                 shown.update(_assigned(value))
