@@ -145,7 +145,7 @@ class Execution:
         return f"<Execution {self.name} {self.status}>"
 
 
-def _history_full() -> ExecutionFailure:
+def history_full() -> ExecutionFailure:
     # Not a state's error (no Retry/Catch): the execution ends, and its closing event is the
     # last of the HISTORY_LIMIT events AWS allows.
     return ExecutionFailure(
@@ -221,6 +221,8 @@ class _Run:
 
         self.handler_index = _runtime.Handlers(handlers)
         self.plans: dict[str, Any] = {}
+        # What `_tasks` works out once per Task state and run: id(state) -> its plan and flags.
+        self.task_states: dict[int, Any] = {}
         self.tokens = TaskTokens()
         execution._tokens = self.tokens
         self.test_case = options.get("test_case")
@@ -231,11 +233,9 @@ class _Run:
         # A fan-out's cancel scope (`_fanout.CancelScope`) when this run is one of its units, or
         # a distributed Map's child; checked before each state. None costs one test per state.
         self.cancel: Any = options.get("_cancel")
-        # The last value whose size was checked, with its JSON text (see `checked_text`).
+        # The last value whose size was checked, with its JSON text (see `checked_text`; a
+        # task's response is checked on its way back from the handler, in `_tasks`).
         self.checked: tuple[Any, str | None] = (_NOTHING, None)
-        # A value known to fit the payload quota, with an upper bound of its size in bytes
-        # (a task's response: `_runtime.invoke_sized`).
-        self.bounded: tuple[Any, int] = (_NOTHING, 0)
         self.plain_env = Env(_NO_CONTEXT, {})
 
     def task_plan(self, resource: str) -> Any:
@@ -254,7 +254,7 @@ class _Run:
         try:
             return self.history.record(lane, kind, self.clock.now(), details, chain)
         except HistoryFull:
-            raise _history_full() from None
+            raise history_full() from None
 
     # -- graphs ------------------------------------------------------------------------------
 
@@ -295,7 +295,7 @@ class _Run:
                 entered = self.history.record_state(lane, state.entered_event, now, state.name,
                                                     "input", data, False)
         except HistoryFull:
-            raise _history_full() from None
+            raise history_full() from None
         if state.needs_context:
             env = self.env(state, variables, 0, now, extra_context)
         else:
@@ -311,17 +311,16 @@ class _Run:
             self.check_variables(assigned, state, entered)
             variables = {**variables, **assigned}
         shown: Any = output
+        checked, text = self.checked  # a task may have checked its result meanwhile
         if output is checked:
             shown = text
-        elif output is self.bounded[0] and self.bounded[1] <= PAYLOAD_LIMIT:
-            pass  # a task's response, measured on the way back from its handler
         elif output is not None and type(output) not in _SCALARS:
             shown = self.checked_text(output, state)
         try:
             self.history.record_state(lane, state.exited_event, self.clock.now(), state.name,
                                       "output", shown, shown is not output, assigned)
         except HistoryFull:
-            raise _history_full() from None
+            raise history_full() from None
         return output, next_name, variables
 
     def recover(self, state: State, data: Any, lane: Lane, variables: dict[str, Any],
@@ -652,9 +651,12 @@ class _Run:
         return output, target, assigned
 
     def run_task(self, state: TaskState, data: Any, env: Env, lane: Lane) -> Any:
-        from asl import _tasks
+        # _tasks (and _runtime's imports) load with the first Task run, not with `asl validate`;
+        # from then on the dispatch table calls it directly (no import statement per task).
+        from asl._tasks import run_task
 
-        return _tasks.run_task(self, state, data, env, lane)
+        _DISPATCH[TaskState] = run_task
+        return run_task(self, state, data, env, lane)
 
     def run_parallel(self, state: ParallelState, data: Any, env: Env, lane: Lane) -> Any:
         from asl import _fanout

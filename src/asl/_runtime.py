@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import enum
 import fnmatch
+import functools
 import inspect
 import itertools
 import json
@@ -22,12 +23,13 @@ import time
 import traceback
 from collections.abc import Callable, Mapping
 from email.utils import formatdate
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 import attrs
 
 from asl._clock import Clock
 from asl._errors import HEARTBEAT_TIMEOUT, RUNTIME, TIMEOUT, StatesError, TaskFailed
+from asl._history import Deferred, to_json
 
 T = TypeVar("T")
 Handler = Callable[..., Any]
@@ -131,9 +133,6 @@ class Handlers:
         self.exact: dict[str, Handler] = {}
         self.functions: dict[str, Handler] = {}  # unqualified function ARN or "name[:qualifier]"
         self.patterns: list[tuple[re.Pattern[str], str, Handler]] = []
-        # lambda:invoke targets found so far: (FunctionName, Qualifier, region, account) ->
-        # (function, ARN, handler). One Handlers per run, so handlers cannot change under it.
-        self.targets: dict[tuple[str, str | None, str, str], tuple[FunctionRef, str, Handler]] = {}
         by_name: dict[str, Handler] = {}
         for key, handler in handlers.items():
             if not callable(handler):
@@ -195,13 +194,30 @@ class Invocation:
     handlers: Handlers = attrs.field(repr=False)
     handler: Handler | None = attrs.field(default=None, repr=False)
     function: FunctionRef | None = None  # for Kind.LAMBDA
-    #: The resource fields of this task's history events (none for a Lambda function ARN).
+    #: The resource fields of this task's history events (none for a Lambda function ARN),
+    #: and those of its Scheduled event; shared by every event (the history never mutates them).
     event_ids: dict[str, str] = attrs.field(init=False, repr=False, eq=False)
+    scheduled_ids: dict[str, str] = attrs.field(init=False, repr=False, eq=False)
+    #: The history's event types for this kind of task: Scheduled, Started, Succeeded.
+    event_types: tuple[str, str, str] = attrs.field(init=False, repr=False, eq=False)
+    #: lambda:invoke targets found so far: (FunctionName, Qualifier, region, account) ->
+    #: (function, handler). Plans are made per run, so handlers cannot change under them.
+    targets: dict[tuple[str, str | None, str, str], tuple[Function, Handler]] = attrs.field(
+        init=False, factory=dict, repr=False, eq=False)
 
     def __attrs_post_init__(self) -> None:
-        ids = ({} if self.kind is Kind.LAMBDA else
-               {"resource": self.resource_name, "resourceType": self.resource_type})
+        if self.kind is Kind.LAMBDA:
+            ids: dict[str, str] = {}
+            scheduled = {"resource": self.resource}
+            prefix = "LambdaFunction"
+        else:
+            ids = {"resource": self.resource_name, "resourceType": self.resource_type}
+            scheduled = {**ids, "region": DEFAULT_REGION}
+            prefix = "Task"
         object.__setattr__(self, "event_ids", ids)
+        object.__setattr__(self, "scheduled_ids", scheduled)
+        object.__setattr__(self, "event_types",
+                           (prefix + "Scheduled", prefix + "Started", prefix + "Succeeded"))
 
     @property
     def missing(self) -> bool:
@@ -305,15 +321,26 @@ _ids = _RequestIds()
 os.register_at_fork(after_in_child=_ids.start)
 
 
+class Function(NamedTuple):
+    """The fields of a handler's context that every invocation of one function shares."""
+
+    name: str
+    version: str
+    arn: str
+    resource: str
+    memory_limit_in_mb: str = LAMBDA_MEMORY_MB
+
+
 class Context:
     """The second argument of a handler, mirroring the AWS Lambda Python context object, plus
     `heartbeat()` (this task is still alive), `resource` and `task_token`."""
 
-    __slots__ = (
-        "_deadline", "_heartbeat", "aws_request_id", "client_context", "function_name",
-        "function_version", "identity", "invoked_function_arn", "memory_limit_in_mb", "resource",
-        "task_token",
-    )
+    # What every invocation of one function shares is one tuple (`Function`), so a context is
+    # five stores per attempt; its fields read through properties.
+    __slots__ = ("_deadline", "_function", "_heartbeat", "aws_request_id", "task_token")
+
+    identity = None
+    client_context = None
 
     def __init__(
         self,
@@ -328,17 +355,32 @@ class Context:
         task_token: str | None = None,
         memory_limit_in_mb: str = LAMBDA_MEMORY_MB,
     ) -> None:
-        self.function_name = function_name
-        self.function_version = function_version
-        self.invoked_function_arn = invoked_function_arn
-        self.memory_limit_in_mb = memory_limit_in_mb
+        self._function = Function(function_name, function_version, invoked_function_arn,
+                                  resource, memory_limit_in_mb)
         self.aws_request_id = aws_request_id
-        self.identity = None
-        self.client_context = None
-        self.resource = resource
         self.task_token = task_token
         self._deadline = deadline
         self._heartbeat = heartbeat
+
+    @property
+    def function_name(self) -> str:
+        return self._function.name
+
+    @property
+    def function_version(self) -> str:
+        return self._function.version
+
+    @property
+    def invoked_function_arn(self) -> str:
+        return self._function.arn
+
+    @property
+    def resource(self) -> str:
+        return self._function.resource
+
+    @property
+    def memory_limit_in_mb(self) -> str:
+        return self._function.memory_limit_in_mb
 
     # The log names are made when read: few handlers do, and a date costs more than the call.
     @property
@@ -399,11 +441,12 @@ def invoke(
     prefixes. With `Pattern.WAIT_FOR_TASK_TOKEN` the caller ignores the value and waits for the
     token; a service integration without a handler then returns None without calling anything.
     """
-    return invoke_sized(
+    result = invoke_sized(
         plan, payload, timeout_seconds=timeout_seconds, heartbeat_seconds=heartbeat_seconds,
         clock=clock, heartbeat=heartbeat, request_id=request_id, region=region, account=account,
         task_token=task_token,
     )[0]
+    return result.value() if type(result) is LambdaResponse else result
 
 
 def invoke_sized(
@@ -418,11 +461,15 @@ def invoke_sized(
     region: str = DEFAULT_REGION,
     account: str = DEFAULT_ACCOUNT,
     task_token: str | None = None,
-) -> tuple[Any, Any, int | None]:
-    """`invoke`, returning `(result, part, size)`: `size` bounds the UTF-8 JSON size of `part`
-    (a Lambda function's response, also the Payload of `lambda:invoke`'s result), known from
-    the response body Lambda writes anyway; None when nothing was measured. The executor's
-    payload check skips what is already known to fit."""
+    payload_text: str | None = None,
+) -> tuple[Any, Any, str | None]:
+    """`invoke`, returning `(result, part, text)`: `text` is the history's JSON text of `part`
+    (the handler's value: a Lambda function's response, also the Payload of `lambda:invoke`'s
+    result), made anyway when the response is serialised; None when nothing was serialised.
+    For `lambda:invoke`, `result` is a `LambdaResponse` (its dict made on demand).
+
+    `payload_text`, when given, is `request_text(payload)`: the handler's event is read back
+    from it instead of serialising the payload again."""
     request_id = request_id or new_request_id()
     limit = timeout_seconds if _limited(timeout_seconds) else None
     if heartbeat is not None:
@@ -434,31 +481,39 @@ def invoke_sized(
     if plan.kind is Kind.LAMBDA_INVOKE and plan.handler is None:
         return _invoke_lambda_service(
             plan, payload, limit, heartbeat_seconds, clock, beat, request_id, region, account,
-            task_token,
+            task_token, payload_text,
         )
     if plan.kind is Kind.LAMBDA:
         assert plan.function is not None  # resolve() always sets it for Kind.LAMBDA
         arn = plan.function.arn(region, account)
         if plan.handler is None:
             raise _function_not_found(arn, request_id)
-        event = _round_trip_event(payload)
-        context = _context(plan, plan.function, arn, request_id, limit, beat, task_token)
-        call = _lambda_call(plan.handler, event, context, request_id, compact=False)
-        result, length = run_with_timeout(call, limit, heartbeat_seconds, clock, beat)
-        return result, result, length
+        event = _event(payload, payload_text)
+        ref = plan.function
+        context = _context(Function(ref.name, ref.version, arn, plan.resource), request_id,
+                           limit, beat, task_token)
+        if limit is None and heartbeat_seconds is None:
+            value, text = _lambda_call(plan.handler, event, context, request_id, False)
+        else:
+            value, text = run_with_timeout(
+                functools.partial(_lambda_call, plan.handler, event, context, request_id, False),
+                limit, heartbeat_seconds, clock, beat)
+        return value, value, text
     if plan.handler is None:
         if plan.pattern is Pattern.WAIT_FOR_TASK_TOKEN and plan.kind is Kind.SERVICE:
             return None, None, None
         raise StatesError(RUNTIME, _no_handler_message(plan))
-    event = _round_trip_event(payload)
+    event = _event(payload, payload_text)
     name = plan.resource_name or plan.resource
     context = Context(
         function_name=name, function_version="$LATEST", invoked_function_arn=plan.resource,
         aws_request_id=request_id, resource=plan.resource, deadline=_deadline(limit),
         heartbeat=beat, task_token=task_token,
     )
-    call = _service_call(plan.handler, event, context, plan.resource)
-    return run_with_timeout(call, limit, heartbeat_seconds, clock, beat), None, None
+    value, text = run_with_timeout(
+        functools.partial(_service_call, plan.handler, event, context, plan.resource),
+        limit, heartbeat_seconds, clock, beat)
+    return value, value, text
 
 
 def run_with_timeout(
@@ -539,22 +594,15 @@ def _deadline(limit: float | None) -> float:
                                   LAMBDA_MAX_SECONDS)
 
 
-def _context(
-    plan: Invocation, ref: FunctionRef, arn: str, request_id: str, limit: float | None,
-    beat: Heartbeat, task_token: str | None,
-) -> Context:
+def _context(function: Function, request_id: str, limit: float | None, beat: Heartbeat,
+             task_token: str | None) -> Context:
     # Context(...) field by field, without its keyword-argument parsing (once per attempt).
     context = _new_context(Context)
-    context.function_name = ref.name
-    context.function_version = ref.version
-    context.invoked_function_arn = arn
-    context.memory_limit_in_mb = LAMBDA_MEMORY_MB
+    context._function = function
     context.aws_request_id = request_id
-    context.identity = None
-    context.client_context = None
-    context.resource = plan.resource
     context.task_token = task_token
-    context._deadline = _deadline(limit)
+    context._deadline = time.monotonic() + (
+        LAMBDA_MAX_SECONDS if limit is None else min(limit, LAMBDA_MAX_SECONDS))
     context._heartbeat = beat
     return context
 
@@ -565,8 +613,8 @@ _new_context = object.__new__
 def _invoke_lambda_service(
     plan: Invocation, parameters: Any, limit: float | None, heartbeat_seconds: float | None,
     clock: Clock | None, beat: Heartbeat, request_id: str, region: str, account: str,
-    task_token: str | None,
-) -> tuple[Any, Any, int | None]:
+    task_token: str | None, parameters_text: str | None,
+) -> tuple[LambdaResponse, Any, str | None]:
     if (type(parameters) is not dict and not isinstance(parameters, Mapping)) or type(
         parameters.get("FunctionName")
     ) is not str:
@@ -578,28 +626,30 @@ def _invoke_lambda_service(
     name = parameters["FunctionName"]
     qualifier = parameters.get("Qualifier")
     key = (name, qualifier if isinstance(qualifier, str) else None, region, account)
-    target = plan.handlers.targets.get(key)
+    target = plan.targets.get(key)
     if target is None:
         target = _lambda_target(plan, name, key[1], request_id, region, account)
-    ref, arn, handler = target
-    event = _lambda_service_event(parameters.get("Payload"), request_id)
-    context = _context(plan, ref, arn, request_id, limit, beat, task_token)
-    call = _lambda_call(handler, event, context, request_id, compact=True)
+    function, handler = target
+    event = _lambda_service_event(parameters.get("Payload"), parameters_text, request_id)
+    context = _context(function, request_id, limit, beat, task_token)
     if limit is None and heartbeat_seconds is None:
-        result, length = call()  # inline: no thread, no timer
+        value, text = _lambda_call(handler, event, context, request_id, True)  # inline
     else:
-        result, length = run_with_timeout(call, limit, heartbeat_seconds, clock, beat)
+        value, text = run_with_timeout(
+            functools.partial(_lambda_call, handler, event, context, request_id, True),
+            limit, heartbeat_seconds, clock, beat)
+    second = int(clock.now() if clock is not None else time.time())
     invocation_type = parameters.get("InvocationType")
     if invocation_type in ("Event", "DryRun"):
         # Lambda answers an asynchronous (or dry-run) invocation with an empty body.
         status = 202 if invocation_type == "Event" else 204
-        return _lambda_service_output(None, "", 0, status, request_id, clock), None, None
-    output = _lambda_service_output(ref.version, result, length, 200, request_id, clock)
-    return output, result, length
+        return LambdaResponse(None, "", '""', 0, status, request_id, second), None, None
+    return (LambdaResponse(function.version, value, text, None, 200, request_id, second),
+            value, text)
 
 
 def _lambda_target(plan: Invocation, name: str, qualifier: str | None, request_id: str,
-                   region: str, account: str) -> tuple[FunctionRef, str, Handler]:
+                   region: str, account: str) -> tuple[Function, Handler]:
     """The function a `lambda:invoke` names, its ARN and handler; remembered per run once found
     (the parsing and matching cost more than a local call)."""
     ref = parse_function(name)
@@ -618,11 +668,12 @@ def _lambda_target(plan: Invocation, name: str, qualifier: str | None, request_i
     handler = plan.handlers.function(ref, arn)
     if handler is None:
         raise _function_not_found(arn, request_id)
-    target = plan.handlers.targets[(name, qualifier, region, account)] = (ref, arn, handler)
+    function = Function(ref.name, ref.version, arn, plan.resource)
+    target = plan.targets[(name, qualifier, region, account)] = (function, handler)
     return target
 
 
-def _lambda_service_event(payload: Any, request_id: str) -> Any:
+def _lambda_service_event(payload: Any, parameters_text: str | None, request_id: str) -> Any:
     # Lambda's Python runtime hands an invocation without a body to the handler as {}.
     if payload is None:
         return {}
@@ -638,55 +689,83 @@ def _lambda_service_event(payload: Any, request_id: str) -> Any:
                 f"{exc} (Service: AWSLambda; Status Code: 400; Error Code: "
                 f"InvalidRequestContentException; Request ID: {request_id}; Proxy: null)",
             ) from None
+    if parameters_text is not None:
+        # The parameters' text (also TaskScheduled's) read back: its Payload is the body.
+        return _SCAN(parameters_text, 0)[0]["Payload"]
     return _round_trip_event(payload)
 
 
-def _lambda_service_output(
-    version: str | None, payload: Any, body_length: int, status: int, request_id: str,
-    clock: Clock | None,
-) -> dict[str, Any]:
-    now = clock.now() if clock is not None else time.time()
-    second = int(now)
-    date = _http_date(second)
-    # An X-Ray-like trace id: the second in hex, then 24 hex digits of the request id.
-    trace = (f"root=1-{second:08x}-{request_id[:8]}{request_id[9:13]}{request_id[-12:]}"
-             ";sampled=0")
-    length = str(body_length)
-    output: dict[str, Any]
-    if version:
-        output = {"ExecutedVersion": version, "Payload": payload}
-        headers = {
-            "Connection": "keep-alive", "Content-Length": length,
-            "Content-Type": "application/json", "Date": date, "X-Amz-Executed-Version": version,
-            "x-amzn-Remapped-Content-Length": "0", "x-amzn-RequestId": request_id,
-            "X-Amzn-Trace-Id": trace,
+class LambdaResponse(Deferred):
+    """What `lambda:invoke` returns: Lambda's Invoke response as the AWS SDK shapes it
+    (ExecutedVersion, Payload, SdkHttpMetadata, SdkResponseMetadata, StatusCode).
+
+    Made lazily: a state that only selects the Payload (OutputPath `$.Payload`) never needs the
+    dict, and the history's TaskSucceeded text is made, when read, around the Payload's text
+    that the size check already made. `value()` builds a fresh dict per call, so no two
+    executions (nor a user mutating one's output) share any part of it."""
+
+    __slots__ = ("length", "payload", "request_id", "second", "status", "text", "version")
+
+    def __init__(self, version: str | None, payload: Any, text: str, length: int | None,
+                 status: int, request_id: str, second: int) -> None:
+        self.version = version
+        self.payload = payload
+        self.text = text  # the Payload's compact JSON text (non-ASCII kept)
+        # The response body's size (Content-Length), worked out when first needed.
+        self.length = length
+        self.status = status
+        self.request_id = request_id
+        self.second = second  # when it was answered (Date, trace id)
+
+    def value(self) -> dict[str, Any]:
+        """The response as the state's result (made as the task ends, while `payload` is as the
+        handler's response left it)."""
+        if self.length is None:
+            self.length = len(wire_json(self.payload))
+        output: dict[str, Any] = (
+            {"ExecutedVersion": self.version, "Payload": self.payload} if self.version
+            else {"Payload": self.payload}
+        )
+        output.update(self._metadata())
+        return output
+
+    def json_text(self) -> str:
+        # Key for key what to_json(self.value()) writes, without encoding the Payload again.
+        head = f'{{"ExecutedVersion":{to_json(self.version)},' if self.version else "{"
+        return f'{head}"Payload":{self.text},{to_json(self._metadata())[1:]}'
+
+    def _metadata(self) -> dict[str, Any]:
+        request_id, version, second = self.request_id, self.version, self.second
+        date = _http_date(second)
+        # An X-Ray-like trace id: the second in hex, then 24 hex digits of the request id.
+        trace = (f"root=1-{second:08x}-{request_id[:8]}{request_id[9:13]}{request_id[-12:]}"
+                 ";sampled=0")
+        if self.length is None:
+            # Read from the text: a user may have changed the Payload value since.
+            self.length = len(wire_json(_SCAN(self.text, 0)[0]))
+        length = str(self.length)
+        if version:
+            headers = {
+                "Connection": "keep-alive", "Content-Length": length,
+                "Content-Type": "application/json", "Date": date, "X-Amz-Executed-Version": version,
+                "x-amzn-Remapped-Content-Length": "0", "x-amzn-RequestId": request_id,
+                "X-Amzn-Trace-Id": trace,
+            }
+        else:
+            headers = {
+                "Connection": "keep-alive", "Content-Length": length,
+                "Content-Type": "application/json", "Date": date,
+                "x-amzn-Remapped-Content-Length": "0", "x-amzn-RequestId": request_id,
+                "X-Amzn-Trace-Id": trace,
+            }
+        return {
+            "SdkHttpMetadata": {
+                "AllHttpHeaders": {name: [value] for name, value in headers.items()},
+                "HttpHeaders": headers, "HttpStatusCode": self.status,
+            },
+            "SdkResponseMetadata": {"RequestId": request_id},
+            "StatusCode": self.status,
         }
-        all_headers = {
-            "Connection": ["keep-alive"], "Content-Length": [length],
-            "Content-Type": ["application/json"], "Date": [date],
-            "X-Amz-Executed-Version": [version], "x-amzn-Remapped-Content-Length": ["0"],
-            "x-amzn-RequestId": [request_id], "X-Amzn-Trace-Id": [trace],
-        }
-    else:
-        output = {"Payload": payload}
-        headers = {
-            "Connection": "keep-alive", "Content-Length": length,
-            "Content-Type": "application/json", "Date": date,
-            "x-amzn-Remapped-Content-Length": "0", "x-amzn-RequestId": request_id,
-            "X-Amzn-Trace-Id": trace,
-        }
-        all_headers = {
-            "Connection": ["keep-alive"], "Content-Length": [length],
-            "Content-Type": ["application/json"], "Date": [date],
-            "x-amzn-Remapped-Content-Length": ["0"], "x-amzn-RequestId": [request_id],
-            "X-Amzn-Trace-Id": [trace],
-        }
-    output["SdkHttpMetadata"] = {
-        "AllHttpHeaders": all_headers, "HttpHeaders": headers, "HttpStatusCode": status,
-    }
-    output["SdkResponseMetadata"] = {"RequestId": request_id}
-    output["StatusCode"] = status
-    return output
 
 
 def _http_date(second: int) -> str:
@@ -727,11 +806,18 @@ def _not_json(value: Any) -> Any:
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
-# What json.dumps(value, allow_nan=False) and json.loads(text) do, with the C encoder and
-# scanner built once instead of per call (each call of json.dumps with arguments builds one).
+# The C encoders and scanner built once instead of per call (each call of json.dumps with
+# arguments builds an encoder, which costs more than encoding a small payload).
 _make_encoder: Any = getattr(json.encoder, "c_make_encoder", None)
+#: json.dumps(value, allow_nan=False): what Lambda's Python runtime writes.
 _ENCODE_WIRE: Any = (
     _make_encoder({}, _not_json, json.encoder.encode_basestring_ascii, None, ": ", ", ",
+                  False, False, False)
+    if _make_encoder is not None else None
+)
+#: The history's compact text (non-ASCII kept), refusing NaN and infinities as Lambda does.
+_ENCODE_TEXT: Any = (
+    _make_encoder({}, _not_json, json.encoder.encode_basestring, None, ":", ",",
                   False, False, False)
     if _make_encoder is not None else None
 )
@@ -747,8 +833,18 @@ def wire_json(value: Any) -> str:
     return "".join(_ENCODE_WIRE(value, 0))
 
 
+def request_text(value: Any) -> str:
+    """The history's JSON text of `value` (as `_history.to_json` writes it), refusing what a
+    request or response cannot carry (TypeError/ValueError), as `wire_json` does."""
+    if _ENCODE_TEXT is None:  # pragma: no cover - CPython has the C encoder
+        return json.dumps(value, allow_nan=False, separators=(",", ":"), ensure_ascii=False)
+    if type(value) is str:
+        return json.encoder.encode_basestring(value)
+    return "".join(_ENCODE_TEXT(value, 0))
+
+
 def from_wire(text: str) -> Any:
-    """`json.loads` of text made by `wire_json` (so no surrounding whitespace to skip)."""
+    """`json.loads` of text made by `wire_json` or `request_text` (no surrounding whitespace)."""
     return _SCAN(text, 0)[0]
 
 
@@ -761,6 +857,13 @@ def _round_trip_event(payload: Any) -> Any:
         return _SCAN("".join(_ENCODE_WIRE(payload, 0)), 0)[0]
     except (TypeError, ValueError) as exc:
         raise StatesError(RUNTIME, f"The task input is not JSON: {exc}.") from None
+
+
+def _event(payload: Any, payload_text: str | None) -> Any:
+    """The handler's own copy of the payload, read back from its text when it was made."""
+    if payload_text is not None:
+        return _SCAN(payload_text, 0)[0]
+    return _round_trip_event(payload)
 
 
 def _call(handler: Handler, event: Any, context: Context) -> Any:
@@ -794,50 +897,47 @@ def _await(awaitable: Any) -> Any:
 
 
 def _lambda_call(
-    handler: Handler, event: Any, context: Context, request_id: str, *, compact: bool
-) -> Callable[[], tuple[Any, int]]:
-    """The handler call as Lambda makes it; returns the JSON result and its size in bytes."""
-
-    def call() -> tuple[Any, int]:
-        try:
-            result = _call(handler, event, context)
-        except (TaskFailed, StatesError) as exc:
-            raise _task_failed(exc, lambda_=True) from None
-        except Exception as exc:  # noqa: BLE001 - the handler boundary: any error fails the task
-            raise _lambda_error(exc, request_id, compact=compact) from None
-        try:
-            text = wire_json(result)
-        except (TypeError, ValueError) as exc:
-            # What Lambda's Python runtime answers for a value json.dumps rejects.
-            raise TaskError(
-                "Runtime.MarshalError",
-                _error_payload(f"Unable to marshal response: {exc}", "Runtime.MarshalError",
-                               request_id, [], compact=compact),
-            ) from None
-        return _SCAN(text, 0)[0], len(text)  # ASCII text: its length is its size in bytes
-
-    return call
+    handler: Handler, event: Any, context: Context, request_id: str, compact: bool
+) -> tuple[Any, str]:
+    """The handler call as Lambda makes it: the result serialised once, giving the value the
+    state gets (a copy: the handler may keep and mutate its own) and its history text. (The
+    response body's size, Content-Length, is `LambdaResponse`'s to work out if asked.)"""
+    try:
+        result = _call(handler, event, context)
+    except (TaskFailed, StatesError) as exc:
+        raise _task_failed(exc, lambda_=True) from None
+    except Exception as exc:  # noqa: BLE001 - the handler boundary: any error fails the task
+        raise _lambda_error(exc, request_id, compact=compact) from None
+    try:
+        text = request_text(result)
+    except (TypeError, ValueError) as exc:
+        # What Lambda's Python runtime answers for a value json.dumps rejects.
+        raise TaskError(
+            "Runtime.MarshalError",
+            _error_payload(f"Unable to marshal response: {exc}", "Runtime.MarshalError",
+                           request_id, [], compact=compact),
+        ) from None
+    return _SCAN(text, 0)[0], text
 
 
 def _service_call(
     handler: Handler, event: Any, context: Context, resource: str
-) -> Callable[[], Any]:
-    def call() -> Any:
-        try:
-            result = _call(handler, event, context)
-        except (TaskFailed, StatesError) as exc:
-            raise _task_failed(exc, lambda_=False) from None
-        except Exception as exc:  # noqa: BLE001 - the handler boundary: any error fails the task
-            # An integration reports its own error name; locally that is the exception's class.
-            raise TaskError(type(exc).__name__, str(exc)) from None
-        try:
-            return _SCAN(wire_json(result), 0)[0]
-        except (TypeError, ValueError) as exc:
-            raise StatesError(
-                RUNTIME, f"The handler for '{resource}' returned a value that is not JSON: {exc}."
-            ) from None
-
-    return call
+) -> tuple[Any, str]:
+    """The handler call of a service integration: its result (a copy) and that result's text."""
+    try:
+        result = _call(handler, event, context)
+    except (TaskFailed, StatesError) as exc:
+        raise _task_failed(exc, lambda_=False) from None
+    except Exception as exc:  # noqa: BLE001 - the handler boundary: any error fails the task
+        # An integration reports its own error name; locally that is the exception's class.
+        raise TaskError(type(exc).__name__, str(exc)) from None
+    try:
+        text = request_text(result)
+    except (TypeError, ValueError) as exc:
+        raise StatesError(
+            RUNTIME, f"The handler for '{resource}' returned a value that is not JSON: {exc}."
+        ) from None
+    return _SCAN(text, 0)[0], text
 
 
 def _task_failed(exc: TaskFailed | StatesError, *, lambda_: bool) -> TaskError:

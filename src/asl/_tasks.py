@@ -14,9 +14,10 @@ from asl import _errors as E
 from asl import _runtime
 from asl._env import Env
 from asl._errors import StatesError
-from asl._history import Lane
-from asl._model import JSONATA, TaskState
-from asl._runtime import Heartbeat, Kind, Pattern, TaskError
+from asl._executor import PAYLOAD_LIMIT, history_full
+from asl._history import HistoryFull, JsonText, Lane
+from asl._model import DISCARD, JSONATA, TaskState
+from asl._runtime import Heartbeat, Kind, LambdaResponse, Pattern, TaskError
 
 
 class TaskTokenError(LookupError):
@@ -103,7 +104,12 @@ class Callback(Heartbeat):
 def run_task(run: Any, state: TaskState, data: Any, env: Env, lane: Lane) -> Any:
     """One attempt of a Task state: returns (output, next, assigned) or raises StatesError."""
     jsonata = state.query_language == JSONATA
-    plan = run.task_plan(state.resource)
+    # Keyed by id: the machine keeps its states alive for the whole run.
+    known = run.task_states.get(id(state))
+    if known is None:
+        known = run.task_states[id(state)] = (run.task_plan(state.resource),
+                                              not jsonata and _selects_payload(state))
+    plan, payload_only = known
     token = None
     if plan.pattern is Pattern.WAIT_FOR_TASK_TOKEN:
         # Made before the payload is rendered: Parameters pass it on as $$.Task.Token.
@@ -129,11 +135,28 @@ def run_task(run: Any, state: TaskState, data: Any, env: Env, lane: Lane) -> Any
         heartbeat = _seconds(run, heartbeat, state.heartbeat_seconds_path, effective, env, data,
                              "HeartbeatSeconds")
     result = _attempt(run, state, plan, payload, timeout, heartbeat, token, lane)
+    if type(result) is LambdaResponse:
+        if payload_only:
+            # The common `OutputPath: $.Payload` (nothing else reads the result): the output is
+            # the Payload, and the response's dict is never made.
+            return result.payload, state.next, None
+        result = result.value()
     if jsonata:
         output, assigned = run.jsonata_finish(state, data, result, env, default=result)
         return output, state.next, assigned
     output, assigned = run.finish(state, data, result, env)
     return output, state.next, assigned
+
+
+def _selects_payload(state: TaskState) -> bool:
+    """True when the state's output is its result's Payload and nothing else reads the result."""
+    path = state.output_path
+    return (path is not None and path is not DISCARD and path.steps == _PAYLOAD_STEPS
+            and path.root == "input" and state.result_path is None
+            and state.result_selector is None and state.assign is None)
+
+
+_PAYLOAD_STEPS = ("Payload",)
 
 
 def _plain_seconds(value: Any) -> bool:
@@ -157,22 +180,30 @@ def _seconds(run: Any, value: Any, path: Any, effective: Any, env: Env, data: An
 def _attempt(run: Any, state: TaskState, plan: _runtime.Invocation, payload: Any,
              timeout: float | None, heartbeat: float | None, token: str | None, lane: Lane) -> Any:
     is_function = plan.kind is Kind.LAMBDA
-    kind_prefix = "LambdaFunction" if is_function else "Task"
+    scheduled_type, started_type, succeeded_type = plan.event_types
     # Shared by this plan's events: the history never mutates a details mapping.
     ids: dict[str, Any] = plan.event_ids
-    scheduled: dict[str, Any] = (
-        {"resource": state.resource, "input": payload} if is_function else
-        {"resource": plan.resource_name, "resourceType": plan.resource_type,
-         "region": _runtime.DEFAULT_REGION, "parameters": payload}
-    )
-    if timeout is not None:
-        scheduled["timeoutInSeconds"] = timeout
-    if heartbeat is not None and not is_function:
-        scheduled["heartbeatInSeconds"] = heartbeat
-    run.event(lane, kind_prefix + "Scheduled", scheduled)
-    run.event(lane, kind_prefix + "Started", ids or None)
     try:
-        result = _invoke(run, state, plan, payload, timeout, heartbeat, token, lane, ids)
+        # The payload's text: TaskScheduled shows it, and the handler's copy is read back from it.
+        text: str | None = _runtime.request_text(payload)
+    except (TypeError, ValueError):
+        text = None  # not JSON: recorded as it is, and the invocation fails saying why
+    tail: dict[str, Any] | None = None
+    if timeout is not None:
+        tail = {"timeoutInSeconds": timeout}
+    if heartbeat is not None and not is_function:
+        tail = {**(tail or {}), "heartbeatInSeconds": heartbeat}
+    history = run.history
+    now = run.clock.now()
+    try:
+        history.record_task(lane, scheduled_type, now, plan.scheduled_ids,
+                            "input" if is_function else "parameters",
+                            payload if text is None else JsonText(text), tail)
+        history.record(lane, started_type, now, ids or None)
+    except HistoryFull:
+        raise history_full() from None
+    try:
+        result = _invoke(run, state, plan, payload, text, timeout, heartbeat, token, lane, ids)
     except StatesError as failure:
         error = failure.error
         timed_out = error in (E.TIMEOUT, E.HEARTBEAT_TIMEOUT)
@@ -180,15 +211,19 @@ def _attempt(run: Any, state: TaskState, plan: _runtime.Invocation, payload: Any
         if failure.cause is not None:
             details["cause"] = failure.cause
         if isinstance(failure, TaskError) or timed_out:
+            kind_prefix = "LambdaFunction" if is_function else "Task"
             run.event(lane, kind_prefix + ("TimedOut" if timed_out else "Failed"), details)
         raise
-    run.event(lane, kind_prefix + "Succeeded", {**ids, "output": result} if ids else {"output": result})
+    try:
+        history.record_task(lane, succeeded_type, run.clock.now(), ids, "output", result)
+    except HistoryFull:
+        raise history_full() from None
     return result
 
 
 def _invoke(run: Any, state: TaskState, plan: _runtime.Invocation, payload: Any,
-            timeout: float | None, heartbeat: float | None, token: str | None, lane: Lane,
-            ids: dict[str, Any]) -> Any:
+            text: str | None, timeout: float | None, heartbeat: float | None, token: str | None,
+            lane: Lane, ids: dict[str, Any]) -> Any:
     mocks = run.test_case
     if mocks is not None and mocks.mocked(state.name):
         index = run.mock_invocations.get(state.name, 0)
@@ -200,11 +235,13 @@ def _invoke(run: Any, state: TaskState, plan: _runtime.Invocation, payload: Any,
     # With a seed, request ids come from the run's generator so that two runs match exactly.
     request_id = _runtime.new_request_id(run.rng) if run.seeded else None
     if token is None:
-        result, part, size = _runtime.invoke_sized(
+        result, part, part_text = _runtime.invoke_sized(
             plan, payload, timeout_seconds=timeout, heartbeat_seconds=heartbeat, clock=run.clock,
-            request_id=request_id)
-        if size is not None:
-            run.bounded = (part, size)
+            request_id=request_id, payload_text=text)
+        if part_text is not None and (len(part_text) <= _SMALL or _fits(part_text)):
+            # Serialised on its way back from the handler: the executor's size check and the
+            # history reuse this text when the state's output is that value.
+            run.checked = (part, part_text)
         if plan.pattern in (Pattern.SYNC, Pattern.SYNC2):
             # A .sync job: AWS records the start call's response, then the job's result. Locally
             # the handler stands for the whole job, so both carry its value.
@@ -291,6 +328,16 @@ def _unanswerable(run: Any, limit: float, deadline: float, started: float,
 
 
 _POLL_SECONDS = 0.02
+
+
+#: Below this many characters, JSON text is within PAYLOAD_LIMIT whatever its characters are.
+_SMALL = PAYLOAD_LIMIT // 4
+
+
+def _fits(text: str) -> bool:
+    """Whether JSON text is within AWS's payload quota (256 KiB of UTF-8)."""
+    return ((len(text) <= PAYLOAD_LIMIT and text.isascii())
+            or len(text.encode("utf-8", "surrogatepass")) <= PAYLOAD_LIMIT)
 
 
 def send_success(tokens: TaskTokens, token: str, output: Any) -> None:
