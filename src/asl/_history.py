@@ -172,6 +172,33 @@ class History:
         event_id = lane.last = self.base + count + 1
         return event_id
 
+    def record_task_start(
+        self,
+        lane: Lane,
+        now: float,
+        scheduled_type: str,
+        head: Mapping[str, Any],
+        field: str,
+        value: Any,
+        tail: Mapping[str, Any] | None,
+        started_type: str,
+        started: Mapping[str, Any] | None,
+    ) -> int:
+        """`record_task` a task's Scheduled event and `record` its Started event (`started`:
+        its details) in one call, both at `now`; returns the Started event's id."""
+        events = self._events
+        count = len(events)
+        if count + self._outer >= self.limit - 2:
+            if count + self._outer < self.limit - 1:
+                # Room for the Scheduled event only: record it, then refuse the Started one.
+                self.record_task(lane, scheduled_type, now, head, field, value, tail)
+            raise HistoryFull(self.limit)
+        base = self.base + count
+        events.append((lane.last, now, scheduled_type, head, field, value, tail))
+        events.append((base + 1, now, started_type, started))
+        event_id = lane.last = base + 2
+        return event_id
+
     def last_id(self) -> int:
         """The id of the latest event recorded here."""
         return self.base + len(self._events)
