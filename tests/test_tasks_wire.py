@@ -131,3 +131,41 @@ def test_a_lambda_arn_task_records_input_and_output_text() -> None:
         "resource": arn, "input": '{"a":"é"}', "inputDetails": {"truncated": False}}
     assert _details(execution, "LambdaFunctionSucceeded")["output"] == '{"a":"é"}'
     assert execution.output == {"a": "é"}
+
+
+def test_a_payload_passing_the_input_on_reuses_its_text_exactly() -> None:
+    """The spliced parameters text equals a fresh encoding, and anything odd falls back to one."""
+    from asl._runtime import request_text
+    from asl._tasks import _payload_text
+
+    data = {"a": ["é", 1.5, None], "b": {"c": True}}
+    known = to_json(data)
+    for payload in ({"FunctionName": "f", "Payload": data}, {"Payload": data, "x": [1, {"y": 2}]},
+                    data, {"Other": {"z": 1}}):
+        assert _payload_text(payload, (data, known)) == request_text(payload)
+    assert _payload_text({1: data}, (data, known)) == request_text({1: data})
+    assert _payload_text({"P": {"x": float("nan")}}, ({"x": 1}, '{"x":1}')) is None
+    nan = {"x": float("nan")}
+    assert _payload_text({"P": nan}, (nan, to_json(nan))) is None
+
+
+def test_scheduled_and_started_leave_room_for_the_closing_event() -> None:
+    """The pair of task events is refused, whole or in part, where the quota would be passed."""
+    import pytest
+
+    from asl._history import History, HistoryFull, Lane
+
+    for room in (1, 2, 3):
+        history = History(limit=10)
+        lane = Lane()
+        for _ in range(10 - room):
+            history.add(lane, "Filler", 0.0)
+        if room == 3:
+            history.record_task_start(lane, 0.0, "TaskScheduled", {}, "parameters", 1, None,
+                                      "TaskStarted", None)
+            assert len(history) == 9 and lane.last == 9
+            continue
+        with pytest.raises(HistoryFull):
+            history.record_task_start(lane, 0.0, "TaskScheduled", {}, "parameters", 1, None,
+                                      "TaskStarted", None)
+        assert len(history) == 9

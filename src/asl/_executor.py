@@ -221,8 +221,6 @@ class _Run:
 
         self.handler_index = _runtime.Handlers(handlers)
         self.plans: dict[str, Any] = {}
-        # What `_tasks` works out once per Task state and run: id(state) -> its plan and flags.
-        self.task_states: dict[int, Any] = {}
         self.tokens = TaskTokens()
         execution._tokens = self.tokens
         self.test_case = options.get("test_case")

@@ -470,8 +470,28 @@ def invoke_sized(
 
     `payload_text`, when given, is `request_text(payload)`: the handler's event is read back
     from it instead of serialising the payload again."""
-    request_id = request_id or new_request_id()
-    limit = timeout_seconds if _limited(timeout_seconds) else None
+    return attempt(plan, payload, payload_text, timeout_seconds, heartbeat_seconds, clock,
+                   request_id, heartbeat, region, account, task_token)
+
+
+def attempt(
+    plan: Invocation,
+    payload: Any,
+    payload_text: str | None,
+    timeout_seconds: float | None,
+    heartbeat_seconds: float | None,
+    clock: Clock | None,
+    request_id: str | None,
+    heartbeat: Heartbeat | None = None,
+    region: str = DEFAULT_REGION,
+    account: str = DEFAULT_ACCOUNT,
+    task_token: str | None = None,
+) -> tuple[Any, Any, str | None]:
+    """`invoke_sized` with positional arguments: the executor's call, once per attempt."""
+    if request_id is None:
+        request_id = f"{_ids.prefix}{next(_ids.counter) & _LAST_GROUP:012x}"  # new_request_id()
+    limit = (timeout_seconds if timeout_seconds is not None and timeout_seconds < NO_TIMEOUT
+             else None)
     if heartbeat is not None:
         beat = heartbeat
     elif limit is None and heartbeat_seconds is None:
@@ -630,8 +650,20 @@ def _invoke_lambda_service(
     if target is None:
         target = _lambda_target(plan, name, key[1], request_id, region, account)
     function, handler = target
-    event = _lambda_service_event(parameters.get("Payload"), parameters_text, request_id)
-    context = _context(function, request_id, limit, beat, task_token)
+    payload = parameters.get("Payload")
+    if parameters_text is not None and type(payload) is dict:
+        # The parameters' text (also TaskScheduled's) read back: its Payload is the body.
+        event = _SCAN(parameters_text, 0)[0]["Payload"]
+    else:
+        event = _lambda_service_event(payload, parameters_text, request_id)
+    # _context(...), inline: once per attempt.
+    context = _new_context(Context)
+    context._function = function
+    context.aws_request_id = request_id
+    context.task_token = task_token
+    context._deadline = time.monotonic() + (
+        LAMBDA_MAX_SECONDS if limit is None else min(limit, LAMBDA_MAX_SECONDS))
+    context._heartbeat = beat
     if limit is None and heartbeat_seconds is None:
         value, text = _lambda_call(handler, event, context, request_id, True)  # inline
     else:
@@ -903,7 +935,9 @@ def _lambda_call(
     state gets (a copy: the handler may keep and mutate its own) and its history text. (The
     response body's size, Content-Length, is `LambdaResponse`'s to work out if asked.)"""
     try:
-        result = _call(handler, event, context)
+        result = handler(event, context)
+        if type(result) not in _PLAIN and inspect.isawaitable(result):
+            result = _await(result)
     except (TaskFailed, StatesError) as exc:
         raise _task_failed(exc, lambda_=True) from None
     except Exception as exc:  # noqa: BLE001 - the handler boundary: any error fails the task

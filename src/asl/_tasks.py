@@ -104,12 +104,7 @@ class Callback(Heartbeat):
 def run_task(run: Any, state: TaskState, data: Any, env: Env, lane: Lane) -> Any:
     """One attempt of a Task state: returns (output, next, assigned) or raises StatesError."""
     jsonata = state.query_language == JSONATA
-    # Keyed by id: the machine keeps its states alive for the whole run.
-    known = run.task_states.get(id(state))
-    if known is None:
-        known = run.task_states[id(state)] = (run.task_plan(state.resource),
-                                              not jsonata and _selects_payload(state))
-    plan, payload_only = known
+    plan = run.task_plan(state.resource)
     token = None
     if plan.pattern is Pattern.WAIT_FOR_TASK_TOKEN:
         # Made before the payload is rendered: Parameters pass it on as $$.Task.Token.
@@ -136,7 +131,7 @@ def run_task(run: Any, state: TaskState, data: Any, env: Env, lane: Lane) -> Any
                              "HeartbeatSeconds")
     result = _attempt(run, state, plan, payload, timeout, heartbeat, token, lane)
     if type(result) is LambdaResponse:
-        if payload_only:
+        if not jsonata and _selects_payload(state):
             # The common `OutputPath: $.Payload` (nothing else reads the result): the output is
             # the Payload, and the response's dict is never made.
             return result.payload, state.next, None
@@ -183,27 +178,39 @@ def _attempt(run: Any, state: TaskState, plan: _runtime.Invocation, payload: Any
     scheduled_type, started_type, succeeded_type = plan.event_types
     # Shared by this plan's events: the history never mutates a details mapping.
     ids: dict[str, Any] = plan.event_ids
-    try:
-        # The payload's text: TaskScheduled shows it, and the handler's copy is read back from it.
-        text: str | None = _runtime.request_text(payload)
-    except (TypeError, ValueError):
-        text = None  # not JSON: recorded as it is, and the invocation fails saying why
+    # The payload's text: TaskScheduled shows it, and the handler's copy is read back from it.
+    text = _payload_text(payload, run.checked)
     tail: dict[str, Any] | None = None
     if timeout is not None:
         tail = {"timeoutInSeconds": timeout}
     if heartbeat is not None and not is_function:
         tail = {**(tail or {}), "heartbeatInSeconds": heartbeat}
     history = run.history
-    now = run.clock.now()
     try:
-        history.record_task(lane, scheduled_type, now, plan.scheduled_ids,
-                            "input" if is_function else "parameters",
-                            payload if text is None else JsonText(text), tail)
-        history.record(lane, started_type, now, ids or None)
+        history.record_task_start(lane, run.clock.now(), scheduled_type, plan.scheduled_ids,
+                                  "input" if is_function else "parameters",
+                                  payload if text is None else JsonText(text), tail,
+                                  started_type, ids or None)
     except HistoryFull:
         raise history_full() from None
+    mocks = run.test_case
     try:
-        result = _invoke(run, state, plan, payload, text, timeout, heartbeat, token, lane, ids)
+        if token is None and (mocks is None or not mocks.mocked(state.name)):
+            # The common case, inline: the handler's response, serialised once on its way back.
+            # With a seed, request ids come from the run's generator so two runs match exactly.
+            result, part, part_text = _runtime.attempt(
+                plan, payload, text, timeout, heartbeat, run.clock,
+                _runtime.new_request_id(run.rng) if run.seeded else None)
+            if part_text is not None and (len(part_text) <= _SMALL or _fits(part_text)):
+                # The executor's size check and the history reuse this text when the state's
+                # output is that value.
+                run.checked = (part, part_text)
+            if plan.pattern is Pattern.SYNC or plan.pattern is Pattern.SYNC2:
+                # A .sync job: AWS records the start call's response, then the job's result.
+                # Locally the handler stands for the whole job, so both carry its value.
+                run.event(lane, "TaskSubmitted", {**ids, "output": result})
+        else:
+            result = _invoke(run, state, plan, payload, timeout, heartbeat, token, lane, ids)
     except StatesError as failure:
         error = failure.error
         timed_out = error in (E.TIMEOUT, E.HEARTBEAT_TIMEOUT)
@@ -221,9 +228,43 @@ def _attempt(run: Any, state: TaskState, plan: _runtime.Invocation, payload: Any
     return result
 
 
+def _payload_text(payload: Any, checked: tuple[Any, str | None]) -> str | None:
+    """`request_text(payload)`, or None if the payload is not JSON. Parameters often pass the
+    state's input on whole (`"Payload.$": "$"`, or no Parameters at all), whose text the
+    executor already has: that text is reused rather than made again."""
+    value, known = checked
+    # NaN and infinities pass the history's encoder but no request: made anew, they fail.
+    if known is not None and "NaN" not in known and "Infinity" not in known:
+        if payload is value:
+            return known
+        if type(payload) is dict and len(payload) <= 8 and any(
+                item is value for item in payload.values()):
+            encode = _runtime.request_text
+            try:
+                return "{" + ",".join([
+                    f"{_KEY(key)}:{known if item is value else encode(item)}"
+                    for key, item in payload.items()]) + "}"
+            except (TypeError, ValueError):
+                pass  # a key that is not a string, or a value that is not JSON: see below
+    try:
+        return _runtime.request_text(payload)
+    except (TypeError, ValueError):
+        return None  # not JSON: recorded as it is, and the invocation fails saying why
+
+
+def _string_key(key: Any) -> str:
+    if type(key) is not str:
+        raise TypeError("keys are strings here")
+    return _runtime.request_text(key)
+
+
+_KEY = _string_key
+
+
 def _invoke(run: Any, state: TaskState, plan: _runtime.Invocation, payload: Any,
-            text: str | None, timeout: float | None, heartbeat: float | None, token: str | None,
-            lane: Lane, ids: dict[str, Any]) -> Any:
+            timeout: float | None, heartbeat: float | None, token: str | None, lane: Lane,
+            ids: dict[str, Any]) -> Any:
+    """A mocked response (a test case), or a callback (`.waitForTaskToken`) task's answer."""
     mocks = run.test_case
     if mocks is not None and mocks.mocked(state.name):
         index = run.mock_invocations.get(state.name, 0)
@@ -234,19 +275,7 @@ def _invoke(run: Any, state: TaskState, plan: _runtime.Invocation, payload: Any,
         return outcome[1]
     # With a seed, request ids come from the run's generator so that two runs match exactly.
     request_id = _runtime.new_request_id(run.rng) if run.seeded else None
-    if token is None:
-        result, part, part_text = _runtime.invoke_sized(
-            plan, payload, timeout_seconds=timeout, heartbeat_seconds=heartbeat, clock=run.clock,
-            request_id=request_id, payload_text=text)
-        if part_text is not None and (len(part_text) <= _SMALL or _fits(part_text)):
-            # Serialised on its way back from the handler: the executor's size check and the
-            # history reuse this text when the state's output is that value.
-            run.checked = (part, part_text)
-        if plan.pattern in (Pattern.SYNC, Pattern.SYNC2):
-            # A .sync job: AWS records the start call's response, then the job's result. Locally
-            # the handler stands for the whole job, so both carry its value.
-            run.event(lane, "TaskSubmitted", {**ids, "output": result})
-        return result
+    assert token is not None  # _attempt calls the handler itself otherwise
     # The callback pattern: the handler (if any) starts the work and the answer comes with the
     # token (send_task_success/failure, from any thread); the handler's own value is what AWS
     # records as the service's response in TaskSubmitted.
