@@ -396,6 +396,11 @@ def statelint_cli() -> list[str] | None:
     return [str(exe)] if exe.exists() else None
 
 
+#: Children may write and reuse bytecode, as an installed package does (pip compiles it at install
+#: time); a session's PYTHONDONTWRITEBYTECODE would otherwise recompile asl on every start.
+_CHILD_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
 def bench_cli(w: Workload, repeat: int) -> list[Row]:
     """Fresh processes, hyperfine-style: one warm-up each, then interleaved runs, medians."""
     asl_exe, statelint_exe = asl_cli(), statelint_cli()
@@ -412,14 +417,15 @@ def bench_cli(w: Workload, repeat: int) -> list[Row]:
             if argv is None:
                 row.note = "not installed"
                 continue
-            done = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, check=False)
+            done = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, check=False,
+                                  env=_CHILD_ENV)
             if done.returncode != 0:
                 reason = (done.stderr.strip() or done.stdout.strip()).splitlines()[-1:] or [""]
                 row.note = f"n/a (exit {done.returncode}: {reason[0][:120]})"
                 continue
             runnable[engine] = functools.partial(
                 subprocess.run, argv, cwd=cwd, stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL, check=False)
+                stderr=subprocess.DEVNULL, check=False, env=_CHILD_ENV)
         times = interleave(runnable, repeat)
     base = statistics.median(times["python -c pass"])
     for engine, row in rows.items():
