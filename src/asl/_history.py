@@ -25,6 +25,30 @@ _FORK_SPAN = 10**12
 _JSON_FIELDS = frozenset({"input", "output", "parameters"})
 
 
+#: Arrays and objects longer than this are encoded a slice at a time by `lean_json`.
+_SLICE = 256
+
+
+def lean_json(value: Any) -> str:
+    """`to_json(value)`, holding less memory while it works on large arrays and objects (a
+    Map's results): the C encoder keeps every fragment of its text (a key, a number, each
+    about 50 bytes) until it joins them, so it encodes here a slice of items at a time."""
+    kind = type(value)
+    if kind is list:
+        if len(value) <= _SLICE:
+            return to_json(value)
+        return "[" + ",".join([to_json(value[i:i + _SLICE])[1:-1]
+                               for i in range(0, len(value), _SLICE)]) + "]"
+    if kind is dict and all(type(key) is str for key in value):
+        if len(value) <= _SLICE:
+            return "{" + ",".join([f"{to_json(key)}:{lean_json(item)}"
+                                   for key, item in value.items()]) + "}"
+        items = list(value.items())
+        return "{" + ",".join([to_json(dict(items[i:i + _SLICE]))[1:-1]
+                               for i in range(0, len(items), _SLICE)]) + "}"
+    return to_json(value)
+
+
 class JsonText(str):
     """A payload's JSON text, made while checking its size, recorded in place of the value so
     that reading the history does not serialise it again."""
