@@ -424,10 +424,12 @@ class _Run:
         env = self.plain_env = Env(_NO_CONTEXT, variables)
         return env
 
-    def checked_text(self, value: Any, state: State) -> str:
+    def checked_text(self, value: Any, state: State, encode: Callable[[Any], str] = to_json
+                     ) -> str:
         """A state's output as JSON text, once it is known to fit AWS's payload quota (256 KiB
-        of UTF-8); remembered, so that the next state's input needs neither check nor text."""
-        text = to_json(value)
+        of UTF-8); remembered, so that the next state's input needs neither check nor text.
+        (`encode`: `_history.lean_json` for outputs that may hold many items.)"""
+        text = encode(value)
         if (len(text) > _ASCII_SAFE and (not text.isascii() or len(text) > PAYLOAD_LIMIT)
                 and len(text.encode("utf-8", "surrogatepass")) > PAYLOAD_LIMIT):
             raise ExecutionFailure(

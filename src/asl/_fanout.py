@@ -39,7 +39,7 @@ from asl._clock import SystemClock
 from asl._env import Env
 from asl._errors import StatesError
 from asl._executor import Aborted, ExecutionFailure, _CaughtFailure, _Run
-from asl._history import Lane, to_json
+from asl._history import Lane, lean_json, to_json
 from asl._jsonata import json_type
 from asl._model import JSONATA, Graph, MapState, ParallelState
 
@@ -167,8 +167,10 @@ def run_parallel(run: _Run, state: ParallelState, data: Any, env: Env, lane: Lan
     it); the result is the branches' outputs in order, or the first failing branch's error."""
     jsonata = state.query_language == JSONATA
     if jsonata:
-        branch_input = (_jsonata(run, state.parameters, {"input": data, "context": env.context},
-                                 env, "Arguments") if state.parameters is not None else data)
+        branch_input = (run.render_jsonata(state.parameters,
+                                           {"input": data, "context": env.context}, env,
+                                           "Arguments")
+                        if state.parameters is not None else data)
     else:
         effective = run.effective_input(state, data, env)
         branch_input = state.parameters.render(effective, env) if state.parameters is not None else effective
@@ -216,11 +218,16 @@ def run_map(run: _Run, state: MapState, data: Any, env: Env, lane: Lane
     assert processor is not None
     variables = dict(env.variables)
     name = state.name
+    # `$$.Map.Item` only for iterations whose states read the context (decided at load): most
+    # never do, and a context per item is memory a large Map holds until its iterations end.
+    reads_context = any(processor_state.needs_context
+                        for processor_state in processor.states.values())
 
     def iteration(unit_run: _Run, unit_lane: Lane, index: int) -> Any:
         details = {"index": index, "name": name}
         unit_run.event(unit_lane, "MapIterationStarted", details)
-        extra = {"Map": {"Item": {"Index": index, "Value": items[index]}}}
+        extra = ({"Map": {"Item": {"Index": index, "Value": items[index]}}} if reads_context
+                 else None)
         try:
             output = unit_run.run_graph(processor, inputs[index], unit_lane, variables, extra)
         except ExecutionFailure as failure:
@@ -263,8 +270,9 @@ def map_items(run: _Run, state: MapState, data: Any, effective: Any, env: Env) -
         return _itemio.read_items(run, state, data, effective, env)
     if state.query_language == JSONATA:
         if state.items is not None:
-            items: list[Any] = _jsonata(run, state.items, {"input": data, "context": env.context},
-                                        env, "Items", expect="array")
+            items: list[Any] = run.render_jsonata(
+                state.items, {"input": data, "context": env.context}, env, "Items",
+                expect="array")
             return items
         if not isinstance(data, list):
             raise StatesError(E.QUERY_EVALUATION_ERROR,
@@ -289,8 +297,8 @@ def iteration_inputs(run: _Run, state: MapState, data: Any, effective: Any, item
     for index, item in enumerate(items):
         context["Map"] = {"Item": {"Index": index, "Value": item}}
         if jsonata:
-            inputs.append(_jsonata(run, selector, {"input": data, "context": context}, item_env,
-                                   "ItemSelector"))
+            inputs.append(run.render_jsonata(selector, {"input": data, "context": context},
+                                             item_env, "ItemSelector"))
         else:
             inputs.append(selector.render(effective, item_env))
     return inputs
@@ -389,7 +397,7 @@ def _field(run: _Run, value: Any, path: Any, name: str, effective: Any, states: 
         return number
     if value is None or isinstance(value, (int, float)):
         return value
-    raw = _jsonata(run, value, states, env, name)
+    raw = run.render_jsonata(value, states, env, name)
     number = _number(raw, integer)
     if number is None or isinstance(raw, str):
         raise StatesError(E.QUERY_EVALUATION_ERROR,
@@ -604,6 +612,11 @@ def _finish(run: _Run, state: Any, data: Any, result: Any, env: Env
         output, assigned = run.jsonata_finish(state, data, result, env, default=result)
     else:
         output, assigned = run.finish(state, data, result, env)
+    if (type(output) is dict or type(output) is list) and not assigned:
+        # Checked here, where results of many items are common, with the encoder that holds
+        # less memory on them; the executor then reuses the text (`_Run.checked`). (With
+        # Assign, the executor checks the variables first, then the output, as before.)
+        run.checked_text(output, state, lean_json)
     return output, state.next, assigned
 
 
@@ -612,9 +625,3 @@ def _as_output(value: Any) -> Any:
     if isinstance(value, Failed):
         return {"Error": value.error, "Cause": value.cause}
     return value
-
-
-def _jsonata(run: _Run, template: Any, states: Mapping[str, Any], env: Env, field: str, *,
-             expect: str | None = None) -> Any:
-    return template.render(states, env.variables, field, expect=expect,
-                           now_ms=int(run.clock.now() * 1000))

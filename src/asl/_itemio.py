@@ -156,11 +156,13 @@ def _compile(state: MapState) -> _Compiled:
     return _Compiled(**fields)
 
 
-def _render(state: MapState, template: Any, data: Any, effective: Any, env: Env, field: str) -> Any:
+def _render(run: _Run, state: MapState, template: Any, data: Any, effective: Any, env: Env,
+            field: str) -> Any:
     if template is None:
         return None
     if state.query_language == JSONATA:
-        return template.render({"input": data, "context": env.context}, env.variables, field)
+        # On the run's clock, as every JSONata field: $now() follows a virtual clock.
+        return run.render_jsonata(template, {"input": data, "context": env.context}, env, field)
     return template.render(effective, env)
 
 
@@ -172,7 +174,7 @@ def read_items(run: _Run, state: MapState, data: Any, effective: Any, env: Env) 
     an S3 listing; at most ReaderConfig.MaxItems of them."""
     reader = state.item_reader or {}
     parts = compiled(state)
-    parameters = _render(state, parts.reader_parameters, data, effective, env, "Arguments") or {}
+    parameters = _render(run, state, parts.reader_parameters, data, effective, env, "Arguments") or {}
     config = reader.get("ReaderConfig", {})
     resource = str(reader.get("Resource", ""))
     bucket = parameters.get("Bucket")
@@ -269,7 +271,7 @@ def batches(run: _Run, state: MapState, data: Any, effective: Any, inputs: Seque
     if max_items is None and max_bytes is None:
         raise StatesError(E.RUNTIME, "An ItemBatcher needs MaxItemsPerBatch or MaxInputBytesPerBatch.")
     byte_cap = min(max_bytes or BATCH_BYTES_LIMIT, BATCH_BYTES_LIMIT)
-    batch_input = _render(state, compiled(state).batch_input, data, effective, env, "BatchInput")
+    batch_input = _render(run, state, compiled(state).batch_input, data, effective, env, "BatchInput")
     head: dict[str, Any] = {} if batch_input is None else {"BatchInput": batch_input}
     # Bytes of {"BatchInput":...,"Items":[]} plus each item's JSON and a comma between items.
     frame = len(to_json({**head, "Items": []}).encode("utf-8"))
@@ -555,7 +557,8 @@ def write_results(run: _Run, state: MapState, data: Any, effective: Any, env: En
     """AWS's layout: <Prefix>/<map run id>/manifest.json plus SUCCEEDED_0.json, FAILED_0.json and
     PENDING_0.json (each written when it has entries)."""
     writer = state.result_writer or {}
-    parameters = _render(state, compiled(state).writer_parameters, data, effective, env, "Arguments") or {}
+    parameters = _render(run, state, compiled(state).writer_parameters, data, effective, env,
+                         "Arguments") or {}
     bucket = parameters.get("Bucket")
     if not isinstance(bucket, str):
         raise StatesError(E.RESULT_WRITER_FAILED, "The ResultWriter's Parameters need a Bucket string.")
