@@ -122,11 +122,13 @@ def run_task(run: Any, state: TaskState, data: Any, env: Env, lane: Lane) -> Any
         effective = run.effective_input(state, data, env)
         payload = state.parameters.render(effective, env) if state.parameters is not None else effective
     timeout = state.timeout_seconds
-    if state.timeout_seconds_path is not None or not _plain_seconds(timeout):
+    if state.timeout_seconds_path is not None or (timeout is not None
+                                                  and not _plain_seconds(timeout)):
         timeout = _seconds(run, timeout, state.timeout_seconds_path, effective, env, data,
                            "TimeoutSeconds")
     heartbeat = state.heartbeat_seconds
-    if state.heartbeat_seconds_path is not None or not _plain_seconds(heartbeat):
+    if state.heartbeat_seconds_path is not None or (heartbeat is not None
+                                                    and not _plain_seconds(heartbeat)):
         heartbeat = _seconds(run, heartbeat, state.heartbeat_seconds_path, effective, env, data,
                              "HeartbeatSeconds")
     result = _attempt(run, state, plan, payload, timeout, heartbeat, token, lane)
@@ -237,28 +239,37 @@ def _payload_text(payload: Any, checked: tuple[Any, str | None]) -> str | None:
     if known is not None and "NaN" not in known and "Infinity" not in known:
         if payload is value:
             return known
-        if type(payload) is dict and len(payload) <= 8 and any(
-                item is value for item in payload.values()):
-            encode = _runtime.request_text
-            try:
-                return "{" + ",".join([
-                    f"{_KEY(key)}:{known if item is value else encode(item)}"
-                    for key, item in payload.items()]) + "}"
-            except (TypeError, ValueError):
-                pass  # a key that is not a string, or a value that is not JSON: see below
+        if type(payload) is dict and len(payload) <= 8:
+            for item in payload.values():
+                if item is value:
+                    try:
+                        return _splice(payload, value, known)
+                    except (TypeError, ValueError):
+                        break  # a key that is not a string, or a value that is not JSON
     try:
         return _runtime.request_text(payload)
     except (TypeError, ValueError):
         return None  # not JSON: recorded as it is, and the invocation fails saying why
 
 
-def _string_key(key: Any) -> str:
-    if type(key) is not str:
-        raise TypeError("keys are strings here")
-    return _runtime.request_text(key)
+def _splice(payload: dict[str, Any], value: Any, known: str) -> str:
+    """The object's text with `known` standing for `value`."""
+    keys = _KEYS
+    parts = []
+    for key, item in payload.items():
+        head = keys.get(key)
+        if head is None:
+            if type(key) is not str:
+                raise TypeError("an object key that is not a string")
+            head = _runtime.request_text(key) + ":"
+            if len(keys) < 1024:  # Parameters' keys: few, and the same every time
+                keys[key] = head
+        parts.append(head + (known if item is value else _runtime.request_text(item)))
+    return "{" + ",".join(parts) + "}"
 
 
-_KEY = _string_key
+#: Object keys as text, with their colon.
+_KEYS: dict[str, str] = {}
 
 
 def _invoke(run: Any, state: TaskState, plan: _runtime.Invocation, payload: Any,
