@@ -66,7 +66,8 @@ class LocalS3:
     def list_objects(self, bucket: str, prefix: str = "") -> list[dict[str, Any]]:
         folder = self.folder(bucket)
         if not folder.is_dir():
-            raise StatesError(E.ITEM_READER_FAILED, f"The bucket {bucket} does not exist (no folder {folder})")
+            raise StatesError(E.ITEM_READER_FAILED,
+                              f"The bucket {bucket} does not exist (no folder {folder})")
         found = []
         for path in sorted(folder.rglob("*")):
             if not path.is_file():
@@ -449,7 +450,7 @@ def _run_children(run: _Run, state: MapState, inputs: Sequence[Any], child_arn: 
     virtual = isinstance(run.clock, VirtualClock)
     options = {key: value for key, value in run.options.items() if key != "executor"}
     keep = bool(run.options.get("child_history", True))
-    executor = run.options.get("executor")
+    executor: cf.Executor | None = run.options.get("executor")
     records: list[ChildRecord | None] = [None] * count
     from asl import _fanout
 
@@ -458,9 +459,12 @@ def _run_children(run: _Run, state: MapState, inputs: Sequence[Any], child_arn: 
         if executor is not None and not isinstance(executor, cf.ThreadPoolExecutor):
             definition = _definition(state)
             start = run.clock.now() if virtual else None
-            submit = lambda i: executor.submit(
-                run_child, definition, inputs[i], names[i], child_arn, dict(run.handlers), options,
-                start, i, keep)
+            handlers = dict(run.handlers)
+
+            def submit(i: int) -> cf.Future[Any]:
+                return executor.submit(run_child, definition, inputs[i], names[i], child_arn,
+                                       handlers, options, start, i, keep)
+
             # Children in other processes cannot be cut: the window only stops starting more.
             return _windowed(submit, count, limit, tally, records, progress, None)
         machine = _ChildMachine(state.processor, child_arn.rsplit(":", 1)[-1], child_arn)
@@ -516,8 +520,9 @@ def _windowed(submit: Any, count: int, limit: int, tally: Any, records: list[Chi
             try:
                 record = future.result()
             except BaseException as error:  # noqa: BLE001 - a killed worker, a pickling error
+                cause = f"The worker running this item failed: {type(error).__name__}: {error}"
                 record = ChildRecord(index, str(index), "", "FAILED", None, error="States.Runtime",
-                                     cause=f"The worker running this item failed: {type(error).__name__}: {error}")
+                                     cause=cause)
             records[index] = record
             if progress is not None and record.status != "ABORTED":
                 progress(record.status != "SUCCEEDED")
