@@ -442,7 +442,7 @@ class _Run:
 
     def check_variables(self, assigned: Mapping[str, Any], state: State, entered: int) -> None:
         """AWS's variable quota: what one state's Assign stores is at most 256 KiB of JSON."""
-        size = len(to_json(assigned).encode("utf-8"))
+        size = len(to_json(assigned).encode("utf-8", "surrogatepass"))
         if size > PAYLOAD_LIMIT:
             raise ExecutionFailure(*self.word(StatesError(
                 E.DATA_LIMIT_EXCEEDED,

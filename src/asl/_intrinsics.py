@@ -683,7 +683,9 @@ def _base64_encode(name: str, args: list[Any]) -> str:
         raise _invalid(name)
     import base64
 
-    return base64.b64encode(text.encode("utf-8")).decode("ascii")
+    # Java's String.getBytes(UTF_8) writes '?' for a lone surrogate (a "\ud800" in the input's
+    # JSON) rather than failing; Python's "replace" does the same.
+    return base64.b64encode(text.encode("utf-8", "replace")).decode("ascii")
 
 
 def _base64_decode(name: str, args: list[Any]) -> str:
@@ -709,7 +711,7 @@ def _hash(name: str, args: list[Any]) -> str:
         raise _invalid(name)
     import hashlib
 
-    return hashlib.new(_HASHES[algorithm], text.encode("utf-8")).hexdigest()
+    return hashlib.new(_HASHES[algorithm], text.encode("utf-8", "replace")).hexdigest()  # as Java
 
 
 def _check_hash(name: str, args: list[Any]) -> Impl | None:

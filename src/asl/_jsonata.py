@@ -133,7 +133,8 @@ def _hash(value: str, algorithm: str) -> str:
         )
     import hashlib  # rare functions import their modules lazily (start-up)
 
-    return hashlib.new(name, value.encode("utf-8")).hexdigest()
+    # A lone surrogate becomes '?', as Java's UTF-8 encoder makes it (no Python error).
+    return hashlib.new(name, value.encode("utf-8", "replace")).hexdigest()
 
 
 def _random(seed: Any = None) -> float:
