@@ -7,7 +7,6 @@ it, words the cause as AWS does, and hands it to the state's retriers and catche
 
 from __future__ import annotations
 
-import json
 import random
 import threading
 import uuid
@@ -770,8 +769,3 @@ def _drive(run: _Run, machine: Any, execution: Execution, input: Any, clock: Clo
         shown = JsonText(run.checked[1]) if output is run.checked[0] else output
         run.history.add(lane, "ExecutionSucceeded", clock.now(), {"output": shown})
     execution.stop_date = clock.now()
-
-
-def json_copy(value: Any) -> Any:
-    """A deep copy through JSON, which also rejects what is not JSON."""
-    return json.loads(json.dumps(value))
