@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import json
+import pickle
+import re
 from pathlib import Path
 from typing import Any
 
@@ -201,3 +203,62 @@ def test_dask_cluster_runs_a_thousand_items(tmp_path: Path) -> None:
         execution = _run(definition, list(range(1000)), tmp_path, executor=client.get_executor())
     assert execution.status == "SUCCEEDED", execution.cause
     assert execution.output == [{"double": 2 * i} for i in range(1000)]
+
+
+# --- child histories: kept as recorded, rendered when read -------------------------------------
+
+FN = "arn:aws:lambda:us-east-1:123456789012:function:echo"
+INVOKE_CHILD = {"StartAt": "Invoke", "States": {"Invoke": {
+    "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+    "Parameters": {"FunctionName": FN, "Payload.$": "$"}, "End": True}}}
+
+
+def _echo(event: Any, context: Any) -> Any:
+    return {"echo": event}
+
+
+def test_child_history_is_rendered_afresh_on_each_read(tmp_path: Path) -> None:
+    """A child's history is kept compact and rendered per read, so changing one read changes no other."""
+    execution = _run(_map(), [{"k": 1}], tmp_path)
+    (child,) = execution.map_runs[0].children
+    first = child.history
+    assert [e["type"] for e in first] == [
+        "ExecutionStarted", "PassStateEntered", "PassStateExited", "ExecutionSucceeded"]
+    assert len(child.recorded) == 4
+    first[0]["type"] = "changed"
+    first[-1]["executionSucceededEventDetails"]["output"] = "changed"
+    again = child.history
+    assert again[0]["type"] == "ExecutionStarted"
+    assert again[-1]["executionSucceededEventDetails"]["output"] == '{"k":1}'
+    assert child.recorded.types() == [e["type"] for e in again]
+
+
+def test_child_history_off_keeps_nothing(tmp_path: Path) -> None:
+    """With child_history=False a child has no recorded events and its history reads None."""
+    execution = _run(_map(), [1, 2], tmp_path, child_history=False)
+    assert all(c.recorded is None and c.history is None for c in execution.map_runs[0].children)
+
+
+def test_child_record_pickles_its_compact_history(tmp_path: Path) -> None:
+    """A ChildRecord pickles with its recorded events, smaller than the rendered ones, and reads the same."""
+    execution = _run(_map(INVOKE_CHILD), [{"n": 1}], tmp_path, handlers={FN: _echo})
+    assert execution.status == "SUCCEEDED", execution.cause
+    (child,) = execution.map_runs[0].children
+    copy = pickle.loads(pickle.dumps(child))
+    assert copy == child and copy.history == child.history
+    assert len(pickle.dumps(child)) < len(pickle.dumps(child.history))
+
+
+def test_process_pool_children_bring_their_history_back(tmp_path: Path) -> None:
+    """Children run in a process pool come back with the same histories as children run in place."""
+    definition, items = _map(INVOKE_CHILD), [{"n": 1}, {"n": 2}, {"n": 3}]
+    here = _run(definition, items, tmp_path, handlers={FN: _echo})
+    with cf.ProcessPoolExecutor(max_workers=2) as pool:
+        there = _run(definition, items, tmp_path, handlers={FN: _echo}, executor=pool)
+    assert there.status == here.status == "SUCCEEDED", there.cause
+    ours, theirs = here.map_runs[0].children, there.map_runs[0].children
+    # The Lambda request ids come from each child's random source, seeded differently there.
+    uuid = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{24};")
+    assert [uuid.sub("?", str(c.history)) for c in theirs] == [uuid.sub("?", str(c.history)) for c in ours]
+    assert theirs[0].history[-1]["executionSucceededEventDetails"]["output"].startswith(
+        '{"ExecutedVersion":"$LATEST","Payload":{"echo":{"n":1}}')

@@ -260,6 +260,46 @@ class History:
         base = self.base
         return [_render(base + n, *event) for n, event in enumerate(self._events, 1)]
 
+    def recorded(self) -> Recorded:
+        """The events so far, kept as recorded (for a finished execution: nothing appends later)."""
+        return Recorded(tuple(self._events), self.base)
+
+
+class Recorded:
+    """A finished execution's events in their recorded tuples, rendered into AWS's shape only
+    when read: a distributed Map keeps one per child execution, and rendering 10,000 children's
+    events up front made ~10 dicts per event that lived as long as the run and made the cyclic
+    GC's full passes repeat over them. Pickles as the tuples (a worker process's children come
+    back in this form), which is smaller and quicker than the rendered events."""
+
+    __slots__ = ("_events", "_base")
+
+    def __init__(self, events: tuple[tuple[Any, ...], ...], base: int = 0) -> None:
+        self._events = events
+        self._base = base
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return Recorded, (self._events, self._base)
+
+    def __len__(self) -> int:
+        return len(self._events)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Recorded):
+            return NotImplemented
+        return self.events() == other.events()
+
+    __hash__ = None  # type: ignore[assignment]  # equal by rendered events, which are dicts
+
+    def types(self) -> list[str]:
+        return [event[2] for event in self._events]
+
+    def events(self) -> list[dict[str, Any]]:
+        """The events as AWS returns them: rendered afresh on every call, so a caller may
+        change what it gets without changing the record."""
+        base = self._base
+        return [_render(base + n, *event) for n, event in enumerate(self._events, 1)]
+
 
 def _render(event_id: int, previous: int, now: float, event_type: str, *rest: Any) -> dict[str, Any]:
     shown: dict[str, Any]

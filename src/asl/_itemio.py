@@ -31,7 +31,7 @@ from asl._clock import SystemClock, VirtualClock, isoformat
 from asl._env import Env
 from asl._errors import CompileError, StatesError
 from asl._executor import Aborted, _Run, execute
-from asl._history import Lane, to_json
+from asl._history import Lane, Recorded, to_json
 from asl._model import JSONATA, MapState
 
 GET_OBJECT = "arn:aws:states:::s3:getObject"
@@ -325,7 +325,14 @@ class ChildRecord:
     cause: str | None = None
     start_date: float = 0.0
     stop_date: float = 0.0
-    history: list[dict[str, Any]] | None = attrs.field(default=None, repr=False)
+    #: The child's events as recorded (None with `child_history=False`); see `history`.
+    recorded: Recorded | None = attrs.field(default=None, repr=False)
+
+    @property
+    def history(self) -> list[dict[str, Any]] | None:
+        """The child's events as GetExecutionHistory returns them, rendered on each read (not
+        kept: 10,000 children's rendered events cost a big Map Run more than its states)."""
+        return self.recorded.events() if self.recorded is not None else None
 
 
 @attrs.define
@@ -384,8 +391,13 @@ def _record(execution: Any, index: int, keep_history: bool) -> ChildRecord:
         index, execution.name, execution.execution_arn, execution.status, execution.input,
         output=execution.output, error=execution.error, cause=execution.cause,
         start_date=execution.start_date, stop_date=execution.stop_date or execution.start_date,
-        history=execution.history if keep_history else None,
+        recorded=_recorded(execution) if keep_history else None,
     )
+
+
+def _recorded(execution: Any) -> Recorded | None:
+    history = execution._history  # the compact record; `Execution.history` would render it
+    return history.recorded() if history is not None else None
 
 
 class _ChildMachine:
