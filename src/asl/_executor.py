@@ -464,11 +464,7 @@ class _Run:
 
     def effective_input(self, state: State, data: Any, env: Env) -> Any:
         path = state.input_path
-        if path is None:
-            return data
-        if path is DISCARD:
-            return {}
-        return path.get(data, env)
+        return data if path is None else _select(path, data, env)
 
     def finish(self, state: State, raw_input: Any, result: Any, env: Env,
                ) -> tuple[Any, dict[str, Any] | None]:
@@ -483,9 +479,8 @@ class _Run:
             output = raw_input
         else:
             output = result_path.apply(raw_input, result)
-        path = state.output_path
-        if path is not None:
-            output = {} if path is DISCARD else path.get(output, env)
+        if state.output_path is not None:
+            output = _select(state.output_path, output, env)
         return output, assigned
 
     def jsonata_assign(self, assign: Any, states: Mapping[str, Any], env: Env) -> dict[str, Any] | None:
@@ -529,9 +524,8 @@ class _Run:
             output, assigned = self.jsonata_finish(state, data, data, env, default=data)
             return output, None, assigned
         effective = self.effective_input(state, data, env)
-        path = state.output_path
-        if path is not None:
-            effective = {} if path is DISCARD else path.get(effective, env)
+        if state.output_path is not None:
+            effective = _select(state.output_path, effective, env)
         return effective, None, None
 
     def run_fail(self, state: FailState, data: Any, env: Env, lane: Lane) -> Any:
@@ -603,7 +597,7 @@ class _Run:
         assigned = state.assign.render(effective, env) if state.assign is not None else None
         output = effective
         if state.output_path is not None:
-            output = {} if state.output_path is DISCARD else state.output_path.get(output, env)
+            output = _select(state.output_path, output, env)
         return output, state.next, assigned
 
     def run_choice(self, state: ChoiceState, data: Any, env: Env, lane: Lane) -> Any:
@@ -646,7 +640,7 @@ class _Run:
         assigned = assign.render(data, env) if assign is not None else None
         output = data
         if state.output_path is not None:
-            output = {} if state.output_path is DISCARD else state.output_path.get(output, env)
+            output = _select(state.output_path, output, env)
         return output, target, assigned
 
     def run_task(self, state: TaskState, data: Any, env: Env, lane: Lane) -> Any:
@@ -682,6 +676,11 @@ _DISPATCH: dict[type, Callable[..., Any]] = {
     ParallelState: _Run.run_parallel,
     MapState: _Run.run_map,
 }
+
+
+def _select(path: Any, value: Any, env: Env) -> Any:
+    """An InputPath or OutputPath: null (`DISCARD`) selects an empty object, as AWS does."""
+    return {} if path is DISCARD else path.get(value, env)
 
 
 def _is_int(value: Any) -> bool:
