@@ -251,3 +251,23 @@ def test_output_just_under_the_limit_passes() -> None:
     """A payload below 256 KiB is fine."""
     execution = run(pass_machine(), {"s": "x" * (200 * 1024)})
     assert execution.status == "SUCCEEDED"
+
+
+def test_changing_one_executions_output_leaves_the_next_run_alone() -> None:
+    """The output handed to the caller is its own: a Pass Result constant is not shared with it."""
+    machine = asl.load({"StartAt": "A", "States": {
+        "A": {"Type": "Pass", "Result": {"x": [1]}, "End": True}}})
+    first = machine.run({}, clock=asl.VirtualClock())
+    first.output["x"].append(2)
+    second = machine.run({}, clock=asl.VirtualClock())
+    assert second.output == {"x": [1]}
+    assert first.history[-1]["executionSucceededEventDetails"]["output"] == '{"x":[1]}'
+
+
+def test_changing_the_input_after_a_run_leaves_its_output_alone() -> None:
+    """An output that passes the input through is not the caller's input object."""
+    machine = asl.load({"StartAt": "A", "States": {"A": {"Type": "Pass", "End": True}}})
+    given = {"a": [1]}
+    execution = machine.run(given, clock=asl.VirtualClock())
+    given["a"].append(5)
+    assert execution.output == {"a": [1]}

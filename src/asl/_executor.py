@@ -7,6 +7,7 @@ it, words the cause as AWS does, and hands it to the state's retriers and catche
 
 from __future__ import annotations
 
+import json
 import random
 import threading
 import uuid
@@ -764,7 +765,10 @@ def _drive(run: _Run, machine: Any, execution: Execution, input: Any, clock: Clo
         run.history.add(lane, "ExecutionAborted", clock.now())
     else:
         execution.status = SUCCEEDED
-        execution.output = output
-        shown = JsonText(run.checked[1]) if output is run.checked[0] else output
-        run.history.add(lane, "ExecutionSucceeded", clock.now(), {"output": shown})
+        text = run.checked[1] if output is run.checked[0] else to_json(output)
+        # The caller gets a value of its own: the engine shares literal parts of the definition
+        # (a Pass Result, template constants) and the caller's input between states, so handing
+        # out the live value would let one execution's caller change the next execution.
+        execution.output = json.loads(text) if isinstance(output, (dict, list)) else output
+        run.history.add(lane, "ExecutionSucceeded", clock.now(), {"output": JsonText(text)})
     execution.stop_date = clock.now()
