@@ -22,6 +22,7 @@ import jsonata  # type: ignore[import-untyped]  # jsonata-python ships no type i
 from jsonata import jexception, tokenizer, utils
 
 from asl._errors import QUERY_EVALUATION_ERROR, CompileError, StatesError
+from asl._json import to_json
 
 __all__ = [
     "UNDEFINED",
@@ -348,10 +349,9 @@ class Expression:
         if value is UNDEFINED:
             raise self._error("returned nothing (undefined).", field)
         if expect is not None and json_type(value) != expect:
-            shown = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
             raise self._error(
                 f"returned an unexpected result type. Expected '{expect}', but was "
-                f"'{json_type(value)}' for value: {shown}",
+                f"'{json_type(value)}' for value: {to_json(value)}",
                 field,
             )
         return value

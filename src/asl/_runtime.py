@@ -1005,7 +1005,7 @@ def _error_payload(
         "stackTrace": stack,
     }
     if compact:
-        return json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
+        return to_json(payload)
     return json.dumps(payload)
 
 
