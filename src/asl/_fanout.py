@@ -359,9 +359,7 @@ class Tally:
         over_count = limits.tolerated_count is not None and failed > limits.tolerated_count
         over_share = (limits.tolerated_percentage is not None
                       and failed * 100.0 > limits.tolerated_percentage * self.total)
-        if limits.tolerated_count is not None and limits.tolerated_percentage is not None:
-            # Both set: the Map fails when either threshold is passed.
-            return over_count or over_share
+        # With both set, the Map fails when either threshold is passed.
         return over_count or over_share
 
     def stop(self, value: Any) -> bool:
