@@ -46,7 +46,7 @@ WAIT_LIMIT = 99_999_999
 HISTORY_LIMIT = 25_000
 
 #: Below this many characters, JSON text is within PAYLOAD_LIMIT whatever its characters are.
-_ASCII_SAFE = PAYLOAD_LIMIT // 4
+SMALL_PAYLOAD = PAYLOAD_LIMIT // 4
 #: Outputs too small to check (nor worth recording as text).
 _SCALARS = frozenset({int, float, bool})
 #: The context object of states that never read it (`State.needs_context` is decided at load).
@@ -153,6 +153,14 @@ def history_full() -> ExecutionFailure:
         f"The execution reached the maximum number of history events ({HISTORY_LIMIT}); "
         f"a loop that never ends? Bound it with a counter in a variable, or use a Map.",
     )
+
+
+def fits_payload(text: str) -> bool:
+    """Whether JSON text is within AWS's payload quota: 256 KiB of UTF-8 (a lone surrogate
+    counts its 3 bytes). Callers on the hot path skip it for text of SMALL_PAYLOAD characters
+    or fewer, which always fits."""
+    return ((len(text) <= PAYLOAD_LIMIT and text.isascii())
+            or len(text.encode("utf-8", "surrogatepass")) <= PAYLOAD_LIMIT)
 
 
 def error_matches(names: tuple[str, ...], error: str) -> bool:
@@ -430,8 +438,7 @@ class _Run:
         of UTF-8); remembered, so that the next state's input needs neither check nor text.
         (`encode`: `_history.lean_json` for outputs that may hold many items.)"""
         text = encode(value)
-        if (len(text) > _ASCII_SAFE and (not text.isascii() or len(text) > PAYLOAD_LIMIT)
-                and len(text.encode("utf-8", "surrogatepass")) > PAYLOAD_LIMIT):
+        if len(text) > SMALL_PAYLOAD and not fits_payload(text):
             raise ExecutionFailure(
                     E.DATA_LIMIT_EXCEEDED,
                     f"The state/task '{state.name}' returned a result with a size exceeding the "
@@ -746,7 +753,7 @@ def _drive(run: _Run, machine: Any, execution: Execution, input: Any, clock: Clo
         "stateMachineArn": machine.arn,
     }, chain=False)
     try:
-        if len(text.encode("utf-8", "surrogatepass")) > PAYLOAD_LIMIT:
+        if not fits_payload(text):
             raise ExecutionFailure(E.DATA_LIMIT_EXCEEDED,
                                    "The execution input exceeds the maximum number of bytes service limit.")
         run.checked = (input, text)

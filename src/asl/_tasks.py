@@ -14,7 +14,7 @@ from asl import _errors as E
 from asl import _runtime
 from asl._env import Env
 from asl._errors import StatesError
-from asl._executor import PAYLOAD_LIMIT, history_full
+from asl._executor import SMALL_PAYLOAD, fits_payload, history_full
 from asl._history import HistoryFull, JsonText, Lane
 from asl._model import DISCARD, JSONATA, TaskState
 from asl._runtime import Heartbeat, Kind, LambdaResponse, Pattern, TaskError
@@ -203,7 +203,8 @@ def _attempt(run: Any, state: TaskState, plan: _runtime.Invocation, payload: Any
             result, part, part_text = _runtime.attempt(
                 plan, payload, text, timeout, heartbeat, run.clock,
                 _runtime.new_request_id(run.rng) if run.seeded else None)
-            if part_text is not None and (len(part_text) <= _SMALL or _fits(part_text)):
+            if part_text is not None and (len(part_text) <= SMALL_PAYLOAD
+                                          or fits_payload(part_text)):
                 # The executor's size check and the history reuse this text when the state's
                 # output is that value.
                 run.checked = (part, part_text)
@@ -368,16 +369,6 @@ def _unanswerable(run: Any, limit: float, deadline: float, started: float,
 
 
 _POLL_SECONDS = 0.02
-
-
-#: Below this many characters, JSON text is within PAYLOAD_LIMIT whatever its characters are.
-_SMALL = PAYLOAD_LIMIT // 4
-
-
-def _fits(text: str) -> bool:
-    """Whether JSON text is within AWS's payload quota (256 KiB of UTF-8)."""
-    return ((len(text) <= PAYLOAD_LIMIT and text.isascii())
-            or len(text.encode("utf-8", "surrogatepass")) <= PAYLOAD_LIMIT)
 
 
 def send_success(tokens: TaskTokens, token: str, output: Any) -> None:
