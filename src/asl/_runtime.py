@@ -441,37 +441,9 @@ def invoke(
     prefixes. With `Pattern.WAIT_FOR_TASK_TOKEN` the caller ignores the value and waits for the
     token; a service integration without a handler then returns None without calling anything.
     """
-    result = invoke_sized(
-        plan, payload, timeout_seconds=timeout_seconds, heartbeat_seconds=heartbeat_seconds,
-        clock=clock, heartbeat=heartbeat, request_id=request_id, region=region, account=account,
-        task_token=task_token,
-    )[0]
+    result = attempt(plan, payload, None, timeout_seconds, heartbeat_seconds, clock, request_id,
+                     heartbeat, region, account, task_token)[0]
     return result.value() if type(result) is LambdaResponse else result
-
-
-def invoke_sized(
-    plan: Invocation,
-    payload: Any,
-    *,
-    timeout_seconds: float | None = None,
-    heartbeat_seconds: float | None = None,
-    clock: Clock | None = None,
-    heartbeat: Heartbeat | None = None,
-    request_id: str | None = None,
-    region: str = DEFAULT_REGION,
-    account: str = DEFAULT_ACCOUNT,
-    task_token: str | None = None,
-    payload_text: str | None = None,
-) -> tuple[Any, Any, str | None]:
-    """`invoke`, returning `(result, part, text)`: `text` is the history's JSON text of `part`
-    (the handler's value: a Lambda function's response, also the Payload of `lambda:invoke`'s
-    result), made anyway when the response is serialised; None when nothing was serialised.
-    For `lambda:invoke`, `result` is a `LambdaResponse` (its dict made on demand).
-
-    `payload_text`, when given, is `request_text(payload)`: the handler's event is read back
-    from it instead of serialising the payload again."""
-    return attempt(plan, payload, payload_text, timeout_seconds, heartbeat_seconds, clock,
-                   request_id, heartbeat, region, account, task_token)
 
 
 def attempt(
@@ -487,7 +459,14 @@ def attempt(
     account: str = DEFAULT_ACCOUNT,
     task_token: str | None = None,
 ) -> tuple[Any, Any, str | None]:
-    """`invoke_sized` with positional arguments: the executor's call, once per attempt."""
+    """`invoke` with positional arguments (the executor's call, once per attempt), returning
+    `(result, part, text)`: `text` is the history's JSON text of `part` (the handler's value: a
+    Lambda function's response, also the Payload of `lambda:invoke`'s result), made anyway when
+    the response is serialised; None when nothing was serialised. For `lambda:invoke`, `result`
+    is a `LambdaResponse` (its dict made on demand).
+
+    `payload_text`, when given, is `request_text(payload)`: the handler's event is read back
+    from it instead of serialising the payload again."""
     if request_id is None:
         request_id = f"{_ids.prefix}{next(_ids.counter) & _LAST_GROUP:012x}"  # new_request_id()
     limit = (timeout_seconds if timeout_seconds is not None and timeout_seconds < NO_TIMEOUT
