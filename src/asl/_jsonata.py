@@ -23,6 +23,7 @@ from jsonata import jexception, tokenizer, utils
 
 from asl._errors import QUERY_EVALUATION_ERROR, CompileError, StatesError
 from asl._json import to_json
+from asl._source import escape
 
 __all__ = [
     "UNDEFINED",
@@ -420,10 +421,6 @@ def compile_expression(text: str) -> Expression:
 _Builder = Callable[[Mapping[str, Any], Mapping[str, Any], str, "int | None"], Any]
 
 
-def _pointer_token(key: str | int) -> str:
-    return str(key).replace("~", "~0").replace("/", "~1")
-
-
 def _join(field: str, key: str | int) -> str:
     return f"{field}/{key}" if field else str(key)
 
@@ -477,7 +474,7 @@ def _compile_value(value: Any, pointer: str) -> tuple[bool, Any, list[Expression
         found: list[Expression] = []
         object_parts: list[tuple[str, bool, Any]] = []
         for key, item in value.items():
-            dynamic, part, inner = _compile_value(item, f"{pointer}/{_pointer_token(key)}")
+            dynamic, part, inner = _compile_value(item, f"{pointer}/{escape(key)}")
             object_parts.append((key, dynamic, part))
             found.extend(inner)
         if not found:

@@ -15,6 +15,7 @@ import attrs
 
 from asl import _choice, _paths, _payload
 from asl._errors import CompileError
+from asl._source import escape
 
 JSONPATH = "JSONPath"
 JSONATA = "JSONata"
@@ -183,7 +184,7 @@ class _Builder:
     def graph(self, doc: Mapping[str, Any], pointer: str, inherited: str) -> Graph:
         language = doc.get("QueryLanguage", inherited)
         states = {
-            name: self.state(name, body, f"{pointer}/States/{_escape(name)}", language)
+            name: self.state(name, body, f"{pointer}/States/{escape(name)}", language)
             for name, body in doc["States"].items()
         }
         return Graph(
@@ -449,10 +450,6 @@ def _reads_context(state: State) -> bool:
 
 def _is_expression(value: Any) -> bool:
     return isinstance(value, str) and value.startswith("{%") and value.endswith("%}")
-
-
-def _escape(token: str) -> str:
-    return token.replace("~", "~0").replace("/", "~1")
 
 
 _STATE_CLASSES: dict[str, type[State]] = {

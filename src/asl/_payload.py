@@ -23,6 +23,7 @@ from asl._env import Env
 from asl._errors import RUNTIME, CompileError, StatesError
 from asl._json import to_json, type_phrase
 from asl._memo import by_value
+from asl._source import escape
 
 
 @by_value
@@ -117,7 +118,7 @@ def _compile_object(obj: Mapping[str, Any], pointer: str) -> Any:
     items: list[tuple[str, Any]] = []
     sources: dict[str, str] = {}  # output key -> the template key that produced it
     for key, value in obj.items():
-        where = f"{pointer}/{_escape(key)}"
+        where = f"{pointer}/{escape(key)}"
         if isinstance(key, str) and key.endswith(".$"):
             out_key = key[:-2]
             node = _compile_dynamic(key, value, where)
@@ -157,10 +158,5 @@ def _compile_dynamic(key: str, value: Any, where: str) -> Any:
         "from the key",
         where,
     )
-
-
-def _escape(token: str) -> str:
-    """JSON pointer escaping (RFC 6901)."""
-    return token.replace("~", "~0").replace("/", "~1")
 
 

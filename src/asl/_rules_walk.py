@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, TypeGuard
 
+from asl._source import escape
+
 JSONPATH, JSONATA = "JSONPath", "JSONata"
 
 
@@ -127,11 +129,6 @@ def walk(document: dict[str, Any]) -> Machine:
 
     visit("", document)
     return Machine(document, root_jsonata, tuple(scopes), tuple(states))
-
-
-def escape(token: str) -> str:
-    """One JSON pointer reference token (RFC 6901)."""
-    return token.replace("~", "~0").replace("/", "~1") if ("~" in token or "/" in token) else token
 
 
 def ptr(base: str, *parts: object) -> str:
