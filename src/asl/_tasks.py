@@ -15,7 +15,7 @@ from asl import _runtime
 from asl._env import Env
 from asl._errors import StatesError
 from asl._executor import SMALL_PAYLOAD, fits_payload, history_full
-from asl._history import HistoryFull, JsonText, Lane
+from asl._history import HistoryFull, JsonText, Lane, to_json
 from asl._model import DISCARD, JSONATA, TaskState
 from asl._runtime import Heartbeat, Kind, LambdaResponse, Pattern, TaskError
 
@@ -170,7 +170,7 @@ def _seconds(run: Any, value: Any, path: Any, effective: Any, env: Env, data: An
     else:
         seconds = run.render_jsonata(value, {"input": data, "context": env.context}, env, field)
     if isinstance(seconds, bool) or not isinstance(seconds, int) or seconds <= 0:
-        raise StatesError(E.RUNTIME, f"The {field} field must be a positive integer; got {seconds!r}.")
+        raise StatesError(E.RUNTIME, f"The {field} field must be a positive integer; got {to_json(seconds)}.")
     return seconds
 
 
