@@ -568,37 +568,16 @@ def _pool(run: _Run, workers: int) -> tuple[cf.Executor, bool]:
     return cf.ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="asl-fanout"), True
 
 
-_BLOCKING: dict[int, tuple[Graph, bool]] = {}
-
-
 def _threaded(run: _Run, graphs: Sequence[Graph]) -> bool:
+    """Whether units run on threads: the user's thread pool, or work that waits (`Graph.blocks`)."""
     executor = run.options.get("executor")
     if isinstance(executor, cf.ThreadPoolExecutor):
         return True
     from asl._clock import VirtualClock
 
-    virtual = isinstance(run.clock, VirtualClock)
-    return any(_may_block(graph, virtual) for graph in graphs)
-
-
-def _may_block(graph: Graph, virtual: bool) -> bool:
-    """Whether a graph holds work that waits (a Task's handler, a Wait on the real clock)."""
-    key = id(graph) * 2 + virtual
-    cached = _BLOCKING.get(key)
-    if cached is not None and cached[0] is graph:
-        return cached[1]
-    blocking = False
-    for state in graph.states.values():
-        if state.type == "Task" or (state.type == "Wait" and not virtual):
-            blocking = True
-        elif isinstance(state, ParallelState):
-            blocking = any(_may_block(branch, virtual) for branch in state.branches)
-        elif isinstance(state, MapState) and state.processor is not None:
-            blocking = state.mode != "DISTRIBUTED" and _may_block(state.processor, virtual)
-        if blocking:
-            break
-    _BLOCKING[key] = (graph, blocking)
-    return blocking
+    if isinstance(run.clock, VirtualClock):
+        return any(graph.blocks_virtual for graph in graphs)
+    return any(graph.blocks for graph in graphs)
 
 
 # -- shared pieces ------------------------------------------------------------------------------

@@ -165,6 +165,30 @@ class Graph:
     query_language: str = JSONPATH
     timeout_seconds: int | None = None
     comment: str | None = None
+    # Derived at load for the fan-out (`_fanout._threaded`): whether running the graph may wait,
+    # on a Task's handler or a Wait (`blocks`), or on a Task's handler only (`blocks_virtual`:
+    # a Wait takes no time on a virtual clock). A distributed Map's children run elsewhere.
+    blocks: bool = attrs.field(init=False, repr=False, eq=False)
+    blocks_virtual: bool = attrs.field(init=False, repr=False, eq=False)
+
+    def __attrs_post_init__(self) -> None:
+        set_ = object.__setattr__
+        set_(self, "blocks", _blocks(self, virtual=False))
+        set_(self, "blocks_virtual", _blocks(self, virtual=True))
+
+
+def _blocks(graph: Graph, *, virtual: bool) -> bool:
+    for state in graph.states.values():
+        if state.type == "Task" or (state.type == "Wait" and not virtual):
+            return True
+        inner: tuple[Graph, ...] = ()
+        if isinstance(state, ParallelState):
+            inner = state.branches
+        elif isinstance(state, MapState) and state.processor is not None and state.mode != "DISTRIBUTED":
+            inner = (state.processor,)
+        if any(g.blocks_virtual if virtual else g.blocks for g in inner):
+            return True
+    return False
 
 
 class _Builder:
