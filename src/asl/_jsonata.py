@@ -203,7 +203,8 @@ class _Unsupported(Exception):
     """The result holds something JSON cannot: a function."""
 
 
-def _to_json(value: Any) -> Any:
+def _json_value(value: Any) -> Any:
+    """A JSONata result as a plain JSON value (the engine's null, sequences and doubles mapped)."""
     if value is _NULL or value is None:
         return None
     kind = type(value)
@@ -215,11 +216,11 @@ def _to_json(value: Any) -> Any:
         # JSONata numbers are doubles; AWS prints a whole double without a fraction (2, not 2.0).
         return int(value) if value.is_integer() and abs(value) < 2**63 else value
     if isinstance(value, dict):
-        return {key: _to_json(item) for key, item in value.items()}
+        return {key: _json_value(item) for key, item in value.items()}
     if isinstance(value, list):  # includes the engine's sequence and range types
-        return [_to_json(item) for item in value]
+        return [_json_value(item) for item in value]
     if isinstance(value, (int, float)):  # bool-less int/float subclasses
-        return _to_json(float(value)) if isinstance(value, float) else int(value)
+        return _json_value(float(value)) if isinstance(value, float) else int(value)
     raise _Unsupported
 
 
@@ -331,7 +332,7 @@ class Expression:
         if raw is None:
             return UNDEFINED
         try:
-            return _to_json(raw)
+            return _json_value(raw)
         except _Unsupported:
             raise self._error("returned an unsupported result type.", field) from None
 
