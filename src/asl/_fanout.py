@@ -220,8 +220,7 @@ def run_map(run: _Run, state: MapState, data: Any, env: Env, lane: Lane
     name = state.name
     # `$$.Map.Item` only for iterations whose states read the context (decided at load): most
     # never do, and a context per item is memory a large Map holds until its iterations end.
-    reads_context = any(processor_state.needs_context
-                        for processor_state in processor.states.values())
+    reads_context = processor.reads_context
 
     def iteration(unit_run: _Run, unit_lane: Lane, index: int) -> Any:
         details = {"index": index, "name": name}

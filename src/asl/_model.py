@@ -170,11 +170,14 @@ class Graph:
     # a Wait takes no time on a virtual clock). A distributed Map's children run elsewhere.
     blocks: bool = attrs.field(init=False, repr=False, eq=False)
     blocks_virtual: bool = attrs.field(init=False, repr=False, eq=False)
+    # Whether any of its own states reads the context (a Map builds `$$.Map.Item` only then).
+    reads_context: bool = attrs.field(init=False, repr=False, eq=False)
 
     def __attrs_post_init__(self) -> None:
         set_ = object.__setattr__
         set_(self, "blocks", _blocks(self, virtual=False))
         set_(self, "blocks_virtual", _blocks(self, virtual=True))
+        set_(self, "reads_context", any(state.needs_context for state in self.states.values()))
 
 
 def _blocks(graph: Graph, *, virtual: bool) -> bool:
