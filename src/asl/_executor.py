@@ -286,8 +286,9 @@ class _Run:
                    extra_context: Mapping[str, Any] | None) -> tuple[Any, str | None, dict[str, Any]]:
         """Enter one state, run it (with its retriers and catchers on failure), exit it.
 
-        The per-state hot path: one clock reading, the context object only for states that read
-        it, and the JSON text made by the output's size check reused as the next state's input."""
+        The per-state hot path: one clock reading each at entry and exit, the context object only
+        for states that read it, and the JSON text made by the output's size check reused as the
+        next state's input."""
         now = self.clock.now()
         if self.deadline is not None and now >= self.deadline:
             raise _Timeout()
