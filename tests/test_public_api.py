@@ -10,6 +10,7 @@ def test_all_is_exactly_the_public_contract() -> None:
     assert sorted(asl.__all__) == [
         "DefinitionError",
         "Execution",
+        "InvalidExecutionInput",
         "Problem",
         "StateMachine",
         "SystemClock",
@@ -48,3 +49,17 @@ def test_run_returns_an_execution_with_the_documented_fields() -> None:
         "SUCCEEDED", {"x": 1}, None, None)
     assert [e["type"] for e in execution.history] == [
         "ExecutionStarted", "PassStateEntered", "PassStateExited", "ExecutionSucceeded"]
+
+
+def test_input_that_is_not_json_is_refused_before_the_execution_starts() -> None:
+    """A set or NaN is not JSON: `run` raises InvalidExecutionInput (a ValueError), as
+    StartExecution refuses it, instead of failing somewhere inside."""
+    machine = asl.load({"StartAt": "A", "States": {"A": {"Type": "Pass", "End": True}}})
+    for bad in ({"a": {1, 2}}, {"a": float("nan")}, float("inf")):
+        try:
+            machine.run(bad, clock=asl.VirtualClock())
+        except asl.InvalidExecutionInput as error:
+            assert isinstance(error, ValueError)
+            assert "not JSON" in str(error)
+        else:
+            raise AssertionError(f"run accepted {bad!r}")

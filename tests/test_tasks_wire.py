@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
+
 import asl
 from asl._clock import VirtualClock
 from asl._history import to_json
@@ -100,14 +102,12 @@ def test_result_selector_and_result_path_see_the_whole_response() -> None:
     assert execution.output == {"a": 1, "r": {"code": 200, "body": {"a": 1}}}
 
 
-def test_a_payload_that_is_not_json_fails_the_task_without_a_traceback() -> None:
-    """A NaN in the payload fails as States.Runtime; TaskScheduled still shows the payload."""
-    execution = _machine(OutputPath="$.Payload").run({"x": float("nan")},
-                                                     handlers={"fn": _identity},
-                                                     clock=VirtualClock(0))
-    assert execution.status == "FAILED" and execution.error == "States.Runtime"
-    assert "not JSON" in (execution.cause or "")
-    assert "NaN" in _details(execution, "TaskScheduled")["parameters"]
+def test_a_payload_that_is_not_json_never_reaches_a_task() -> None:
+    """A NaN in the execution input is refused before the execution starts (InvalidExecutionInput,
+    as StartExecution refuses it), so no task is ever scheduled with it."""
+    with pytest.raises(asl.InvalidExecutionInput, match="not JSON"):
+        _machine(OutputPath="$.Payload").run({"x": float("nan")}, handlers={"fn": _identity},
+                                             clock=VirtualClock(0))
 
 
 def test_an_asynchronous_invocation_has_an_empty_payload() -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from asl._errors import DefinitionError, Problem, TaskFailed
+from asl._errors import DefinitionError, InvalidExecutionInput, Problem, TaskFailed
 
 if TYPE_CHECKING:
     from asl._clock import SystemClock, VirtualClock
@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DefinitionError",
     "Execution",
+    "InvalidExecutionInput",
     "Problem",
     "StateMachine",
     "SystemClock",

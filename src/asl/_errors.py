@@ -92,6 +92,11 @@ class DefinitionError(ValueError):
         super().__init__(f"invalid state machine definition: {summary}{more}")
 
 
+class InvalidExecutionInput(ValueError):
+    """Raised by `run`/`start` when the input is not JSON (a set, NaN, an object): AWS's
+    StartExecution refuses such input (InvalidExecutionInput) before any execution exists."""
+
+
 class CompileError(ValueError):
     """A path, template, intrinsic call, Choice rule or expression that cannot be compiled.
 

@@ -21,6 +21,7 @@ from asl._clock import Clock, SystemClock, isoformat
 from asl._env import Env
 from asl._errors import StatesError
 from asl._history import History, HistoryFull, JsonText, Lane, to_json
+from asl._json import to_strict_json
 from asl._model import (
     DISCARD,
     JSONATA,
@@ -729,26 +730,30 @@ def prepare(machine: Any, input: Any, *, handlers: Mapping[str, Callable[..., An
     exec_name = name or str(uuid.UUID(int=random.Random(options.get("seed")).getrandbits(128))
                             if options.get("seed") is not None else uuid.uuid4())
     arn = machine.arn.replace(":stateMachine:", ":execution:") + ":" + exec_name
+    try:
+        text = to_strict_json(input)
+    except (TypeError, ValueError) as error:
+        raise E.InvalidExecutionInput(f"The execution input is not JSON: {error}") from None
     start = clock.now()
     execution = Execution(name=exec_name, arn=arn, state_machine_arn=machine.arn, input=input, start=start)
     run = _Run(machine, execution, clock, handlers or {}, options)
 
     def drive() -> None:
         try:
-            _drive(run, machine, execution, input, clock)
+            _drive(run, machine, execution, input, text, clock)
         finally:
             execution._done.set()
 
     return run, drive
 
 
-def _drive(run: _Run, machine: Any, execution: Execution, input: Any, clock: Clock) -> None:
+def _drive(run: _Run, machine: Any, execution: Execution, input: Any, text: str,
+           clock: Clock) -> None:
     start = execution.start_date
     lane = Lane()
     graph: Graph = machine.graph
     if graph.timeout_seconds is not None:
         run.deadline = start + graph.timeout_seconds
-    text = to_json(input)
     run.history.add(lane, "ExecutionStarted", start, {
         "input": JsonText(text), "roleArn": run.context_execution["RoleArn"],
         "stateMachineArn": machine.arn,

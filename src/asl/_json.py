@@ -20,6 +20,8 @@ if _make_encoder is not None:
     # more than encoding a small payload. Same output: compact, non-ASCII kept, NaN allowed.
     # Thread-safe for JSON data: the C encoder never releases the GIL mid-value.
     _ENCODE = _make_encoder({}, _not_json, _encode_string, None, ":", ",", False, False, True)
+    # For values from outside (an execution's input): NaN and Infinity are not JSON.
+    _ENCODE_STRICT = _make_encoder({}, _not_json, _encode_string, None, ":", ",", False, False, False)
 
     def to_json(value: Any) -> str:
         """AWS's compact JSON text (no spaces, non-ASCII kept)."""
@@ -27,11 +29,21 @@ if _make_encoder is not None:
             return _encode_string(value)  # type: ignore[no-any-return]  # the C function
         return "".join(_ENCODE(value, 0))
 
+    def to_strict_json(value: Any) -> str:
+        """`to_json`, refusing NaN and Infinity (ValueError) and non-JSON types (TypeError)."""
+        if type(value) is str:
+            return _encode_string(value)  # type: ignore[no-any-return]  # the C function
+        return "".join(_ENCODE_STRICT(value, 0))
+
 else:  # pragma: no cover
 
     def to_json(value: Any) -> str:
         """AWS's compact JSON text (no spaces, non-ASCII kept)."""
         return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+    def to_strict_json(value: Any) -> str:
+        """`to_json`, refusing NaN and Infinity (ValueError) and non-JSON types (TypeError)."""
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 
 
 def type_phrase(value: Any) -> str:
