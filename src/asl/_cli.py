@@ -163,6 +163,7 @@ def _run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
             err.write(_format(args.machine, problem, "text") + "\n")
         return EXIT_INVALID
     clock = asl.VirtualClock() if args.virtual_clock else None
+    from asl._errors import InvalidExecutionInput
     from asl._mocks import MockConfigError
 
     options: dict[str, Any] = {}
@@ -177,6 +178,9 @@ def _run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     try:
         execution = machine.run(input_value, handlers=handlers, clock=clock, **options)
     except MockConfigError as error:  # an unreadable file, or a test case this machine lacks
+        err.write(f"asl run: {error}\n")
+        return EXIT_USAGE
+    except InvalidExecutionInput as error:  # e.g. a YAML timestamp, which JSON cannot hold
         err.write(f"asl run: {error}\n")
         return EXIT_USAGE
     finally:
@@ -269,8 +273,15 @@ def _read_input(name: str | None) -> Any:
     if name.lower().endswith((".yaml", ".yml")):
         import yaml
 
-        return yaml.safe_load(text)
-    return json.loads(text) if text.strip() else {}
+        from asl._source import yaml_loader
+
+        # The definitions' loader: timestamps stay strings, as they would in JSON input.
+        return yaml.load(text, Loader=yaml_loader())  # noqa: S506  # a SafeLoader subclass
+    return json.loads(text, parse_constant=_not_a_number) if text.strip() else {}
+
+
+def _not_a_number(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
 
 
 def _load_handlers(module_name: str) -> dict[str, Any]:

@@ -333,7 +333,7 @@ def _load_yaml(text: str, name: str | None) -> Source:
     # PyYAML is only imported for YAML sources: JSON validation should not pay for it.
     import yaml
 
-    loader = _yaml_loader()(text)
+    loader = yaml_loader()(text)
     try:
         node = loader.get_single_node()
         if node is None:
@@ -383,7 +383,7 @@ def _load_yaml(text: str, name: str | None) -> Source:
 _LOADER: type | None = None
 
 
-def _yaml_loader() -> type:
+def yaml_loader() -> type:
     """SafeLoader (the C one when available) without the timestamp resolver: ASL timestamps
     such as `2016-03-14T01:59:00Z` must stay strings, as they would in JSON."""
     global _LOADER
