@@ -275,12 +275,12 @@ def batches(run: _Run, state: MapState, data: Any, effective: Any, inputs: Seque
     batch_input = _render(run, state, compiled(state).batch_input, data, effective, env, "BatchInput")
     head: dict[str, Any] = {} if batch_input is None else {"BatchInput": batch_input}
     # Bytes of {"BatchInput":...,"Items":[]} plus each item's JSON and a comma between items.
-    frame = len(to_json({**head, "Items": []}).encode("utf-8"))
+    frame = len(to_json({**head, "Items": []}).encode("utf-8", "replace"))
     groups: list[Any] = []
     current: list[Any] = []
     size = frame
     for item in inputs:
-        item_size = len(to_json(item).encode("utf-8"))
+        item_size = len(to_json(item).encode("utf-8", "replace"))
         grown = size + item_size + (1 if current else 0)
         if current and ((max_items is not None and len(current) >= max_items) or grown > byte_cap):
             groups.append({**head, "Items": current})
@@ -595,11 +595,11 @@ def write_results(run: _Run, state: MapState, data: Any, effective: Any, env: En
             if not entries:
                 continue
             key = f"{folder}/{status}_0.{'jsonl' if jsonl else 'json'}"
-            body = ("\n".join(to_json(e) for e in entries) if jsonl else to_json(entries)).encode("utf-8")
+            body = ("\n".join(to_json(e) for e in entries) if jsonl else to_json(entries)).encode("utf-8", "replace")
             s3.put_object(bucket, key, body)
             files[status].append({"Key": key, "Size": len(body)})
         manifest = {"DestinationBucket": bucket, "MapRunArn": summary.arn, "ResultFiles": files}
-        s3.put_object(bucket, f"{folder}/manifest.json", to_json(manifest).encode("utf-8"))
+        s3.put_object(bucket, f"{folder}/manifest.json", to_json(manifest).encode("utf-8", "replace"))
     except OSError as error:
         raise StatesError(E.RESULT_WRITER_FAILED, f"Could not write the results: {error}") from None
     return {"Bucket": bucket, "Key": f"{folder}/manifest.json"}
