@@ -595,7 +595,8 @@ def write_results(run: _Run, state: MapState, data: Any, effective: Any, env: En
             if not entries:
                 continue
             key = f"{folder}/{status}_0.{'jsonl' if jsonl else 'json'}"
-            body = ("\n".join(to_json(e) for e in entries) if jsonl else to_json(entries)).encode("utf-8", "replace")
+            text = "\n".join(to_json(e) for e in entries) if jsonl else to_json(entries)
+            body = text.encode("utf-8", "replace")
             s3.put_object(bucket, key, body)
             files[status].append({"Key": key, "Size": len(body)})
         manifest = {"DestinationBucket": bucket, "MapRunArn": summary.arn, "ResultFiles": files}
