@@ -725,8 +725,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"bench: no shared benchmark folder at {shared} (expected floor_interp.py and "
               f"workloads/ there, beside the repository); pass --shared DIR", file=sys.stderr)
         return 2
-    sys.path.insert(0, str(REPO / "src"))  # so the script runs from a checkout without install
-    import asl
+    try:
+        import asl
+    except ImportError:  # a checkout without install: use its own source, not an installed copy
+        sys.path.insert(0, str(REPO / "src"))
+        import asl
 
     floor = import_floor(shared)
     peers = find_peers(args.peer_names)

@@ -161,3 +161,17 @@ def test_any_field_value_is_checked_without_crashing(kind: str, value: Any) -> N
     """Arbitrary values in any field of any state type produce Problems, never exceptions."""
     for field in ("Next", "Parameters", "Choices", "Branches", "ItemProcessor", "Retry", "Catch", "Seconds"):
         check(_machine(Type=kind, **{field: value}))
+
+
+def test_the_schema_loads_from_a_source_checkout(tmp_path: Path) -> None:
+    """With only src/ on the path (no install), the repository's schemas/ folder is read."""
+    import subprocess
+    import sys
+
+    repo = Path(__file__).resolve().parents[1]
+    code = ("import asl; problems = asl.validate({'StartAt': 'A', 'States': {'A': "
+            "{'Type': 'Pass', 'End': True, 'Nope': 1}}}); print(problems[0].code)")
+    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True,
+                          env={"PYTHONPATH": str(repo / "src"), "PATH": ""}, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "unknown-field"

@@ -17,6 +17,7 @@ import functools
 import json
 import re
 from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 from asl._errors import Problem
@@ -53,8 +54,14 @@ _EXPECTED = {
 
 def load_schema() -> dict[str, Any]:
     """The ASL JSON Schema shipped in the package (asl.schemas)."""
-    from asl import schemas
-
+    try:
+        from asl import schemas
+    except ImportError:
+        # A source checkout on sys.path (PYTHONPATH=src): the package maps schemas/ into asl
+        # only when installed, so read the repository's own copy.
+        source = Path(__file__).resolve().parents[2] / "schemas" / "asl.schema.json"
+        loaded: dict[str, Any] = json.loads(source.read_text(encoding="utf-8"))
+        return loaded
     try:
         # A plain file read: importlib.resources alone costs more than a whole `asl validate`.
         with open(f"{next(iter(schemas.__path__))}/asl.schema.json", encoding="utf-8") as file:
