@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from asl._clock import Clock
 from asl._errors import DefinitionError, Problem
 from asl._model import Graph, build
+
+if TYPE_CHECKING:
+    from asl._executor import Execution
 
 DEFAULT_REGION = "us-east-1"
 DEFAULT_ACCOUNT = "123456789012"
@@ -31,7 +34,7 @@ class StateMachine:
         clock: Clock | None = None,
         name: str | None = None,
         **options: Any,
-    ) -> Any:
+    ) -> Execution:
         """Run one execution to its end and return the `Execution` (failures are data, not
         exceptions). `input` defaults to `{}`; `clock` to the real clock.
 
@@ -55,7 +58,7 @@ class StateMachine:
         clock: Clock | None = None,
         name: str | None = None,
         **options: Any,
-    ) -> Any:
+    ) -> Execution:
         """Start an execution in the background and return its `Execution` at once (status
         RUNNING); `execution.wait()` blocks until it ends. Use it for the callback pattern:
         `execution.send_task_success(token, output)` (or `send_task_failure`,
