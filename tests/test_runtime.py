@@ -11,12 +11,11 @@ import pytest
 
 from asl._clock import VirtualClock
 from asl._errors import StatesError, TaskFailed
+from asl._lambda import Heartbeat, TaskError
 from asl._runtime import (
     LAMBDA_INVOKE,
-    Heartbeat,
     Kind,
     Pattern,
-    TaskError,
     invoke,
     parse_function,
     resolve,

@@ -13,7 +13,8 @@ import pytest
 import asl
 from asl._clock import VirtualClock
 from asl._errors import StatesError
-from asl._runtime import from_wire, invoke, new_request_id, resolve, wire_json
+from asl._lambda import from_wire, new_request_id, wire_json
+from asl._runtime import invoke, resolve
 
 INVOKE = "arn:aws:states:::lambda:invoke"
 

@@ -135,7 +135,7 @@ def test_a_lambda_arn_task_records_input_and_output_text() -> None:
 
 def test_a_payload_passing_the_input_on_reuses_its_text_exactly() -> None:
     """The spliced parameters text equals a fresh encoding, and anything odd falls back to one."""
-    from asl._runtime import request_text
+    from asl._lambda import request_text
     from asl._tasks import _payload_text
 
     data = {"a": ["é", 1.5, None], "b": {"c": True}}

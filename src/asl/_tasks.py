@@ -11,13 +11,14 @@ import uuid
 from typing import Any, cast
 
 from asl import _errors as E
-from asl import _runtime
+from asl import _lambda, _runtime
 from asl._env import Env
 from asl._errors import StatesError
 from asl._executor import SMALL_PAYLOAD, fits_payload, history_full
 from asl._history import HistoryFull, JsonText, Lane, to_json
+from asl._lambda import Heartbeat, LambdaResponse, TaskError
 from asl._model import DISCARD, JSONATA, TaskState
-from asl._runtime import Heartbeat, Kind, LambdaResponse, Pattern, TaskError
+from asl._runtime import Kind, Pattern
 
 
 class TaskTokenError(LookupError):
@@ -80,7 +81,7 @@ class Callback(Heartbeat):
     def succeed(self, output: Any) -> None:
         self._check()
         # SendTaskSuccess carries JSON text: the task gets its own copy of the value.
-        self.output = _runtime._round_trip_event(output)
+        self.output = _lambda.round_trip_event(output)
         self.done.set()
 
     def fail(self, error: str | None = None, cause: str | None = None) -> None:
@@ -202,7 +203,7 @@ def _attempt(run: Any, state: TaskState, plan: _runtime.Invocation, payload: Any
             # With a seed, request ids come from the run's generator so two runs match exactly.
             result, part, part_text = _runtime.attempt(
                 plan, payload, text, timeout, heartbeat, run.clock,
-                _runtime.new_request_id(run.rng) if run.seeded else None)
+                _lambda.new_request_id(run.rng) if run.seeded else None)
             if part_text is not None and (len(part_text) <= SMALL_PAYLOAD
                                           or fits_payload(part_text)):
                 # The executor's size check and the history reuse this text when the state's
@@ -248,7 +249,7 @@ def _payload_text(payload: Any, checked: tuple[Any, str | None]) -> str | None:
                     except (TypeError, ValueError):
                         break  # a key that is not a string, or a value that is not JSON
     try:
-        return _runtime.request_text(payload)
+        return _lambda.request_text(payload)
     except (TypeError, ValueError):
         return None  # not JSON: recorded as it is, and the invocation fails saying why
 
@@ -262,10 +263,10 @@ def _splice(payload: dict[str, Any], value: Any, known: str) -> str:
         if head is None:
             if type(key) is not str:
                 raise TypeError("an object key that is not a string")
-            head = _runtime.request_text(key) + ":"
+            head = _lambda.request_text(key) + ":"
             if len(keys) < 1024:  # Parameters' keys: few, and the same every time
                 keys[key] = head
-        parts.append(head + (known if item is value else _runtime.request_text(item)))
+        parts.append(head + (known if item is value else _lambda.request_text(item)))
     return "{" + ",".join(parts) + "}"
 
 
@@ -286,7 +287,7 @@ def _invoke(run: Any, state: TaskState, plan: _runtime.Invocation, payload: Any,
             raise TaskError(outcome[1], outcome[2])
         return outcome[1]
     # With a seed, request ids come from the run's generator so that two runs match exactly.
-    request_id = _runtime.new_request_id(run.rng) if run.seeded else None
+    request_id = _lambda.new_request_id(run.rng) if run.seeded else None
     assert token is not None  # _attempt calls the handler itself otherwise
     # The callback pattern: the handler (if any) starts the work and the answer comes with the
     # token (send_task_success/failure, from any thread); the handler's own value is what AWS
