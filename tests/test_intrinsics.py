@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 
 from asl._env import Env
 from asl._errors import CompileError, StatesError
-from asl._intrinsics import FUNCTION_NAMES, compile_intrinsic, is_intrinsic
+from asl._intrinsic_functions import FUNCTION_NAMES
+from asl._intrinsics import compile_intrinsic, is_intrinsic
 
 ENV = Env({"Execution": {"Input": {"csv": "a,b"}, "Name": "run"}}, {"limit": 3, "v": {"x": [1, 2]}})
 
