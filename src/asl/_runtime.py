@@ -37,7 +37,6 @@ from asl._lambda import (
     Heartbeat,
     LambdaResponse,
     TaskError,
-    blank_context,
     error_payload,
     event_copy,
     function_not_found,
@@ -471,14 +470,7 @@ def _invoke_lambda_service(
         event = SCAN(parameters_text, 0)[0]["Payload"]
     else:
         event = lambda_service_event(payload, parameters_text, request_id)
-    # make_context(...), inline: once per attempt.
-    context = blank_context(Context)
-    context._function = function
-    context.aws_request_id = request_id
-    context.task_token = task_token
-    context._deadline = time.monotonic() + (
-        LAMBDA_MAX_SECONDS if limit is None else min(limit, LAMBDA_MAX_SECONDS))
-    context._heartbeat = beat
+    context = make_context(function, request_id, limit, beat, task_token)
     if limit is None and heartbeat_seconds is None:
         value, text = _lambda_call(handler, event, context, request_id, True)  # inline
     else:
