@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 import asl
+from clocks import PeakClock
 
 
 def _map(**fields: Any) -> dict[str, Any]:
@@ -111,25 +112,6 @@ def test_jsonata_items_and_selector() -> None:
     definition = _map(QueryLanguage="JSONata", Items="{% $states.input.xs %}",
                       ItemSelector={"v": "{% $states.context.Map.Item.Value * 10 %}"})
     assert _run(definition, {"xs": [1, 2]}).output == [{"v": 10}, {"v": 20}]
-
-
-class PeakClock:
-    """Sleeps overlap for real when iterations run concurrently; records the peak."""
-
-    def __init__(self) -> None:
-        self.running = self.peak = 0
-        self._lock = threading.Lock()
-
-    def now(self) -> float:
-        return 1_700_000_000.0
-
-    def sleep(self, seconds: float) -> None:
-        with self._lock:
-            self.running += 1
-            self.peak = max(self.peak, self.running)
-        time.sleep(0.02)
-        with self._lock:
-            self.running -= 1
 
 
 WAIT = {"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 1, "End": True}}}

@@ -4,30 +4,10 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import threading
-import time
 from typing import Any
 
 import asl
-
-
-class PeakClock:
-    """A real-time-ish clock whose sleeps overlap when states run concurrently (records the peak)."""
-
-    def __init__(self) -> None:
-        self.running = 0
-        self.peak = 0
-        self._lock = threading.Lock()
-
-    def now(self) -> float:
-        return 1_700_000_000.0
-
-    def sleep(self, seconds: float) -> None:
-        with self._lock:
-            self.running += 1
-            self.peak = max(self.peak, self.running)
-        time.sleep(0.03)
-        with self._lock:
-            self.running -= 1
+from clocks import PeakClock
 
 
 def _pass(name: str, **extra: Any) -> dict[str, Any]:
