@@ -144,15 +144,9 @@ class History:
     ) -> int:
         """`add` for the events of states, within the quota: raises `HistoryFull` instead of
         recording the event that would leave no room for the execution's closing event."""
-        events = self._events
-        count = len(events)
-        if count + self._outer >= self.limit - 1:
+        if len(self._events) + self._outer >= self.limit - 1:
             raise HistoryFull(self.limit)
-        events.append((lane.last, now, event_type, details))
-        event_id = self.base + count + 1
-        if chain:
-            lane.last = event_id
-        return event_id
+        return self.add(lane, event_type, now, details, chain=chain)
 
     def record_state(
         self,
