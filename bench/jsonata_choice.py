@@ -48,12 +48,12 @@ def _candidates(data: dict[str, Any]) -> dict[str, Callable[[], Any]]:
     except ImportError:
         print("jsonatapy: not installed")
     try:
-        from asl._jsonata import compile_expression
+        from asl._languages.jsonata import compile_expression
 
         aexpr = compile_expression("{% " + CONDITION + " %}")
-        out["asl._jsonata"] = lambda: aexpr.evaluate(states, {})
+        out["asl._languages.jsonata"] = lambda: aexpr.evaluate(states, {})
     except ImportError:
-        print("asl._jsonata: not importable")
+        print("asl._languages.jsonata: not importable")
     return out
 
 

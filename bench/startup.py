@@ -35,7 +35,7 @@ _ASL_LOAD = """
 import json, sys, time
 import asl
 try:
-    from asl._memo import clear  # compiled-text caches: time every load as a first load
+    from asl._languages.memo import clear  # compiled-text caches: time every load as a first load
 except ImportError:
     clear = lambda: None
 times = []

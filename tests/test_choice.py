@@ -1,4 +1,4 @@
-"""Tests for asl._choice: JSONPath Choice rules, checked against AWS recordings and per operator."""
+"""Tests for asl._languages.choice: JSONPath Choice rules, checked against AWS recordings and per operator."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from asl._choice import compile_choices, compile_rule
-from asl._env import Env
 from asl._errors import CompileError, StatesError
+from asl._languages.choice import compile_choices, compile_rule
+from asl._languages.env import Env
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "conformance" / "cases"
 
@@ -60,7 +60,7 @@ def test_rules_take_the_branch_aws_took(case: dict[str, Any]) -> None:
     if expected is None:
         pytest.skip("the recording does not tell which branch was taken")
     state = case["definition"]["States"][case["definition"]["StartAt"]]
-    # A rule's Assign is a payload template (asl._payload's business), not part of the test.
+    # A rule's Assign is a payload template (asl._languages.payload's business), not part of the test.
     choices = [{k: v for k, v in rule.items() if k != "Assign"} for rule in state["Choices"]]
     rules = compile_choices({"Choices": choices})
     env = Env({"Execution": {"Input": case["input"]}}, {})

@@ -10,7 +10,8 @@ import pytest
 
 import asl
 from asl._clock import VirtualClock
-from asl._history import lean_json, to_json
+from asl._json import to_json
+from asl._runtime.history import lean_json
 
 _START = 1_700_000_000.0
 _NOW = "2023-11-14T22:13:20.000Z"  # _START as $now() writes it

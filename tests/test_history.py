@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 
 import asl
-from asl._history import History, HistoryFull, JsonText, Lane, to_json
-from asl._model import build
+from asl._definition.model import build
+from asl._json import JsonText, to_json
+from asl._runtime.history import History, HistoryFull, Lane
 
 LIMIT = 256 * 1024
 

@@ -1,4 +1,4 @@
-"""Tests for asl._intrinsics: the States.* intrinsic functions of JSONPath states."""
+"""Tests for asl._languages.intrinsics: the States.* intrinsic functions of JSONPath states."""
 
 from __future__ import annotations
 
@@ -13,10 +13,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from asl._env import Env
 from asl._errors import CompileError, StatesError
-from asl._intrinsic_functions import FUNCTION_NAMES
-from asl._intrinsics import compile_intrinsic, is_intrinsic
+from asl._languages.env import Env
+from asl._languages.intrinsic_functions import FUNCTION_NAMES
+from asl._languages.intrinsics import compile_intrinsic, is_intrinsic
 
 ENV = Env({"Execution": {"Input": {"csv": "a,b"}, "Name": "run"}}, {"limit": 3, "v": {"x": [1, 2]}})
 

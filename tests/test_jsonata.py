@@ -1,4 +1,4 @@
-"""Tests for asl._jsonata: compiled `{% %}` expressions, AWS's added functions and its wording."""
+"""Tests for asl._languages.jsonata: compiled `{% %}` expressions, AWS's added functions and its wording."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from asl._errors import QUERY_EVALUATION_ERROR, CompileError, StatesError
-from asl._jsonata import (
+from asl._languages.jsonata import (
     UNDEFINED,
     compile_expression,
     compile_template,

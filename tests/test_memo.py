@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from asl import _memo
 from asl._errors import CompileError
-from asl._intrinsics import compile_intrinsic
-from asl._paths import compile_path, compile_reference_path
-from asl._payload import compile_template
+from asl._languages import memo as _memo
+from asl._languages.intrinsics import compile_intrinsic
+from asl._languages.paths import compile_path, compile_reference_path
+from asl._languages.payload import compile_template
 
 
 def test_equal_path_text_compiles_once() -> None:

@@ -1,4 +1,4 @@
-"""Tests for asl._mocks: Step Functions Local's mock configuration file."""
+"""Tests for asl._integrations.mocks: Step Functions Local's mock configuration file."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from asl._mocks import MockConfig, MockConfigError
+from asl._integrations.mocks import MockConfig, MockConfigError
 
 # The example file of the AWS documentation ("Configuration file for mocked service integrations").
 AWS_EXAMPLE = """

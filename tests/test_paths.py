@@ -1,4 +1,4 @@
-"""Tests for asl._paths: AWS's (Jayway's) JSONPath dialect and the ResultPath merge."""
+"""Tests for asl._languages.paths: AWS's (Jayway's) JSONPath dialect and the ResultPath merge."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 from jsonpath_ng import parse as ng_parse
 
-from asl import _paths
-from asl._env import Env
 from asl._errors import CompileError, StatesError
-from asl._paths import (
+from asl._languages import paths as _paths
+from asl._languages.env import Env
+from asl._languages.paths import (
     MISSING,
     compile_path,
     compile_reference_path,

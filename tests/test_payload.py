@@ -1,4 +1,4 @@
-"""Tests for asl._payload: Parameters / ResultSelector / ItemSelector / Assign templates."""
+"""Tests for asl._languages.payload: Parameters / ResultSelector / ItemSelector / Assign templates."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from asl._env import Env
 from asl._errors import CompileError, StatesError
-from asl._payload import compile_template
+from asl._languages.env import Env
+from asl._languages.payload import compile_template
 
 ENV = Env({"Execution": {"Id": "arn:x", "Input": {"a": 1}}}, {"limit": 3, "order": {"id": 7}})
 CASES = Path(__file__).resolve().parents[2] / "shared" / "conformance" / "cases"

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 import asl
-from asl._executor import error_matches
+from asl._runtime.executor import error_matches
 
 FN = "arn:aws:lambda:us-east-1:123456789012:function:work"
 

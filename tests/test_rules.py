@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
+from asl._definition.rules import RULES, check, ptr
 from asl._errors import Problem
-from asl._rules import RULES, check, ptr
 
 DEFINITIONS = Path(__file__).parent / "definitions"
 DOCS = Path(__file__).parents[1] / "docs" / "problems-rules.md"

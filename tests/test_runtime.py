@@ -1,4 +1,4 @@
-"""Tests for asl._runtime: resolving Task resources, invoking handlers, timeouts and heartbeats."""
+"""Tests for asl._integrations.dispatch: resolving Task resources, invoking handlers, timeouts and heartbeats."""
 
 from __future__ import annotations
 
@@ -11,8 +11,7 @@ import pytest
 
 from asl._clock import VirtualClock
 from asl._errors import StatesError, TaskFailed
-from asl._lambda import Heartbeat, TaskError
-from asl._runtime import (
+from asl._integrations.dispatch import (
     LAMBDA_INVOKE,
     Kind,
     Pattern,
@@ -21,6 +20,7 @@ from asl._runtime import (
     resolve,
     run_with_timeout,
 )
+from asl._integrations.lambda_ import Heartbeat, TaskError
 
 ARN = "arn:aws:lambda:us-east-1:111111111111:function:fn"
 
@@ -570,7 +570,7 @@ def test_lambda_invoke_headers_follow_body_and_clock():
 
 def test_resolve_accepts_an_indexed_handlers_object():
     """Handlers indexed once can be shared by every Task state's resolve()."""
-    from asl._runtime import Handlers
+    from asl._integrations.dispatch import Handlers
 
     index = Handlers({ARN: echo})
     assert resolve(ARN, index).handler is echo

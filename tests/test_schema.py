@@ -1,4 +1,4 @@
-"""Tests of asl._schema and schemas/asl.schema.json: what the structure allows, and how errors read."""
+"""Tests of asl._definition.schema and schemas/asl.schema.json: what the structure allows, and how errors read."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from asl._definition.schema import _fast, _validator, check, load_schema
 from asl._errors import Problem
-from asl._schema import _fast, _validator, check, load_schema
 from strategies import JSON, definitions, mutated_definitions
 
 CASES = Path(__file__).parents[2] / "shared" / "conformance" / "cases"

@@ -1,4 +1,4 @@
-"""Tests of asl._source: parsing definitions from every kind of input, and locating pointers."""
+"""Tests of asl._definition.source: parsing definitions from every kind of input, and locating pointers."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from asl._source import join, load_source
+from asl._definition.source import load_source
+from asl._json import join
 
 MACHINE = {"StartAt": "A", "States": {"A": {"Type": "Pass", "End": True}}}
 

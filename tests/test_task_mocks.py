@@ -9,7 +9,7 @@ import json
 import pytest
 
 import asl
-from asl._mocks import MockConfigError
+from asl._integrations.mocks import MockConfigError
 
 # The AWS documentation's example MockConfigFile.json, as published.
 MOCK_CONFIG = {

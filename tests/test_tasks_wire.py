@@ -10,7 +10,7 @@ import pytest
 
 import asl
 from asl._clock import VirtualClock
-from asl._history import to_json
+from asl._json import to_json
 
 INVOKE = "arn:aws:states:::lambda:invoke"
 
@@ -135,8 +135,8 @@ def test_a_lambda_arn_task_records_input_and_output_text() -> None:
 
 def test_a_payload_passing_the_input_on_reuses_its_text_exactly() -> None:
     """The spliced parameters text equals a fresh encoding, and anything odd falls back to one."""
-    from asl._lambda import request_text
-    from asl._tasks import _payload_text
+    from asl._integrations.lambda_ import request_text
+    from asl._runtime.tasks import _payload_text
 
     data = {"a": ["é", 1.5, None], "b": {"c": True}}
     known = to_json(data)
@@ -153,7 +153,7 @@ def test_scheduled_and_started_leave_room_for_the_closing_event() -> None:
     """The pair of task events is refused, whole or in part, where the quota would be passed."""
     import pytest
 
-    from asl._history import History, HistoryFull, Lane
+    from asl._runtime.history import History, HistoryFull, Lane
 
     for room in (1, 2, 3):
         history = History(limit=10)

@@ -1,4 +1,4 @@
-"""Tests of asl._validate: the whole pipeline, positions, ordering, and never raising."""
+"""Tests of asl._definition.validate: the whole pipeline, positions, ordering, and never raising."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from asl._validate import validate
+from asl._definition.validate import validate
 from strategies import JSON, mutated_definitions
 
 SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -9,8 +9,8 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 
 import asl
+from asl._definition.rules import check
 from asl._errors import Problem
-from asl._rules import check
 from strategies import definitions, mutated_definitions
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -92,7 +92,7 @@ def problems_of(path: Path) -> list[Problem]:
 
 
 def _fallback(path: Path) -> list[Problem]:
-    from asl._rules import check
+    from asl._definition.rules import check
 
     try:
         document = json.loads(path.read_text())

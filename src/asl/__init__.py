@@ -14,10 +14,10 @@ from asl._errors import DefinitionError, InvalidExecutionInput, Problem, TaskFai
 
 if TYPE_CHECKING:
     from asl._clock import SystemClock, VirtualClock
-    from asl._executor import Execution
+    from asl._definition.validate import validate
     from asl._machine import StateMachine, load
-    from asl._tasks import TaskTokenError
-    from asl._validate import validate
+    from asl._runtime.executor import Execution
+    from asl._runtime.tasks import TaskTokenError
 
 __all__ = [
     "DefinitionError",
@@ -35,13 +35,13 @@ __all__ = [
 
 # The heavier modules load on first use, so `asl validate` starts fast.
 _LAZY = {
-    "Execution": "asl._executor",
+    "Execution": "asl._runtime.executor",
     "StateMachine": "asl._machine",
     "load": "asl._machine",
-    "validate": "asl._validate",
+    "validate": "asl._definition.validate",
     "SystemClock": "asl._clock",
     "VirtualClock": "asl._clock",
-    "TaskTokenError": "asl._tasks",
+    "TaskTokenError": "asl._runtime.tasks",
 }
 
 

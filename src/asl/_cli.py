@@ -69,8 +69,8 @@ def _parser() -> argparse.ArgumentParser:
 def _validate(files: Sequence[str], fmt: str, out: IO[str], err: IO[str]) -> int:
     from pathlib import Path
 
-    from asl._source import IO_ERROR, load_source
-    from asl._validate import validate_source
+    from asl._definition.source import IO_ERROR, load_source
+    from asl._definition.validate import validate_source
 
     status = EXIT_OK
     report: list[dict[str, Any]] = []
@@ -136,7 +136,7 @@ def _run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     from pathlib import Path
 
     import asl
-    from asl._source import IO_ERROR, load_source
+    from asl._definition.source import IO_ERROR, load_source
 
     machine_path = Path(args.machine)
     source = load_source(machine_path)
@@ -164,7 +164,7 @@ def _run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         return EXIT_INVALID
     clock = asl.VirtualClock() if args.virtual_clock else None
     from asl._errors import InvalidExecutionInput
-    from asl._mocks import MockConfigError
+    from asl._integrations.mocks import MockConfigError
 
     options: dict[str, Any] = {}
     if args.mock_config or args.test_case:
@@ -273,7 +273,7 @@ def _read_input(name: str | None) -> Any:
     if name.lower().endswith((".yaml", ".yml")):
         import yaml
 
-        from asl._source import yaml_loader
+        from asl._definition.source import yaml_loader
 
         # The definitions' loader: timestamps stay strings, as they would in JSON input.
         return yaml.load(text, Loader=yaml_loader())  # noqa: S506  # a SafeLoader subclass

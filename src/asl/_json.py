@@ -1,4 +1,5 @@
-"""JSON as AWS shows it: compact text, and a value's JSON type in words for messages."""
+"""JSON as AWS shows it: compact text (and text made once, `JsonText`, or on demand, `Deferred`),
+a value's JSON type in words for messages, and JSON pointer tokens (RFC 6901)."""
 
 from __future__ import annotations
 
@@ -57,3 +58,30 @@ def type_phrase(value: Any) -> str:
     if isinstance(value, str):
         return "a string"
     return "an array" if isinstance(value, (list, tuple)) else "an object"
+
+
+class JsonText(str):
+    """A payload's JSON text, made while checking its size, recorded in place of the value so
+    that reading the history does not serialise it again."""
+
+    __slots__ = ()
+
+
+class Deferred:
+    """A detail value whose JSON text is made only when someone reads the history (a Lambda
+    response whose dict the execution may never need: `_lambda.LambdaResponse`)."""
+
+    __slots__ = ()
+
+    def json_text(self) -> str:
+        raise NotImplementedError
+
+
+def escape(key: str) -> str:
+    """One JSON pointer reference token (RFC 6901)."""
+    return key.replace("~", "~0").replace("/", "~1") if ("~" in key or "/" in key) else key
+
+
+def join(pointer: str, key: str | int) -> str:
+    """`pointer` extended by one object key or array index."""
+    return f"{pointer}/{escape(key) if isinstance(key, str) else key}"

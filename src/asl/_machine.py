@@ -7,11 +7,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from asl._clock import Clock
+from asl._definition.model import Graph, build
 from asl._errors import DefinitionError, Problem
-from asl._model import Graph, build
 
 if TYPE_CHECKING:
-    from asl._executor import Execution
+    from asl._runtime.executor import Execution
 
 DEFAULT_REGION = "us-east-1"
 DEFAULT_ACCOUNT = "123456789012"
@@ -45,7 +45,7 @@ class StateMachine:
         `s3` (an object with get_object/list_objects/put_object) or `s3_root` (a folder whose
         subfolders are buckets) for distributed Map's ItemReader and ResultWriter;
         `child_history` (keep each distributed Map child execution's history)."""
-        from asl._executor import execute
+        from asl._runtime.executor import execute
 
         return execute(self, {} if input is None else input, handlers=handlers, clock=clock,
                        name=name, options=self._options(options))
@@ -67,7 +67,7 @@ class StateMachine:
         Takes the same options as `run`."""
         import threading
 
-        from asl._executor import prepare
+        from asl._runtime.executor import prepare
 
         run, drive = prepare(self, {} if input is None else input, handlers=handlers, clock=clock,
                              name=name, options=self._options(options))
@@ -77,7 +77,7 @@ class StateMachine:
     def _options(self, options: dict[str, Any]) -> dict[str, Any]:
         case = options.get("test_case")
         if isinstance(case, str):
-            from asl._mocks import MockConfig, MockConfigError
+            from asl._integrations.mocks import MockConfig, MockConfigError
 
             config = options.get("mock_config")
             if config is None:
@@ -108,8 +108,8 @@ def load(definition: Any, *, name: str | None = None, arn: str | None = None) ->
     """Validate and compile a definition (dict, JSON/YAML text, bytes or a path).
 
     Raises `DefinitionError` listing every error-severity Problem."""
-    from asl._source import load_source
-    from asl._validate import validate_source
+    from asl._definition.source import load_source
+    from asl._definition.validate import validate_source
 
     source = load_source(definition)
     problems = validate_source(source)

@@ -36,12 +36,13 @@ import attrs
 
 from asl import _errors as E
 from asl._clock import SystemClock
-from asl._env import Env
+from asl._definition.model import JSONATA, Graph, MapState, ParallelState
 from asl._errors import StatesError
-from asl._executor import Aborted, ExecutionFailure, _CaughtFailure, _Run
-from asl._history import Lane, lean_json, to_json
-from asl._jsonata import json_type
-from asl._model import JSONATA, Graph, MapState, ParallelState
+from asl._json import to_json
+from asl._languages.env import Env
+from asl._languages.jsonata import json_type
+from asl._runtime.executor import Aborted, ExecutionFailure, _CaughtFailure, _Run
+from asl._runtime.history import Lane, lean_json
 
 #: Threads for one fan-out when MaxConcurrency leaves it unbounded.
 DEFAULT_WORKERS = 32
@@ -209,7 +210,7 @@ def run_map(run: _Run, state: MapState, data: Any, env: Env, lane: Lane
     run.event(lane, "MapStateStarted", {"length": len(items)})
     limits = Limits.read(run, state, data, effective, env)
     if state.mode == "DISTRIBUTED":
-        from asl import _itemio
+        from asl._runtime import itemio as _itemio
 
         result = _itemio.run_distributed(run, state, data, effective, items, limits, env, lane)
         return _finish(run, state, data, result, env)
@@ -264,7 +265,7 @@ def run_map(run: _Run, state: MapState, data: Any, env: Env, lane: Lane
 def map_items(run: _Run, state: MapState, data: Any, effective: Any, env: Env) -> list[Any]:
     """The array to iterate: ItemReader, JSONata Items, ItemsPath, or the (effective) input."""
     if state.item_reader is not None:
-        from asl import _itemio
+        from asl._runtime import itemio as _itemio
 
         return _itemio.read_items(run, state, data, effective, env)
     if state.query_language == JSONATA:

@@ -7,9 +7,9 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from asl._definition.rules_language import REFERENCE, path_problem
+from asl._definition.rules_walk import Machine, number, ptr, suggest
 from asl._errors import Problem
-from asl._rules_language import REFERENCE, path_problem
-from asl._rules_walk import Machine, number, ptr, suggest
 
 # Choice comparison operators and the operand each takes; the ...Path variants are derived.
 _OPERAND_KIND = {"String": "string", "Numeric": "number", "Timestamp": "timestamp"}

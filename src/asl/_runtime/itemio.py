@@ -28,11 +28,12 @@ import attrs
 
 from asl import _errors as E
 from asl._clock import SystemClock, VirtualClock, isoformat
-from asl._env import Env
+from asl._definition.model import JSONATA, MapState
 from asl._errors import CompileError, StatesError
-from asl._executor import Aborted, _Run, execute
-from asl._history import Lane, Recorded, to_json
-from asl._model import JSONATA, MapState
+from asl._json import to_json
+from asl._languages.env import Env
+from asl._runtime.executor import Aborted, _Run, execute
+from asl._runtime.history import Lane, Recorded
 
 GET_OBJECT = "arn:aws:states:::s3:getObject"
 LIST_OBJECTS = "arn:aws:states:::s3:listObjectsV2"
@@ -128,8 +129,9 @@ def compiled(state: MapState) -> _Compiled:
 
 
 def _compile(state: MapState) -> _Compiled:
-    from asl import _jsonata, _payload
-    from asl._paths import compile_path
+    from asl._languages import jsonata as _jsonata
+    from asl._languages import payload as _payload
+    from asl._languages.paths import compile_path
 
     jsonata = state.query_language == JSONATA
     template: Any = _jsonata.compile_template if jsonata else _payload.compile_template
@@ -413,7 +415,7 @@ def run_distributed(run: _Run, state: MapState, data: Any, effective: Any, items
                     limits: Any, env: Env, lane: Lane) -> Any:
     """A Map Run: child executions over the items (batched when asked), tolerated failures,
     ResultWriter; the result is the outputs in item order, or the ResultWriter's details."""
-    from asl import _fanout
+    from asl._runtime import fanout as _fanout
 
     inputs = _fanout.iteration_inputs(run, state, data, effective, items, env)
     if state.item_batcher is not None:
@@ -464,7 +466,7 @@ def _run_children(run: _Run, state: MapState, inputs: Sequence[Any], child_arn: 
     keep = bool(run.options.get("child_history", True))
     executor: cf.Executor | None = run.options.get("executor")
     records: list[ChildRecord | None] = [None] * count
-    from asl import _fanout
+    from asl._runtime import fanout as _fanout
 
     progress = _fanout.progress_for(run, state.name, count)
     try:
@@ -549,7 +551,7 @@ def _windowed(submit: Any, count: int, limit: int, tally: Any, records: list[Chi
 
 
 def _outcome(record: ChildRecord) -> Any:
-    from asl import _fanout
+    from asl._runtime import fanout as _fanout
 
     if record.status == "ABORTED":  # cut by the Map Run's failure: not a failure of its own
         return _fanout.Cut(None)

@@ -9,8 +9,8 @@ import importlib
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from asl._definition.source import TOO_DEEP, Source, load_source
 from asl._errors import Problem
-from asl._source import TOO_DEEP, Source, load_source
 
 INTERNAL = "internal"
 
@@ -31,7 +31,7 @@ def validate_source(source: Source) -> list[Problem]:
     problems = list(source.problems)
     if any(p.severity == "error" for p in problems) or not isinstance(source.document, dict):
         return _finish(source, problems)
-    from asl import _schema
+    from asl._definition import schema as _schema
 
     structural = _schema.check(source.document)
     problems.extend(structural)
@@ -51,10 +51,10 @@ def validate_source(source: Source) -> list[Problem]:
 
 def _rules_check() -> Callable[[Any], Iterable[Problem]] | None:
     try:
-        module = importlib.import_module("asl._rules")
+        module = importlib.import_module("asl._definition.rules")
     except ModuleNotFoundError as error:
         # Only a missing _rules module is tolerated, not a missing import inside it.
-        if error.name != "asl._rules":
+        if error.name != "asl._definition.rules":
             raise
         return None
     check: Callable[[Any], Iterable[Problem]] = module.check

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from asl._errors import Problem
+from asl._json import escape, join
 
 # Codes (documented in docs/problems.md).
 IO_ERROR = "io-error"
@@ -35,16 +36,6 @@ _SUFFIXES = (".json", *_YAML_SUFFIXES)
 # bare literal (number, true, false, null). Whitespace falls between matches.
 _TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\],:]|[^\s{}\[\],:"]+')
 _NON_FINITE = frozenset({"NaN", "Infinity", "-Infinity"})
-
-
-def escape(key: str) -> str:
-    """One JSON pointer reference token (RFC 6901)."""
-    return key.replace("~", "~0").replace("/", "~1") if ("~" in key or "/" in key) else key
-
-
-def join(pointer: str, key: str | int) -> str:
-    """`pointer` extended by one object key or array index."""
-    return f"{pointer}/{escape(key) if isinstance(key, str) else key}"
 
 
 class _Index:

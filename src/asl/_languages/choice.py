@@ -20,10 +20,10 @@ from typing import Any, Final
 
 import attrs
 
-from asl._env import Env
 from asl._errors import CompileError
 from asl._json import type_phrase
-from asl._paths import MISSING, ReferencePath, compile_reference_path
+from asl._languages.env import Env
+from asl._languages.paths import MISSING, ReferencePath, compile_reference_path
 
 Predicate = Callable[[Any, Env], bool]
 Coerce = Callable[[Any], Any]  # value -> comparable form, or MISSING when of the wrong type
@@ -345,7 +345,7 @@ def _flag(name: str, operand: Any) -> bool:
 def _compile_assign(assign: Any) -> Any:
     # Payload templates live one module up the list; imported lazily so rules without Assign
     # never need it.
-    from asl import _payload
+    from asl._languages import payload as _payload
 
     try:
         return _payload.compile_template(assign)

@@ -22,8 +22,7 @@ import jsonata  # type: ignore[import-untyped]  # jsonata-python ships no type i
 from jsonata import jexception, tokenizer, utils
 
 from asl._errors import QUERY_EVALUATION_ERROR, CompileError, StatesError
-from asl._json import to_json
-from asl._source import escape
+from asl._json import escape, to_json
 
 __all__ = [
     "UNDEFINED",

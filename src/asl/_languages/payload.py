@@ -18,12 +18,12 @@ from typing import Any
 
 import attrs
 
-from asl import _intrinsics, _paths
-from asl._env import Env
 from asl._errors import RUNTIME, CompileError, StatesError
-from asl._json import to_json, type_phrase
-from asl._memo import by_value
-from asl._source import escape
+from asl._json import escape, to_json, type_phrase
+from asl._languages import intrinsics as _intrinsics
+from asl._languages import paths as _paths
+from asl._languages.env import Env
+from asl._languages.memo import by_value
 
 
 @by_value

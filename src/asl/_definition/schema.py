@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from asl._errors import Problem
-from asl._source import join
+from asl._json import join
 
 REQUIRED_FIELD = "required-field"
 UNKNOWN_FIELD = "unknown-field"
@@ -336,7 +336,7 @@ def _problems(error: Any, document: object) -> Iterator[Problem]:
     if "x-message" in schema:
         yield _custom(schema, pointer, where, instance)
     elif keyword == "additionalProperties":
-        # Fields the schema lets through for asl._rules to word better (Next in a Succeed).
+        # Fields the schema lets through for asl._definition.rules to word better (Next in a Succeed).
         hidden = {"Type", *schema.get("x-not-listed", ())}
         allowed = sorted(k for k in schema.get("properties", ()) if k not in hidden)
         for field in instance:

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from asl._definition.rules_walk import JSONPATH, Machine, dig, ptr
 from asl._errors import CompileError, Problem
-from asl._rules_walk import JSONPATH, Machine, dig, ptr
 
 JSONPATH_ONLY = (
     "InputPath", "OutputPath", "Parameters", "ResultSelector", "ResultPath", "ItemsPath",
@@ -90,7 +90,7 @@ _COMPILERS: dict[str, Callable[[str], object]] = {}
 
 def _load_compilers() -> dict[str, Callable[[str], object]]:
     # _paths is imported on first use, not with this module: a definition may have no paths.
-    from asl import _paths
+    from asl._languages import paths as _paths
 
     _COMPILERS.update(
         {
@@ -178,7 +178,7 @@ def _value_path(where: str, text: str) -> Iterator[Problem]:
     if not text.startswith("States."):
         yield from path_problem(where, text, PATH)
         return
-    from asl._intrinsics import compile_intrinsic
+    from asl._languages.intrinsics import compile_intrinsic
 
     try:
         compile_intrinsic(text)
@@ -209,7 +209,7 @@ def templates(machine: Machine) -> Iterator[Problem]:
                     "warning",
                 )
             if compile_template is None:
-                from asl import _payload
+                from asl._languages import payload as _payload
 
                 compile_template = _payload.compile_template
             try:
@@ -387,7 +387,7 @@ def _expression(base: str, parts: tuple[Any, ...], text: str, jsonata: bool) -> 
             "the opening or closing delimiter is missing"
         )  # fmt: skip
         return
-    from asl._jsonata import compile_expression
+    from asl._languages.jsonata import compile_expression
 
     try:
         compile_expression(text)

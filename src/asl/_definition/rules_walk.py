@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, TypeGuard
 
-from asl._source import escape
+from asl._json import escape
 
 JSONPATH, JSONATA = "JSONPath", "JSONata"
 

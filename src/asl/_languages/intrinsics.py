@@ -1,7 +1,7 @@
 """The `States.*` intrinsic functions of JSONPath states, compiled once at load.
 
 Pipeline (as in jmespath.py): `_lex` turns the text into tokens, `_Parser` builds a tree of
-`_Literal`, `_PathArg` and `_Call` nodes, and the registry in `asl._intrinsic_functions` declares
+`_Literal`, `_PathArg` and `_Call` nodes, and the registry in `asl._languages.intrinsic_functions` declares
 each function's arity, argument types and result type, so arity and literal-type mistakes are
 reported at load as `CompileError`s that name the function. `Intrinsic.evaluate(data, env)` then
 only walks the tree: no parsing, no regex building, no copies (results may share structure with
@@ -25,12 +25,12 @@ from typing import Any
 
 import attrs
 
-from asl import _paths
-from asl._env import Env
 from asl._errors import RUNTIME, CompileError, StatesError
-from asl._intrinsic_functions import ANY, ESCAPABLE, FUNCTIONS, json_type
 from asl._json import to_json
-from asl._memo import by_text
+from asl._languages import paths as _paths
+from asl._languages.env import Env
+from asl._languages.intrinsic_functions import ANY, ESCAPABLE, FUNCTIONS, json_type
+from asl._languages.memo import by_text
 
 # Deep enough for any real definition; keeps a pathological one from exhausting Python's stack.
 _MAX_NESTING = 64

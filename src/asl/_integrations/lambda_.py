@@ -15,7 +15,7 @@ from email.utils import formatdate
 from typing import Any, NamedTuple
 
 from asl._errors import RUNTIME, StatesError
-from asl._history import Deferred, to_json
+from asl._json import Deferred, to_json
 
 # Lambda's own ceiling on a function's run time; what get_remaining_time_in_millis counts down from
 # when the state sets no TimeoutSeconds.
@@ -171,7 +171,7 @@ class Context:
         self._callback().fail(error, cause)
 
     def _callback(self) -> Any:
-        # The callback task's heartbeat is its pending answer (asl._tasks.Callback).
+        # The callback task's heartbeat is its pending answer (asl._runtime.tasks.Callback).
         if self.task_token is None or not hasattr(self._heartbeat, "succeed"):
             raise RuntimeError(
                 f"'{self.resource}' is not a .waitForTaskToken task: it has no task token to "

@@ -13,9 +13,11 @@ from typing import Any
 
 import attrs
 
-from asl import _choice, _paths, _payload
 from asl._errors import CompileError
-from asl._source import escape
+from asl._json import escape
+from asl._languages import choice as _choice
+from asl._languages import paths as _paths
+from asl._languages import payload as _payload
 
 JSONPATH = "JSONPath"
 JSONATA = "JSONata"
@@ -266,7 +268,7 @@ class _Builder:
         return io
 
     def jsonata_io(self, body: Mapping[str, Any], ptr: str) -> dict[str, Any]:
-        from asl import _jsonata
+        from asl._languages import jsonata as _jsonata
 
         io: dict[str, Any] = {}
         for field, key in (("Arguments", "parameters"), ("Output", "output"), ("Assign", "assign")):
@@ -290,7 +292,7 @@ class _Builder:
             "next": body.get("Next", ""),
         }
         if language == JSONATA:
-            from asl import _jsonata
+            from asl._languages import jsonata as _jsonata
 
             if "Output" in body:
                 fields["output"] = self.compile(f"{ptr}/Output", _jsonata.compile_template, body["Output"])
@@ -310,7 +312,7 @@ class _Builder:
         """A plain field that a JSONata state may give as a `{% %}` expression."""
         value = body.get(field)
         if language == JSONATA and _is_expression(value):
-            from asl import _jsonata
+            from asl._languages import jsonata as _jsonata
 
             return self.compile(f"{ptr}/{field}", _jsonata.compile_template, value)
         return value
@@ -367,7 +369,7 @@ class _Builder:
 
     def choice(self, rule: Mapping[str, Any], ptr: str, language: str) -> Any:
         if language == JSONATA:
-            from asl import _jsonata
+            from asl._languages import jsonata as _jsonata
 
             return _jsonata_choice(self, rule, ptr, _jsonata)
         return self.compile(ptr, _choice.compile_rule, rule)
@@ -398,7 +400,7 @@ class _Builder:
         ):
             fields[key] = self.path(body, field, ptr)
         if language == JSONATA:
-            from asl import _jsonata
+            from asl._languages import jsonata as _jsonata
 
             if "Items" in body:
                 fields["items"] = self.compile(f"{ptr}/Items", _jsonata.compile_template, body["Items"])
@@ -438,7 +440,7 @@ def _jsonata_choice(builder: _Builder, rule: Mapping[str, Any], ptr: str, jsonat
 
 
 def _compile_path_or_intrinsic(text: Any) -> Any:
-    from asl import _intrinsics
+    from asl._languages import intrinsics as _intrinsics
 
     if isinstance(text, str) and _intrinsics.is_intrinsic(text):
         return _intrinsics.compile_intrinsic(text)

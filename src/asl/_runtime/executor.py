@@ -18,11 +18,7 @@ from typing import Any
 
 from asl import _errors as E
 from asl._clock import Clock, SystemClock, isoformat
-from asl._env import Env
-from asl._errors import StatesError
-from asl._history import History, HistoryFull, JsonText, Lane, to_json
-from asl._json import to_strict_json
-from asl._model import (
+from asl._definition.model import (
     DISCARD,
     JSONATA,
     ChoiceState,
@@ -38,6 +34,10 @@ from asl._model import (
     TaskState,
     WaitState,
 )
+from asl._errors import StatesError
+from asl._json import JsonText, to_json, to_strict_json
+from asl._languages.env import Env
+from asl._runtime.history import History, HistoryFull, Lane
 
 #: AWS's payload quota: 256 KiB of UTF-8 JSON for any state input, output or result.
 PAYLOAD_LIMIT = 256 * 1024
@@ -113,19 +113,19 @@ class Execution:
 
     def send_task_success(self, token: str, output: Any) -> None:
         """Complete a `.waitForTaskToken` Task with `output` (SendTaskSuccess)."""
-        from asl._tasks import send_success
+        from asl._runtime.tasks import send_success
 
         send_success(self._tokens, token, output)
 
     def send_task_failure(self, token: str, error: str | None = None, cause: str | None = None) -> None:
         """Fail a `.waitForTaskToken` Task (SendTaskFailure)."""
-        from asl._tasks import send_failure
+        from asl._runtime.tasks import send_failure
 
         send_failure(self._tokens, token, error, cause)
 
     def send_task_heartbeat(self, token: str) -> None:
         """Keep a `.waitForTaskToken` Task alive (SendTaskHeartbeat)."""
-        from asl._tasks import send_heartbeat
+        from asl._runtime.tasks import send_heartbeat
 
         send_heartbeat(self._tokens, token)
 
@@ -225,8 +225,8 @@ class _Run:
             "RedriveCount": 0,
         }
         self.context_machine = {"Id": machine.arn, "Name": machine.name}
-        from asl import _runtime
-        from asl._tasks import TaskTokens
+        from asl._integrations import dispatch as _runtime
+        from asl._runtime.tasks import TaskTokens
 
         self.handler_index = _runtime.Handlers(handlers)
         self.plans: dict[str, Any] = {}
@@ -249,7 +249,7 @@ class _Run:
         """How a Task resource is dispatched, resolved once per run (handlers come with the run)."""
         plan = self.plans.get(resource)
         if plan is None:
-            from asl import _runtime
+            from asl._integrations import dispatch as _runtime
 
             plan = self.plans[resource] = _runtime.resolve(resource, self.handler_index)
         return plan
@@ -656,18 +656,18 @@ class _Run:
     def run_task(self, state: TaskState, data: Any, env: Env, lane: Lane) -> Any:
         # _tasks (and _runtime's imports) load with the first Task run, not with `asl validate`;
         # from then on the dispatch table calls it directly (no import statement per task).
-        from asl._tasks import run_task
+        from asl._runtime.tasks import run_task
 
         _DISPATCH[TaskState] = run_task
         return run_task(self, state, data, env, lane)
 
     def run_parallel(self, state: ParallelState, data: Any, env: Env, lane: Lane) -> Any:
-        from asl import _fanout
+        from asl._runtime import fanout as _fanout
 
         return _fanout.run_parallel(self, state, data, env, lane)
 
     def run_map(self, state: MapState, data: Any, env: Env, lane: Lane) -> Any:
-        from asl import _fanout
+        from asl._runtime import fanout as _fanout
 
         return _fanout.run_map(self, state, data, env, lane)
 

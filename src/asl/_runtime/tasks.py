@@ -11,14 +11,16 @@ import uuid
 from typing import Any, cast
 
 from asl import _errors as E
-from asl import _lambda, _runtime
-from asl._env import Env
+from asl._definition.model import DISCARD, JSONATA, TaskState
 from asl._errors import StatesError
-from asl._executor import SMALL_PAYLOAD, fits_payload, history_full
-from asl._history import HistoryFull, JsonText, Lane, to_json
-from asl._lambda import Heartbeat, LambdaResponse, TaskError
-from asl._model import DISCARD, JSONATA, TaskState
-from asl._runtime import Kind, Pattern
+from asl._integrations import dispatch as _runtime
+from asl._integrations import lambda_ as _lambda
+from asl._integrations.dispatch import Kind, Pattern
+from asl._integrations.lambda_ import Heartbeat, LambdaResponse, TaskError
+from asl._json import JsonText, to_json
+from asl._languages.env import Env
+from asl._runtime.executor import SMALL_PAYLOAD, fits_payload, history_full
+from asl._runtime.history import HistoryFull, Lane
 
 
 class TaskTokenError(LookupError):

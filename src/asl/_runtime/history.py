@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from asl._clock import to_datetime
-from asl._json import to_json as to_json  # re-exported: the JSON text events record
+from asl._json import Deferred, JsonText, to_json
 
 #: Distance between the provisional id ranges of nested forks.
 _FORK_SPAN = 10**12
@@ -47,23 +47,6 @@ def lean_json(value: Any) -> str:
         return "{" + ",".join([to_json(dict(items[i:i + _SLICE]))[1:-1]
                                for i in range(0, len(items), _SLICE)]) + "}"
     return to_json(value)
-
-
-class JsonText(str):
-    """A payload's JSON text, made while checking its size, recorded in place of the value so
-    that reading the history does not serialise it again."""
-
-    __slots__ = ()
-
-
-class Deferred:
-    """A detail value whose JSON text is made only when someone reads the history (a Lambda
-    response whose dict the execution may never need: `_lambda.LambdaResponse`)."""
-
-    __slots__ = ()
-
-    def json_text(self) -> str:
-        raise NotImplementedError
 
 
 def _shown(value: Any) -> str:

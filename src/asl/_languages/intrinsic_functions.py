@@ -1,7 +1,7 @@
 """The registry of `States.*` intrinsic functions and their bodies.
 
 Each `Function` declares its arity, the JSON types each argument may have and its result type,
-so `asl._intrinsics`' parser reports arity and literal-type mistakes at load as `CompileError`s
+so `asl._languages.intrinsics`' parser reports arity and literal-type mistakes at load as `CompileError`s
 that name the function; an optional `check` looks at literal arguments at compile time too. A
 body receives evaluated argument values (never mutated; a result may share structure with them)
 and raises `StatesError` as AWS fails the call (see the notes at `_RUNTIME_ERROR`).

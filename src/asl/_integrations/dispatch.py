@@ -25,10 +25,10 @@ from typing import Any, TypeVar
 
 import attrs
 
-from asl import _lambda
 from asl._clock import Clock
 from asl._errors import HEARTBEAT_TIMEOUT, RUNTIME, TIMEOUT, StatesError, TaskFailed
-from asl._lambda import (
+from asl._integrations import lambda_ as _lambda
+from asl._integrations.lambda_ import (
     LAMBDA_MAX_SECONDS,
     LAST_GROUP,
     SCAN,

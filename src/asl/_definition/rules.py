@@ -15,15 +15,15 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from asl._errors import STATES_ALL, Problem
-from asl._rules_choice import choice_rules, wait_timestamp
-from asl._rules_language import (
+from asl._definition.rules_choice import choice_rules, wait_timestamp
+from asl._definition.rules_language import (
     jsonata_expressions,
     jsonpath_fields,
     query_language_fields,
     templates,
 )
-from asl._rules_walk import Machine, State, dig, number, ptr, suggest, walk
+from asl._definition.rules_walk import Machine, State, dig, number, ptr, suggest, walk
+from asl._errors import STATES_ALL, Problem
 
 MAX_STATE_NAME = 80  # AWS quota: state names are at most 80 characters
 WITH_TRANSITION = frozenset({"Task", "Pass", "Wait", "Parallel", "Map"})

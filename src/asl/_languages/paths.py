@@ -21,10 +21,10 @@ from typing import Any, Final, Literal
 
 import attrs
 
-from asl._env import Env
 from asl._errors import RESULT_PATH_MATCH_FAILURE, RUNTIME, CompileError, StatesError
 from asl._json import to_json, type_phrase
-from asl._memo import by_text
+from asl._languages.env import Env
+from asl._languages.memo import by_text
 
 Root = Literal["input", "context", "variable"]
 Step = str | int  # a str is an object key, an int an array index (negative counts from the end)
@@ -317,7 +317,7 @@ def _quoted_names(text: str, inner: str, at: int) -> list[str]:
 def _compile_indefinite(text: str, start: int) -> Any:
     # jsonpath-ng's extended grammar spells Jayway's `&&` as `&`.
     source = "$" + text[start:].replace("&&", "&")
-    from asl import _jayway  # jsonpath-ng loads only when an indefinite path is compiled
+    from asl._languages import jayway as _jayway  # jsonpath-ng loads only when an indefinite path is compiled
 
     try:
         query = _jayway.ext_parse(source)
