@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 import asl
-from asl._runtime.tasks import TaskTokenError
+from asl._errors import TaskTokenError
 
 SQS = "arn:aws:states:::sqs:sendMessage.waitForTaskToken"
 

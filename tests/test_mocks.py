@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from asl._integrations.mocks import MockConfig, MockConfigError
+from asl._errors import MockConfigError
+from asl._integrations.mocks import MockConfig
 
 # The example file of the AWS documentation ("Configuration file for mocked service integrations").
 AWS_EXAMPLE = """

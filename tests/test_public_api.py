@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import inspect
+
+import pytest
+
 import asl
 
 
@@ -9,8 +13,10 @@ def test_all_is_exactly_the_public_contract() -> None:
     """`asl.__all__` lists the documented names and nothing private."""
     assert sorted(asl.__all__) == [
         "DefinitionError",
+        "Error",
         "Execution",
         "InvalidExecutionInput",
+        "MockConfigError",
         "Problem",
         "StateMachine",
         "SystemClock",
@@ -63,3 +69,67 @@ def test_input_that_is_not_json_is_refused_before_the_execution_starts() -> None
             assert "not JSON" in str(error)
         else:
             raise AssertionError(f"run accepted {bad!r}")
+
+
+def test_every_public_exception_is_an_asl_error() -> None:
+    """Everything the public API raises derives from `asl.Error`, so one except clause catches it."""
+    exceptions = [getattr(asl, name) for name in asl.__all__
+                  if inspect.isclass(getattr(asl, name)) and issubclass(getattr(asl, name), BaseException)]
+    assert {cls.__name__ for cls in exceptions} == {
+        "DefinitionError", "Error", "InvalidExecutionInput", "MockConfigError", "TaskFailed",
+        "TaskTokenError"}
+    assert all(issubclass(cls, asl.Error) for cls in exceptions)
+
+
+def test_every_exception_raised_in_the_package_is_exported_or_internal() -> None:
+    """Each exception class asl defines is public (in `__all__`) or never reaches a caller:
+    the runtime's own error and outcomes, caught inside the executor."""
+    from asl import _errors
+
+    defined = {name for name, value in vars(_errors).items()
+               if inspect.isclass(value) and issubclass(value, BaseException)}
+    internal = {"CompileError", "StatesError", "Failure", "Outcome", "GraphFailed",
+                "ExecutionTimedOut", "Aborted"}
+    assert defined - internal == set(asl.__all__) & defined
+
+
+_MACHINE = {"StartAt": "A", "States": {"A": {"Type": "Pass", "End": True}}}
+
+
+@pytest.mark.parametrize("typo, nearest", [
+    ("sead", "seed"), ("mock_confg", "mock_config"), ("handler", "handlers"),
+    ("test_cases", "test_case"), ("clocks", "clock"),
+])
+def test_an_unknown_run_option_is_a_type_error_naming_the_nearest(typo: str, nearest: str) -> None:
+    """A misspelt keyword fails the call instead of being ignored, and says what was meant."""
+    machine = asl.load(_MACHINE)
+    for method in (machine.run, machine.start):
+        with pytest.raises(TypeError, match=f"unexpected keyword argument '{typo}'; did you mean '{nearest}'"):
+            method({}, clock=asl.VirtualClock(), **{typo: 1})
+
+
+def test_an_unknown_option_far_from_any_is_still_refused() -> None:
+    """`run(unknown=1)` raises TypeError even when no valid name is close."""
+    with pytest.raises(TypeError, match="unexpected keyword argument 'unknown'"):
+        asl.load(_MACHINE).run({}, unknown=1)  # type: ignore[call-arg]
+
+
+@pytest.mark.parametrize("options, message", [
+    ({"seed": "1"}, "seed must be an int"),
+    ({"executor": 4}, "executor must be a concurrent.futures.Executor"),
+    ({"on_progress": "bar"}, "on_progress must be callable"),
+    ({"child_history": "yes"}, "child_history must be a bool"),
+    ({"clock": 5}, "clock must be a Clock"),
+    ({"handlers": ["f"]}, "handlers must be a mapping"),
+])
+def test_a_run_option_of_the_wrong_type_is_refused(options: dict[str, object], message: str) -> None:
+    """Options are checked when the run starts, saying which one is wrong and what it needs."""
+    with pytest.raises(TypeError, match=message):
+        asl.load(_MACHINE).run({}, **options)  # type: ignore[arg-type]
+
+
+def test_a_mock_config_without_a_test_case_is_refused() -> None:
+    """`mock_config=` alone would mock nothing: it is an error, not ignored."""
+    with pytest.raises(asl.MockConfigError, match="needs test_case"):
+        asl.load(_MACHINE).run({}, clock=asl.VirtualClock(),
+                               mock_config={"StateMachines": {}, "MockedResponses": {}})

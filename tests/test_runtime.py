@@ -10,7 +10,7 @@ import time
 import pytest
 
 from asl._clock import VirtualClock
-from asl._errors import StatesError, TaskFailed
+from asl._errors import Failure, StatesError, TaskFailed
 from asl._integrations.dispatch import (
     LAMBDA_INVOKE,
     Kind,
@@ -20,7 +20,7 @@ from asl._integrations.dispatch import (
     resolve,
     run_with_timeout,
 )
-from asl._integrations.lambda_ import Heartbeat, TaskError
+from asl._integrations.lambda_ import Heartbeat
 
 ARN = "arn:aws:lambda:us-east-1:111111111111:function:fn"
 
@@ -163,7 +163,7 @@ def test_handler_gets_a_copy_of_the_input():
 
 def test_lambda_arn_exception_cause():
     """An exception fails the task with its class name and the Python runtime's JSON error text."""
-    with pytest.raises(TaskError) as info:
+    with pytest.raises(Failure) as info:
         invoke(resolve(ARN, {ARN: raise_exception}), {}, request_id="rid-1")
     assert info.value.error == "Exception"
     cause = info.value.cause
@@ -184,7 +184,7 @@ def test_custom_exception_class_name_is_the_error():
     def decline(event, context):
         raise PaymentDeclined("card expired")
 
-    with pytest.raises(TaskError) as info:
+    with pytest.raises(Failure) as info:
         invoke(resolve(ARN, {ARN: decline}), {})
     assert info.value.error == "PaymentDeclined"
     assert json.loads(info.value.cause)["errorMessage"] == "card expired"
@@ -195,7 +195,7 @@ def test_task_failed_gives_exact_error_and_cause():
     def fail(event, context):
         raise TaskFailed("Order.Invalid", "no items")
 
-    with pytest.raises(TaskError) as info:
+    with pytest.raises(Failure) as info:
         invoke(resolve(ARN, {ARN: fail}), {})
     assert (info.value.error, info.value.cause) == ("Order.Invalid", "no items")
 
@@ -205,20 +205,20 @@ def test_task_failed_without_error_is_lambda_unknown():
     def fail(event, context):
         raise TaskFailed("", None)
 
-    with pytest.raises(TaskError) as info:
+    with pytest.raises(Failure) as info:
         invoke(resolve(ARN, {ARN: fail}), {})
     assert info.value.error == "Lambda.Unknown"
     assert "did not return an error type" in info.value.cause
 
 
 def test_task_error_is_a_states_error():
-    """TaskError is a StatesError, so the executor's one catch handles it."""
-    assert issubclass(TaskError, StatesError)
+    """Failure is a StatesError, so the executor's one catch handles it."""
+    assert issubclass(Failure, StatesError)
 
 
 def test_missing_function_is_resource_not_found():
     """A Lambda ARN nobody registered fails with Lambda.ResourceNotFoundException naming it."""
-    with pytest.raises(TaskError) as info:
+    with pytest.raises(Failure) as info:
         invoke(resolve(ARN, {}), {}, request_id="rid")
     assert info.value.error == "Lambda.ResourceNotFoundException"
     assert info.value.cause == (
@@ -229,7 +229,7 @@ def test_missing_function_is_resource_not_found():
 
 def test_non_json_result_is_marshal_error():
     """A handler value json cannot encode fails as Lambda's Python runtime does."""
-    with pytest.raises(TaskError) as info:
+    with pytest.raises(Failure) as info:
         invoke(resolve(ARN, {ARN: lambda event, context: {1, 2}}), {})
     assert info.value.error == "Runtime.MarshalError"
     assert "Unable to marshal response: Object of type set is not JSON serializable" in info.value.cause
@@ -293,7 +293,7 @@ def test_coroutine_handler_exception():
     async def handler(event, context):
         raise KeyError("k")
 
-    with pytest.raises(TaskError) as info:
+    with pytest.raises(Failure) as info:
         invoke(resolve(ARN, {ARN: handler}), {})
     assert info.value.error == "KeyError"
     trace = json.loads(info.value.cause)["stackTrace"]
@@ -334,7 +334,7 @@ def test_lambda_invoke_payload_absent():
 
 def test_lambda_invoke_payload_not_json_text():
     """A string Payload that is not JSON fails as Lambda rejects the request body."""
-    with pytest.raises(TaskError) as info:
+    with pytest.raises(Failure) as info:
         invoke(resolve(LAMBDA_INVOKE, {"fn": echo}), {"FunctionName": "fn", "Payload": "hello"})
     assert info.value.error == "Lambda.InvalidRequestContentException"
 
@@ -365,7 +365,7 @@ def test_lambda_invoke_event_invocation():
 
 def test_lambda_invoke_no_such_function():
     """An unknown FunctionName fails with Lambda.ResourceNotFoundException naming the full ARN."""
-    with pytest.raises(TaskError) as info:
+    with pytest.raises(Failure) as info:
         invoke(resolve(LAMBDA_INVOKE, {ARN: echo}), {"FunctionName": "no_such", "Payload": None},
                account="111111111111")
     assert info.value.error == "Lambda.ResourceNotFoundException"
@@ -376,7 +376,7 @@ def test_lambda_invoke_no_such_function():
 
 def test_lambda_invoke_exception_cause_is_compact():
     """Through lambda:invoke the error payload is re-serialised compactly, as AWS records it."""
-    with pytest.raises(TaskError) as info:
+    with pytest.raises(Failure) as info:
         invoke(resolve(LAMBDA_INVOKE, {"fn": raise_exception}), {"FunctionName": "fn"},
                request_id="rid")
     assert info.value.error == "Exception"
@@ -390,7 +390,7 @@ def test_lambda_invoke_without_function_name():
     """Parameters without a FunctionName string fail with a plain (prefixed) States.Runtime."""
     with pytest.raises(StatesError) as info:
         invoke(resolve(LAMBDA_INVOKE, {"fn": echo}), {"Payload": {}})
-    assert not isinstance(info.value, TaskError)
+    assert not isinstance(info.value, Failure)
     assert info.value.error == "States.Runtime" and "FunctionName" in info.value.cause
 
 
@@ -423,7 +423,7 @@ def test_service_handler_exception():
     def broken(event, context):
         raise ValueError("no queue")
 
-    with pytest.raises(TaskError) as info:
+    with pytest.raises(Failure) as info:
         invoke(resolve("arn:aws:states:::sqs:sendMessage", {"arn:aws:states:::sqs:*": broken}), {})
     assert (info.value.error, info.value.cause) == ("ValueError", "no queue")
 
@@ -483,7 +483,7 @@ def test_blocking_handler_times_out():
         return "late"
 
     started = time.monotonic()
-    with pytest.raises(TaskError) as info:
+    with pytest.raises(Failure) as info:
         invoke(resolve(ARN, {ARN: blocking}), {}, timeout_seconds=0.2)
     elapsed = time.monotonic() - started
     assert info.value.error == "States.Timeout" and info.value.cause is None
@@ -494,7 +494,7 @@ def test_blocking_handler_times_out():
 def test_timeout_advances_a_virtual_clock():
     """On a virtual clock, a timeout moves time forward by the time that passed."""
     clock = VirtualClock(1000.0)
-    with pytest.raises(TaskError):
+    with pytest.raises(Failure):
         run_with_timeout(lambda: time.sleep(2), 0.2, None, clock)
     assert 1000.15 < clock.now() < 1001.5
 
@@ -502,7 +502,7 @@ def test_timeout_advances_a_virtual_clock():
 def test_fast_handler_within_timeout():
     """A handler finishing within TimeoutSeconds returns normally, and its errors still surface."""
     assert invoke(resolve(ARN, {ARN: echo}), {"x": 1}, timeout_seconds=5) == {"x": 1}
-    with pytest.raises(TaskError) as info:
+    with pytest.raises(Failure) as info:
         invoke(resolve(ARN, {ARN: raise_exception}), {}, timeout_seconds=5)
     assert info.value.error == "Exception"
 
@@ -511,7 +511,7 @@ def test_heartbeat_timeout():
     """A handler that stops heartbeating fails with States.HeartbeatTimeout before TimeoutSeconds."""
     release = threading.Event()
     started = time.monotonic()
-    with pytest.raises(TaskError) as info:
+    with pytest.raises(Failure) as info:
         invoke(resolve(ARN, {ARN: lambda e, c: release.wait(5)}), {}, timeout_seconds=5,
                heartbeat_seconds=0.2)
     release.set()

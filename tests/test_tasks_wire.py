@@ -153,7 +153,8 @@ def test_scheduled_and_started_leave_room_for_the_closing_event() -> None:
     """The pair of task events is refused, whole or in part, where the quota would be passed."""
     import pytest
 
-    from asl._runtime.history import History, HistoryFull, Lane
+    from asl._errors import GraphFailed
+    from asl._runtime.history import History, Lane
 
     for room in (1, 2, 3):
         history = History(limit=10)
@@ -165,7 +166,7 @@ def test_scheduled_and_started_leave_room_for_the_closing_event() -> None:
                                       "TaskStarted", None)
             assert len(history) == 9 and lane.last == 9
             continue
-        with pytest.raises(HistoryFull):
+        with pytest.raises(GraphFailed):
             history.record_task_start(lane, 0.0, "TaskScheduled", {}, "parameters", 1, None,
                                       "TaskStarted", None)
         assert len(history) == 9

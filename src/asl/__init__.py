@@ -10,19 +10,28 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from asl._errors import DefinitionError, InvalidExecutionInput, Problem, TaskFailed
+from asl._errors import (
+    DefinitionError,
+    Error,
+    InvalidExecutionInput,
+    MockConfigError,
+    Problem,
+    TaskFailed,
+    TaskTokenError,
+)
 
 if TYPE_CHECKING:
     from asl._clock import SystemClock, VirtualClock
     from asl._definition.validate import validate
     from asl._machine import StateMachine, load
-    from asl._runtime.executor import Execution
-    from asl._runtime.tasks import TaskTokenError
+    from asl._runtime.execution import Execution
 
 __all__ = [
     "DefinitionError",
+    "Error",
     "Execution",
     "InvalidExecutionInput",
+    "MockConfigError",
     "Problem",
     "StateMachine",
     "SystemClock",
@@ -35,13 +44,12 @@ __all__ = [
 
 # The heavier modules load on first use, so `asl validate` starts fast.
 _LAZY = {
-    "Execution": "asl._runtime.executor",
+    "Execution": "asl._runtime.execution",
     "StateMachine": "asl._machine",
     "load": "asl._machine",
     "validate": "asl._definition.validate",
     "SystemClock": "asl._clock",
     "VirtualClock": "asl._clock",
-    "TaskTokenError": "asl._runtime.tasks",
 }
 
 

@@ -163,8 +163,7 @@ def _run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
             err.write(_format(args.machine, problem, "text") + "\n")
         return EXIT_INVALID
     clock = asl.VirtualClock() if args.virtual_clock else None
-    from asl._errors import InvalidExecutionInput
-    from asl._integrations.mocks import MockConfigError
+    from asl._errors import InvalidExecutionInput, MockConfigError
 
     options: dict[str, Any] = {}
     if args.mock_config or args.test_case:

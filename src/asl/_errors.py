@@ -1,4 +1,6 @@
-"""Errors as data: definition Problems, and the one internal runtime error that crosses states.
+"""asl's one error vocabulary: definition Problems (data), the public exceptions under one root
+(`Error`), the AWS-named runtime error that crosses states (`StatesError`, with `Failure` for
+the ones whose cause is final), and the control-flow outcomes a graph ends with (`Outcome`).
 
 Everything here is at the bottom of the dependency graph: no other asl module is imported.
 """
@@ -81,7 +83,11 @@ class Problem:
         return dict(zip(self._FIELDS, self._astuple(), strict=True))
 
 
-class DefinitionError(ValueError):
+class Error(Exception):
+    """The root of everything asl raises at its caller (`except asl.Error` catches them all)."""
+
+
+class DefinitionError(Error, ValueError):
     """Raised by `asl.load` when the definition has at least one error-severity Problem."""
 
     def __init__(self, problems: list[Problem]) -> None:
@@ -92,16 +98,31 @@ class DefinitionError(ValueError):
         super().__init__(f"invalid state machine definition: {summary}{more}")
 
 
-class InvalidExecutionInput(ValueError):
+class InvalidExecutionInput(Error, ValueError):
     """Raised by `run`/`start` when the input is not JSON (a set, NaN, an object): AWS's
     StartExecution refuses such input (InvalidExecutionInput) before any execution exists."""
 
 
-class CompileError(ValueError):
+class MockConfigError(Error, ValueError):
+    """A mock configuration that cannot be used, or a lookup it cannot answer; the message says
+    where and what to change."""
+
+
+class TaskTokenError(Error, LookupError):
+    """SendTaskSuccess/Failure/Heartbeat with a token that no task is waiting for. `code` is
+    the AWS API error: `TaskDoesNotExist` (unknown token) or `TaskTimedOut` (its task ended)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+
+
+class CompileError(Error, ValueError):
     """A path, template, intrinsic call, Choice rule or expression that cannot be compiled.
 
-    Raised by the compile functions at load; the validator turns it into a Problem whose pointer
-    is the field's pointer plus `subpointer` (e.g. a key inside a Parameters template)."""
+    Raised by the compile functions; the validator turns it into a Problem whose pointer is the
+    field's pointer plus `subpointer` (e.g. a key inside a Parameters template), so it reaches
+    a user only as a Problem."""
 
     def __init__(self, message: str, subpointer: str = "", code: str = "") -> None:
         super().__init__(message)
@@ -110,13 +131,14 @@ class CompileError(ValueError):
         self.code = code
 
 
-class StatesError(Exception):
-    """A runtime failure with an AWS error name (`States.Runtime`, `States.TaskFailed`, ...).
+class StatesError(Error):
+    """A state's runtime failure with an AWS error name (`States.Runtime`, ...), raised where it
+    arises: by paths, templates, intrinsics, Choice rules and the state handlers, with the detail
+    of what went wrong.
 
-    Raised by paths, templates, intrinsics and Choice rules with the detail of what went wrong;
-    the executor catches it in one place, prefixes the cause with the state and event id as AWS
-    does ("An error occurred while executing the state 'X' (entered at the event id #N). "),
-    and hands it to Retry/Catch."""
+    The executor catches it in one place, prefixes the cause with where it arose as AWS does
+    ("An error occurred while executing the state 'X' (entered at the event id #N). "), and
+    hands it to Retry/Catch. A user sees it only as an execution's `error` and `cause`."""
 
     def __init__(self, error: str, cause: str | None = None) -> None:
         super().__init__(error, cause)
@@ -127,13 +149,48 @@ class StatesError(Exception):
         return f"{self.error}: {self.cause}" if self.cause else self.error
 
 
-class TaskFailed(Exception):
+class Failure(StatesError):
+    """A failure whose cause is final, as AWS reports it: a task's own error (a Lambda error
+    payload, a handler's `TaskFailed`, a timeout, a callback's failure), a failed branch or
+    iteration, a Fail state, no matching Choice rule. The executor does not prefix it."""
+
+
+class TaskFailed(Error):
     """Raise from a handler to fail its Task with an exact error name and cause."""
 
     def __init__(self, error: str, cause: str | None = None) -> None:
         super().__init__(error, cause)
         self.error = error
         self.cause = cause
+
+
+class Outcome(Exception):
+    """How a graph (the machine, a branch, an iteration) ends other than by reaching its end:
+    control flow inside the runtime, raised where it arises and never seen by a caller (the
+    execution's status and history record it). Not a state's error: no Retry or Catch sees it."""
+
+
+class GraphFailed(Outcome):
+    """The graph failed with this error and cause (already worded): an uncaught state error, the
+    history or payload quota."""
+
+    def __init__(self, error: str | None, cause: str | None) -> None:
+        super().__init__(error, cause)
+        self.error = error
+        self.cause = cause
+
+
+class ExecutionTimedOut(Outcome):
+    """The machine's TimeoutSeconds passed."""
+
+
+class Aborted(Outcome):
+    """A branch, iteration or child execution cut because a sibling failed; `state_type` is the
+    type of the state it was cut in, once known."""
+
+    def __init__(self, state_type: str | None = None) -> None:
+        super().__init__(state_type)
+        self.state_type = state_type
 
 
 # AWS's predefined error names (https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html)

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Unpack
+
+import attrs
 
 from asl._clock import Clock
 from asl._definition.model import Graph, build
-from asl._errors import DefinitionError, Problem
+from asl._errors import DefinitionError, MockConfigError, Problem
+from asl._runtime.options import RunKeywords, RunOptions, check_clock
 
 if TYPE_CHECKING:
-    from asl._runtime.executor import Execution
+    from asl._runtime.core import Machine
+    from asl._runtime.execution import Execution
 
 DEFAULT_REGION = "us-east-1"
 DEFAULT_ACCOUNT = "123456789012"
@@ -33,7 +37,7 @@ class StateMachine:
         handlers: Mapping[str, Callable[..., Any]] | None = None,
         clock: Clock | None = None,
         name: str | None = None,
-        **options: Any,
+        **options: Unpack[RunKeywords],
     ) -> Execution:
         """Run one execution to its end and return the `Execution` (failures are data, not
         exceptions). `input` defaults to `{}`; `clock` to the real clock.
@@ -44,11 +48,16 @@ class StateMachine:
         `on_progress(state_name, done, total, failed)` (called as Map items finish);
         `s3` (an object with get_object/list_objects/put_object) or `s3_root` (a folder whose
         subfolders are buckets) for distributed Map's ItemReader and ResultWriter;
-        `child_history` (keep each distributed Map child execution's history)."""
-        from asl._runtime.executor import execute
+        `child_history` (keep each distributed Map child execution's history); `role_arn`
+        (`$$.Execution.RoleArn`). An unknown option is a TypeError."""
+        from asl._runtime.executor import prepare
 
-        return execute(self, {} if input is None else input, handlers=handlers, clock=clock,
-                       name=name, options=self._options(options))
+        execution, drive = prepare(self._machine(), {} if input is None else input,
+                                   clock=check_clock(clock), name=name,
+                                   options=self._options("run", handlers, options),
+                                   synchronous=True)
+        drive()
+        return execution
 
     def start(
         self,
@@ -57,7 +66,7 @@ class StateMachine:
         handlers: Mapping[str, Callable[..., Any]] | None = None,
         clock: Clock | None = None,
         name: str | None = None,
-        **options: Any,
+        **options: Unpack[RunKeywords],
     ) -> Execution:
         """Start an execution in the background and return its `Execution` at once (status
         RUNNING); `execution.wait()` blocks until it ends. Use it for the callback pattern:
@@ -69,24 +78,35 @@ class StateMachine:
 
         from asl._runtime.executor import prepare
 
-        run, drive = prepare(self, {} if input is None else input, handlers=handlers, clock=clock,
-                             name=name, options=self._options(options))
-        threading.Thread(target=drive, name=f"asl-{run.execution.name}", daemon=True).start()
-        return run.execution
+        execution, drive = prepare(self._machine(), {} if input is None else input,
+                                   clock=check_clock(clock), name=name,
+                                   options=self._options("start", handlers, options),
+                                   synchronous=False)
+        threading.Thread(target=drive, name=f"asl-{execution.name}", daemon=True).start()
+        return execution
 
-    def _options(self, options: dict[str, Any]) -> dict[str, Any]:
-        case = options.get("test_case")
-        if isinstance(case, str):
-            from asl._integrations.mocks import MockConfig, MockConfigError
+    def _machine(self) -> Machine:
+        from asl._runtime.core import Machine
 
-            config = options.get("mock_config")
-            if config is None:
-                raise MockConfigError(f"test_case={case!r} needs mock_config=<file or dict>.")
-            if not isinstance(config, MockConfig):
-                config = MockConfig.load(config)
-            owner = self.name if self.name in config.state_machines else None
-            options["test_case"] = config.test_case(owner, case, _state_names(self.graph))
-        return options
+        return Machine(self.graph, self.name, self.arn)
+
+    def _options(self, where: str, handlers: Mapping[str, Callable[..., Any]] | None,
+                 keywords: Mapping[str, Any]) -> RunOptions:
+        options = RunOptions.of(where, handlers, keywords)
+        if options.test_case is None:
+            if options.mock_config is not None:
+                raise MockConfigError("mock_config=... needs test_case=<name of a test case>.")
+            return options
+        from asl._integrations.mocks import MockConfig
+
+        config = options.mock_config
+        if config is None:
+            raise MockConfigError(f"test_case={options.test_case!r} needs mock_config=<file or dict>.")
+        if not isinstance(config, MockConfig):
+            config = MockConfig.load(config)
+        owner = self.name if self.name in config.state_machines else None
+        mocks = config.test_case(owner, options.test_case, _state_names(self.graph))
+        return attrs.evolve(options, mock_config=config, mocks=mocks)
 
     def __repr__(self) -> str:
         return f"<StateMachine {self.name} ({len(self.graph.states)} states)>"

@@ -13,32 +13,12 @@ from typing import Any
 
 import attrs
 
+from asl._definition.flow import DISCARD, JSONATA, JSONPATH, Flow, JsonataFlow, JsonPathFlow
 from asl._errors import CompileError
 from asl._json import escape
 from asl._languages import choice as _choice
 from asl._languages import paths as _paths
 from asl._languages import payload as _payload
-
-JSONPATH = "JSONPath"
-JSONATA = "JSONata"
-
-
-class _Discard:
-    """A path field set to null: the value is discarded (input or output becomes `{}`,
-    or for ResultPath the result is dropped and the input passes through)."""
-
-    _instance: _Discard | None = None
-
-    def __new__(cls) -> _Discard:
-        if cls._instance is None:
-            cls._instance = super().__new__(cls)
-        return cls._instance
-
-    def __repr__(self) -> str:
-        return "DISCARD"
-
-
-DISCARD = _Discard()
 
 
 @attrs.frozen(kw_only=True)
@@ -70,13 +50,8 @@ class State:
     comment: str | None = None
     next: str | None = None
     end: bool = False
-    input_path: Any = None  # JsonPath | DISCARD | None (identity)
-    output_path: Any = None
-    parameters: Any = None  # Template (JSONPath) — Parameters, or Arguments in JSONata
-    result_selector: Any = None
-    result_path: Any = None  # ReferencePath | DISCARD | None (default "$")
-    assign: Any = None
-    output: Any = None  # JSONata Output template
+    #: The data flow (InputPath ... OutputPath, or JSONata's Arguments/Output/Assign), compiled.
+    flow: Flow = attrs.field(factory=JsonPathFlow, eq=False)
     retry: tuple[Retrier, ...] = ()
     catch: tuple[Catcher, ...] = ()
     raw: Mapping[str, Any] = attrs.field(factory=dict, repr=False, eq=False)
@@ -155,7 +130,20 @@ class MapState(State):
     item_reader: Mapping[str, Any] | None = None
     item_batcher: Mapping[str, Any] | None = None
     result_writer: Mapping[str, Any] | None = None
+    #: ItemReader, ItemBatcher and ResultWriter's templates and paths, compiled.
+    item_io: ItemIO | None = None
     label: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class ItemIO:
+    """A Map's ItemReader, ItemBatcher and ResultWriter fields, compiled (None: absent)."""
+
+    reader_parameters: Any = None
+    max_items_path: Any = None
+    batch_input: Any = None
+    batch_paths: Mapping[str, Any] = attrs.field(factory=dict)
+    writer_parameters: Any = None
 
 
 @attrs.frozen(kw_only=True)
@@ -236,10 +224,8 @@ class _Builder:
             "end": bool(body.get("End", False)),
             "raw": body,
         }
-        if language == JSONATA:
-            common.update(self.jsonata_io(body, ptr))
-        else:
-            common.update(self.jsonpath_io(body, ptr))
+        common["flow"] = (JsonataFlow(**self.jsonata_io(body, ptr)) if language == JSONATA
+                          else JsonPathFlow(**self.jsonpath_io(body, ptr)))
         common["retry"] = tuple(self.retrier(r) for r in body.get("Retry", ()))
         common["catch"] = tuple(
             self.catcher(c, f"{ptr}/Catch/{i}", language) for i, c in enumerate(body.get("Catch", ()))
@@ -271,7 +257,7 @@ class _Builder:
         from asl._languages import jsonata as _jsonata
 
         io: dict[str, Any] = {}
-        for field, key in (("Arguments", "parameters"), ("Output", "output"), ("Assign", "assign")):
+        for field, key in (("Arguments", "arguments"), ("Output", "output"), ("Assign", "assign")):
             if field in body:
                 io[key] = self.compile(f"{ptr}/{field}", _jsonata.compile_template, body[field])
         return io
@@ -399,6 +385,8 @@ class _Builder:
             ("ToleratedFailureCountPath", "tolerated_failure_count_path"),
         ):
             fields[key] = self.path(body, field, ptr)
+        if any(key in body for key in ("ItemReader", "ItemBatcher", "ResultWriter")):
+            fields["item_io"] = self.item_io(body, ptr, language)
         if language == JSONATA:
             from asl._languages import jsonata as _jsonata
 
@@ -416,6 +404,38 @@ class _Builder:
                     f"{ptr}/{selector}", _payload.compile_template, body[selector]
                 )
         return fields
+
+
+    def item_io(self, body: Mapping[str, Any], ptr: str, language: str) -> ItemIO:
+        if language == JSONATA:
+            from asl._languages import jsonata as _jsonata
+
+            template: Any = _jsonata.compile_template
+            key = "Arguments"
+        else:
+            template, key = _payload.compile_template, "Parameters"
+        fields: dict[str, Any] = {}
+        reader = body.get("ItemReader") or {}
+        if key in reader:
+            fields["reader_parameters"] = self.compile(f"{ptr}/ItemReader/{key}", template, reader[key])
+        config = reader.get("ReaderConfig") or {}
+        if "MaxItemsPath" in config:
+            fields["max_items_path"] = self.compile(f"{ptr}/ItemReader/ReaderConfig/MaxItemsPath",
+                                                    _paths.compile_path, config["MaxItemsPath"])
+        batcher = body.get("ItemBatcher") or {}
+        if "BatchInput" in batcher:
+            fields["batch_input"] = self.compile(f"{ptr}/ItemBatcher/BatchInput", template,
+                                                 batcher["BatchInput"])
+        fields["batch_paths"] = {
+            field: self.compile(f"{ptr}/ItemBatcher/{field}Path", _paths.compile_path,
+                                batcher[f"{field}Path"])
+            for field in ("MaxItemsPerBatch", "MaxInputBytesPerBatch") if f"{field}Path" in batcher
+        }
+        writer = body.get("ResultWriter") or {}
+        if key in writer:
+            fields["writer_parameters"] = self.compile(f"{ptr}/ResultWriter/{key}", template,
+                                                       writer[key])
+        return ItemIO(**fields)
 
 
 @attrs.frozen(kw_only=True)

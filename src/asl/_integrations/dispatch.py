@@ -26,7 +26,7 @@ from typing import Any, TypeVar
 import attrs
 
 from asl._clock import Clock
-from asl._errors import HEARTBEAT_TIMEOUT, RUNTIME, TIMEOUT, StatesError, TaskFailed
+from asl._errors import HEARTBEAT_TIMEOUT, RUNTIME, TIMEOUT, Failure, StatesError, TaskFailed
 from asl._integrations import lambda_ as _lambda
 from asl._integrations.lambda_ import (
     LAMBDA_MAX_SECONDS,
@@ -36,7 +36,6 @@ from asl._integrations.lambda_ import (
     Function,
     Heartbeat,
     LambdaResponse,
-    TaskError,
     error_payload,
     event_copy,
     function_not_found,
@@ -287,7 +286,7 @@ def invoke(
     """Run one attempt of the Task: call its handler with (event, context) under the state's
     timeouts and return the task result (for `lambda:invoke`, wrapped as AWS wraps it).
 
-    Raises `TaskError` for what AWS reports with its own cause (a handler's exception, a Lambda
+    Raises `Failure` for what AWS reports with its own cause (a handler's exception, a Lambda
     function that does not exist, a timeout) and plain `StatesError` for failures the executor
     prefixes. With `Pattern.WAIT_FOR_TASK_TOKEN` the caller ignores the value and waits for the
     token; a service integration without a handler then returns None without calling anything.
@@ -376,7 +375,7 @@ def run_with_timeout(
     """`call()` bounded by TimeoutSeconds and HeartbeatSeconds.
 
     With neither set, `call` runs inline on this thread: no thread per task. Otherwise it runs
-    on a daemon worker thread while this one waits; on expiry this raises `TaskError` with
+    on a daemon worker thread while this one waits; on expiry this raises `Failure` with
     `States.Timeout` or `States.HeartbeatTimeout`, and the worker is left to finish on its own
     with its late result discarded. On a virtual clock the expiry also moves the clock forward
     by the time that passed, so history timestamps show the timeout where AWS would."""
@@ -399,10 +398,10 @@ def run_with_timeout(
         now = time.monotonic()
         if now >= deadline:
             _catch_up(clock, clock_start, now - started)
-            raise TaskError(TIMEOUT)
+            raise Failure(TIMEOUT)
         if heartbeat_seconds is not None and now >= beat.last + heartbeat_seconds:
             _catch_up(clock, clock_start, now - started)
-            raise TaskError(HEARTBEAT_TIMEOUT)
+            raise Failure(HEARTBEAT_TIMEOUT)
     if outcome.error is not None:
         raise outcome.error
     return outcome.value  # type: ignore[return-value]  # set whenever error is None
@@ -495,7 +494,7 @@ def _lambda_target(plan: Invocation, name: str, qualifier: str | None, request_i
     if ref is not None and qualifier is not None and ref.qualifier is None:
         ref = attrs.evolve(ref, qualifier=qualifier)
     if ref is None:
-        raise TaskError(
+        raise Failure(
             "Lambda.AWSLambdaException",
             f"1 validation error detected: Value '{name}' at 'functionName' failed to satisfy "
             "constraint: Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:"
@@ -573,7 +572,7 @@ def _lambda_call(
         text = request_text(result)
     except (TypeError, ValueError) as exc:
         # What Lambda's Python runtime answers for a value json.dumps rejects.
-        raise TaskError(
+        raise Failure(
             "Runtime.MarshalError",
             error_payload(f"Unable to marshal response: {exc}", "Runtime.MarshalError",
                            request_id, [], compact=compact),
@@ -591,7 +590,7 @@ def _service_call(
         raise _task_failed(exc, lambda_=False) from None
     except Exception as exc:  # noqa: BLE001 - the handler boundary: any error fails the task
         # An integration reports its own error name; locally that is the exception's class.
-        raise TaskError(type(exc).__name__, str(exc)) from None
+        raise Failure(type(exc).__name__, str(exc)) from None
     try:
         text = request_text(result)
     except (TypeError, ValueError) as exc:
@@ -601,20 +600,20 @@ def _service_call(
     return SCAN(text, 0)[0], text
 
 
-def _task_failed(exc: TaskFailed | StatesError, *, lambda_: bool) -> TaskError:
+def _task_failed(exc: TaskFailed | StatesError, *, lambda_: bool) -> Failure:
     if exc.error:
-        return TaskError(exc.error, exc.cause)
+        return Failure(exc.error, exc.cause)
     if lambda_:
-        return TaskError(
+        return Failure(
             "Lambda.Unknown",
             "The cause could not be determined because Lambda did not return an error type.",
         )
-    return TaskError("States.TaskFailed", exc.cause)
+    return Failure("States.TaskFailed", exc.cause)
 
 
-def _lambda_error(exc: Exception, request_id: str, *, compact: bool) -> TaskError:
+def _lambda_error(exc: Exception, request_id: str, *, compact: bool) -> Failure:
     name = type(exc).__name__
-    return TaskError(
+    return Failure(
         name, error_payload(str(exc), name, request_id, _stack(exc), compact=compact)
     )
 

@@ -14,7 +14,7 @@ import time
 from email.utils import formatdate
 from typing import Any, NamedTuple
 
-from asl._errors import RUNTIME, StatesError
+from asl._errors import RUNTIME, Failure, StatesError
 from asl._json import Deferred, to_json
 
 # Lambda's own ceiling on a function's run time; what get_remaining_time_in_millis counts down from
@@ -22,12 +22,6 @@ from asl._json import Deferred, to_json
 LAMBDA_MAX_SECONDS = 900
 # The context's memory size is a string in the real Python runtime (read from the environment).
 LAMBDA_MEMORY_MB = "128"
-
-
-class TaskError(StatesError):
-    """A failure whose cause is final, as AWS reports it for a task's own error (a Lambda error
-    payload, a handler's `TaskFailed`, a timeout): the executor must not prefix the cause with
-    "An error occurred while executing the state ..."."""
 
 
 class Heartbeat:
@@ -209,7 +203,7 @@ def lambda_service_event(payload: Any, parameters_text: str | None, request_id: 
         try:
             return json.loads(payload)
         except ValueError as exc:
-            raise TaskError(
+            raise Failure(
                 "Lambda.InvalidRequestContentException",
                 f"Could not parse request body into json: Could not parse payload into json: "
                 f"{exc} (Service: AWSLambda; Status Code: 400; Error Code: "
@@ -307,8 +301,8 @@ def _http_date(second: int) -> str:
 _last_date: tuple[int, str] = (-1, "")
 
 
-def function_not_found(arn: str, request_id: str) -> TaskError:
-    return TaskError(
+def function_not_found(arn: str, request_id: str) -> Failure:
+    return Failure(
         "Lambda.ResourceNotFoundException",
         f"Function not found: {arn} (Service: AWSLambda; Status Code: 404; Error Code: "
         f"ResourceNotFoundException; Request ID: {request_id}; Proxy: null)",

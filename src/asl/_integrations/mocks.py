@@ -22,14 +22,11 @@ from typing import Any, Literal
 
 import attrs
 
+from asl._errors import MockConfigError
+
 Outcome = tuple[Literal["return"], Any] | tuple[Literal["throw"], str, str | None]
 
 _INDEX = re.compile(r"(0|[1-9][0-9]*)(?:-(0|[1-9][0-9]*))?")
-
-
-class MockConfigError(ValueError):
-    """A mock configuration that cannot be used, or a lookup it cannot answer; the message says
-    where and what to change."""
 
 
 @attrs.frozen

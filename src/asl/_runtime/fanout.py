@@ -25,24 +25,21 @@ Distributed Map iterations are child executions with their own histories; they g
 from __future__ import annotations
 
 import concurrent.futures as cf
-import copy
 import re
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import attrs
 
 from asl import _errors as E
-from asl._clock import SystemClock
-from asl._definition.model import JSONATA, Graph, MapState, ParallelState
-from asl._errors import StatesError
-from asl._json import to_json
+from asl._clock import SystemClock, VirtualClock
+from asl._definition.model import Graph, MapState
+from asl._errors import Aborted, Failure, StatesError
 from asl._languages.env import Env
-from asl._languages.jsonata import json_type
-from asl._runtime.executor import Aborted, ExecutionFailure, _CaughtFailure, _Run
-from asl._runtime.history import Lane, lean_json
+from asl._runtime.core import Run
+from asl._runtime.history import Lane
 
 #: Threads for one fan-out when MaxConcurrency leaves it unbounded.
 DEFAULT_WORKERS = 32
@@ -154,137 +151,15 @@ class Progress:
         self.hook(self.name, shown[0], self.total, shown[1])
 
 
-def progress_for(run: _Run, name: str, total: int) -> Progress | None:
-    hook = run.options.get("on_progress")
+def progress_for(run: Run, name: str, total: int) -> Progress | None:
+    hook = run.options.on_progress
     return None if hook is None else Progress(hook, name, total)
 
 
-# -- Parallel -----------------------------------------------------------------------------------
+# -- iteration inputs ------------------------------------------------------------------------
 
 
-def run_parallel(run: _Run, state: ParallelState, data: Any, env: Env, lane: Lane
-                 ) -> tuple[Any, str | None, dict[str, Any] | None]:
-    """Every branch gets the same input and the outer variables (its own assignments stay in
-    it); the result is the branches' outputs in order, or the first failing branch's error."""
-    jsonata = state.query_language == JSONATA
-    if jsonata:
-        branch_input = (run.render_jsonata(state.parameters,
-                                           {"input": data, "context": env.context}, env,
-                                           "Arguments")
-                        if state.parameters is not None else data)
-    else:
-        effective = run.effective_input(state, data, env)
-        branch_input = state.parameters.render(effective, env) if state.parameters is not None else effective
-    started = run.event(lane, "ParallelStateStarted")
-    variables = dict(env.variables)
-    branches = state.branches
-
-    def branch(unit_run: _Run, unit_lane: Lane, index: int) -> Any:
-        try:
-            return unit_run.run_graph(branches[index], branch_input, unit_lane, variables)
-        except ExecutionFailure as failure:
-            return Failed(failure.error, failure.cause)
-
-    results, trip = fan_out(run, lane, len(branches), branch, limit=0, anchor=started,
-                            threaded=_threaded(run, branches),
-                            stop=lambda value: isinstance(value, Failed), on_cut=_state_aborted)
-    if trip is not None:
-        # The branch that failed first (in time, when they run concurrently) fails the state.
-        value = results[trip]
-        raise _CaughtFailure(value.error or "", value.cause)
-    # Like MapStateSucceeded: recorded after the branches, without moving the lane.
-    run.event(lane, "ParallelStateSucceeded", chain=False)
-    return _finish(run, state, data, list(results), env)
-
-
-# -- Map ----------------------------------------------------------------------------------------
-
-
-def run_map(run: _Run, state: MapState, data: Any, env: Env, lane: Lane
-            ) -> tuple[Any, str | None, dict[str, Any] | None]:
-    """Inline and distributed Map: items, ItemSelector, the iterations, tolerated failures, and
-    ResultSelector/ResultPath/OutputPath (or JSONata Output) on the array of results."""
-    jsonata = state.query_language == JSONATA
-    effective = data if jsonata else run.effective_input(state, data, env)
-    items = map_items(run, state, data, effective, env)
-    run.event(lane, "MapStateStarted", {"length": len(items)})
-    limits = Limits.read(run, state, data, effective, env)
-    if state.mode == "DISTRIBUTED":
-        from asl._runtime import itemio as _itemio
-
-        result = _itemio.run_distributed(run, state, data, effective, items, limits, env, lane)
-        return _finish(run, state, data, result, env)
-    inputs = iteration_inputs(run, state, data, effective, items, env)
-    processor = state.processor
-    assert processor is not None
-    variables = dict(env.variables)
-    name = state.name
-    # `$$.Map.Item` only for iterations whose states read the context (decided at load): most
-    # never do, and a context per item is memory a large Map holds until its iterations end.
-    reads_context = processor.reads_context
-
-    def iteration(unit_run: _Run, unit_lane: Lane, index: int) -> Any:
-        details = {"index": index, "name": name}
-        unit_run.event(unit_lane, "MapIterationStarted", details)
-        extra = ({"Map": {"Item": {"Index": index, "Value": items[index]}}} if reads_context
-                 else None)
-        try:
-            output = unit_run.run_graph(processor, inputs[index], unit_lane, variables, extra)
-        except ExecutionFailure as failure:
-            return Failed(failure.error, failure.cause)  # MapIterationFailed: see on_failed
-        # AWS records it after the iteration's events but the next iteration chains to those.
-        unit_run.event(unit_lane, "MapIterationSucceeded", details, chain=False)
-        return output
-
-    def on_failed(unit_run: _Run, unit_lane: Lane, index: int) -> None:
-        unit_run.event(unit_lane, "MapIterationFailed", {"index": index, "name": name}, chain=False)
-
-    def on_cut(unit_run: _Run, unit_lane: Lane, index: int, cut: Cut) -> None:
-        unit_run.event(unit_lane, "MapIterationAborted", {"index": index, "name": name}, chain=False)
-        _state_aborted(unit_run, unit_lane, index, cut)
-
-    tally = limits.tally(len(items))
-    progress = progress_for(run, name, len(items))
-    try:
-        results, trip = fan_out(run, lane, len(items), iteration, limit=limits.max_concurrency,
-                                anchor=None, threaded=_threaded(run, (processor,)), stop=tally.stop,
-                                on_failed=on_failed, on_cut=on_cut, progress=progress)
-    finally:
-        if progress is not None:
-            progress.close()
-    failure = tally.verdict(results, distributed=False, trip=trip)
-    if failure is not None:
-        raise failure
-    if items:
-        # The state's closing events follow the last MapIterationSucceeded (the latest event).
-        lane.last = run.history.last_id()
-    run.event(lane, "MapStateSucceeded", chain=False)
-    return _finish(run, state, data, [_as_output(value) for value in results], env)
-
-
-def map_items(run: _Run, state: MapState, data: Any, effective: Any, env: Env) -> list[Any]:
-    """The array to iterate: ItemReader, JSONata Items, ItemsPath, or the (effective) input."""
-    if state.item_reader is not None:
-        from asl._runtime import itemio as _itemio
-
-        return _itemio.read_items(run, state, data, effective, env)
-    if state.query_language == JSONATA:
-        if state.items is not None:
-            items: list[Any] = run.render_jsonata(
-                state.items, {"input": data, "context": env.context}, env, "Items",
-                expect="array")
-            return items
-        if not isinstance(data, list):
-            raise StatesError(E.QUERY_EVALUATION_ERROR,
-                              f"Map state input must be an array but was: {json_type(data)}")
-        return data
-    found = state.items_path.get(effective, env) if state.items_path is not None else effective
-    if not isinstance(found, list):
-        raise StatesError(E.RUNTIME, f"Map state input must be an array but was: {json_type(found)}")
-    return found
-
-
-def iteration_inputs(run: _Run, state: MapState, data: Any, effective: Any, items: Sequence[Any],
+def iteration_inputs(run: Run, state: MapState, data: Any, effective: Any, items: Sequence[Any],
                      env: Env) -> Sequence[Any]:
     """Each iteration's input: the item, or ItemSelector rendered with `$$.Map.Item`."""
     selector = state.item_selector
@@ -292,13 +167,12 @@ def iteration_inputs(run: _Run, state: MapState, data: Any, effective: Any, item
         return items
     context = dict(env.context)
     item_env = Env(context, env.variables)
+    flow = state.flow
     inputs = []
-    jsonata = state.query_language == JSONATA
     for index, item in enumerate(items):
         context["Map"] = {"Item": {"Index": index, "Value": item}}
-        if jsonata:
-            inputs.append(run.render_jsonata(selector, {"input": data, "context": context},
-                                             item_env, "ItemSelector"))
+        if flow.jsonata:
+            inputs.append(flow.expression(selector, data, item_env, run.clock, "ItemSelector"))
         else:
             inputs.append(selector.render(effective, item_env))
     return inputs
@@ -314,24 +188,6 @@ class Limits:
     max_concurrency: int = 0
     tolerated_count: int | None = None
     tolerated_percentage: float | None = None
-
-    @classmethod
-    def read(cls, run: _Run, state: MapState, data: Any, effective: Any, env: Env) -> Limits:
-        states = {"input": data, "context": env.context}
-        concurrency = _field(run, state.max_concurrency, state.max_concurrency_path, "MaxConcurrency",
-                             effective, states, env, integer=True)
-        count = _field(run, state.tolerated_failure_count, state.tolerated_failure_count_path,
-                       "ToleratedFailureCount", effective, states, env, integer=True)
-        percentage = _field(run, state.tolerated_failure_percentage,
-                            state.tolerated_failure_percentage_path, "ToleratedFailurePercentage",
-                            effective, states, env, integer=False)
-        if concurrency is not None and concurrency < 0:
-            raise StatesError(E.RUNTIME, "MaxConcurrency cannot be negative.")
-        if count is not None and count < 0:
-            raise StatesError(E.RUNTIME, "ToleratedFailureCount cannot be negative.")
-        if percentage is not None and not 0 <= percentage <= 100:
-            raise StatesError(E.RUNTIME, "ToleratedFailurePercentage must be between 0 and 100.")
-        return cls(int(concurrency or 0), None if count is None else int(count), percentage)
 
     def tally(self, total: int) -> Tally:
         return Tally(self, total)
@@ -375,51 +231,11 @@ class Tally:
         if not self.exceeded(len(failures)):
             return None
         if self.tolerant or distributed:
-            return _CaughtFailure(E.EXCEED_TOLERATED_FAILURE_THRESHOLD, THRESHOLD_CAUSE)
+            return Failure(E.EXCEED_TOLERATED_FAILURE_THRESHOLD, THRESHOLD_CAUSE)
         # An inline Map with no tolerance fails with the failed iteration's own error (the first
         # to fail, in time when iterations run concurrently).
         first = results[trip] if trip is not None else failures[0]
-        return _CaughtFailure(first.error or "", first.cause)
-
-
-def _field(run: _Run, value: Any, path: Any, name: str, effective: Any, states: Mapping[str, Any],
-           env: Env, *, integer: bool) -> float | int | None:
-    if path is not None:
-        raw = path.get(effective, env)
-        number = _number(raw, integer)
-        if number is None:
-            shown = raw if isinstance(raw, str) else to_json(raw)
-            kind = "integer" if integer else "float"
-            raise StatesError(E.RUNTIME, f'The {name}Path field refers to value "{shown}" which is '
-                                         f"not a valid {kind}: {path.text}")
-        return number
-    if value is None or isinstance(value, (int, float)):
-        return value
-    raw = run.render_jsonata(value, states, env, name)
-    number = _number(raw, integer)
-    if number is None or isinstance(raw, str):
-        raise StatesError(E.QUERY_EVALUATION_ERROR,
-                          f"The {name} field must evaluate to a non-negative "
-                          f"{'integer' if integer else 'number'}, but was: {to_json(raw)}")
-    return number
-
-
-def _number(raw: Any, integer: bool) -> float | int | None:
-    """AWS accepts numbers and numeric strings (a variable assigned "1") here."""
-    if isinstance(raw, bool):
-        return None
-    if isinstance(raw, int):
-        return raw
-    if isinstance(raw, float):
-        if integer:
-            return int(raw) if raw.is_integer() else None
-        return raw
-    if isinstance(raw, str):
-        try:
-            return int(raw) if integer else float(raw)
-        except ValueError:
-            return None
-    return None
+        return Failure(first.error or "", first.cause)
 
 
 # -- the fan-out engine -------------------------------------------------------------------------
@@ -427,10 +243,10 @@ def _number(raw: Any, integer: bool) -> float | int | None:
 _local = threading.local()
 
 
-def fan_out(run: _Run, lane: Lane, count: int, job: Callable[[_Run, Lane, int], Any], *,
+def fan_out(run: Run, lane: Lane, count: int, job: Callable[[Run, Lane, int], Any], *,
             limit: int, anchor: int | None, threaded: bool, stop: Callable[[Any], bool],
-            on_failed: Callable[[_Run, Lane, int], None] | None = None,
-            on_cut: Callable[[_Run, Lane, int, Cut], None] | None = None,
+            on_failed: Callable[[Run, Lane, int], None] | None = None,
+            on_cut: Callable[[Run, Lane, int, Cut], None] | None = None,
             progress: Progress | None = None) -> tuple[list[Any], int | None]:
     """Run `job(run, lane, i)` for i in range(count), at most `limit` at once (0: no bound).
 
@@ -465,9 +281,7 @@ def fan_out(run: _Run, lane: Lane, count: int, job: Callable[[_Run, Lane, int], 
     def unit(index: int) -> tuple[Any, int, Any]:
         if scope.cancelled:
             return None, 0, None  # cut before it started: no events at all
-        unit_run = copy.copy(run)
-        unit_run.history = run.history.fork()
-        unit_run.cancel = scope
+        unit_run = run.fork(scope)
         unit_lane = Lane(unit_run.history.base)
         _local.depth = getattr(_local, "depth", 0) + 1
         try:
@@ -532,8 +346,8 @@ def fan_out(run: _Run, lane: Lane, count: int, job: Callable[[_Run, Lane, int], 
     return results, trip
 
 
-def _record_cuts(run: _Run, lane: Lane, results: Sequence[Any],
-                 on_cut: Callable[[_Run, Lane, int, Cut], None] | None) -> None:
+def _record_cuts(run: Run, lane: Lane, results: Sequence[Any],
+                 on_cut: Callable[[Run, Lane, int, Cut], None] | None) -> None:
     """The cut units' closing events, each pointing at the failing unit's last event."""
     if on_cut is None:
         return
@@ -542,7 +356,7 @@ def _record_cuts(run: _Run, lane: Lane, results: Sequence[Any],
             on_cut(run, lane, index, value)
 
 
-def _state_aborted(run: _Run, lane: Lane, index: int, cut: Cut) -> None:
+def state_aborted(run: Run, lane: Lane, index: int, cut: Cut) -> None:
     if cut.state_type is not None:
         run.event(lane, cut.state_type + "StateAborted", chain=False)
 
@@ -559,22 +373,19 @@ def _renumber(cause: str, base: int, offset: int) -> str:
     return _ENTERED_AT.sub(real, cause)
 
 
-def _pool(run: _Run, workers: int) -> tuple[cf.Executor, bool]:
+def _pool(run: Run, workers: int) -> tuple[cf.Executor, bool]:
     """The user's thread pool at the top level; a pool of our own inside a worker (a nested
     fan-out waiting on the same bounded pool as its parent could deadlock) or by default."""
-    executor = run.options.get("executor")
+    executor = run.options.executor
     if isinstance(executor, cf.ThreadPoolExecutor) and getattr(_local, "depth", 0) == 0:
         return executor, False
     return cf.ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="asl-fanout"), True
 
 
-def _threaded(run: _Run, graphs: Sequence[Graph]) -> bool:
+def threaded(run: Run, graphs: Sequence[Graph]) -> bool:
     """Whether units run on threads: the user's thread pool, or work that waits (`Graph.blocks`)."""
-    executor = run.options.get("executor")
-    if isinstance(executor, cf.ThreadPoolExecutor):
+    if isinstance(run.options.executor, cf.ThreadPoolExecutor):
         return True
-    from asl._clock import VirtualClock
-
     if isinstance(run.clock, VirtualClock):
         return any(graph.blocks_virtual for graph in graphs)
     return any(graph.blocks for graph in graphs)
@@ -583,21 +394,7 @@ def _threaded(run: _Run, graphs: Sequence[Graph]) -> bool:
 # -- shared pieces ------------------------------------------------------------------------------
 
 
-def _finish(run: _Run, state: Any, data: Any, result: Any, env: Env
-            ) -> tuple[Any, str | None, dict[str, Any] | None]:
-    if state.query_language == JSONATA:
-        output, assigned = run.jsonata_finish(state, data, result, env, default=result)
-    else:
-        output, assigned = run.finish(state, data, result, env)
-    if (type(output) is dict or type(output) is list) and not assigned:
-        # Checked here, where results of many items are common, with the encoder that holds
-        # less memory on them; the executor then reuses the text (`_Run.checked`). (With
-        # Assign, the executor checks the variables first, then the output, as before.)
-        run.checked_text(output, state, lean_json)
-    return output, state.next, assigned
-
-
-def _as_output(value: Any) -> Any:
+def as_output(value: Any) -> Any:
     """A tolerated failure's slot in the result array holds its error output."""
     if isinstance(value, Failed):
         return {"Error": value.error, "Cause": value.cause}

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from asl._clock import to_datetime
+from asl._errors import RUNTIME, GraphFailed
 from asl._json import Deferred, JsonText, to_json
 
 #: Distance between the provisional id ranges of nested forks.
@@ -57,8 +58,14 @@ def _shown(value: Any) -> str:
     return to_json(value)
 
 
-class HistoryFull(Exception):
-    """`record` refused an event: the execution has used its history quota."""
+def history_full(limit: int) -> GraphFailed:
+    """The outcome of an event past the quota. Not a state's error (no Retry/Catch): the
+    execution ends, and its closing event is the last of the `limit` events AWS allows."""
+    return GraphFailed(
+        RUNTIME,
+        f"The execution reached the maximum number of history events ({limit}); "
+        f"a loop that never ends? Bound it with a counter in a variable, or use a Map.",
+    )
 
 
 def details_key(event_type: str) -> str:
@@ -125,10 +132,10 @@ class History:
         details: Mapping[str, Any] | None = None,
         chain: bool = True,
     ) -> int:
-        """`add` for the events of states, within the quota: raises `HistoryFull` instead of
+        """`add` for the events of states, within the quota: raises `GraphFailed` instead of
         recording the event that would leave no room for the execution's closing event."""
         if len(self._events) + self._outer >= self.limit - 1:
-            raise HistoryFull(self.limit)
+            raise history_full(self.limit)
         return self.add(lane, event_type, now, details, chain=chain)
 
     def record_state(
@@ -147,7 +154,7 @@ class History:
         events = self._events
         count = len(events)
         if count + self._outer >= self.limit - 1:
-            raise HistoryFull(self.limit)
+            raise history_full(self.limit)
         events.append((lane.last, now, event_type, name, field, value, is_text, assigned))
         event_id = lane.last = self.base + count + 1
         return event_id
@@ -168,7 +175,7 @@ class History:
         events = self._events
         count = len(events)
         if count + self._outer >= self.limit - 1:
-            raise HistoryFull(self.limit)
+            raise history_full(self.limit)
         events.append((lane.last, now, event_type, head, field, value, tail))
         event_id = lane.last = self.base + count + 1
         return event_id
@@ -193,7 +200,7 @@ class History:
             if count + self._outer < self.limit - 1:
                 # Room for the Scheduled event only: record it, then refuse the Started one.
                 self.record_task(lane, scheduled_type, now, head, field, value, tail)
-            raise HistoryFull(self.limit)
+            raise history_full(self.limit)
         base = self.base + count
         events.append((lane.last, now, scheduled_type, head, field, value, tail))
         events.append((base + 1, now, started_type, started))

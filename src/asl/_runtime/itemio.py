@@ -17,7 +17,6 @@ import concurrent.futures as cf
 import csv
 import io
 import json
-import threading
 import uuid
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
@@ -27,12 +26,15 @@ from typing import Any
 import attrs
 
 from asl import _errors as E
-from asl._clock import SystemClock, VirtualClock, isoformat
-from asl._definition.model import JSONATA, MapState
-from asl._errors import CompileError, StatesError
+from asl._clock import VirtualClock, isoformat
+from asl._definition.model import ItemIO, MapState
+from asl._errors import Aborted, StatesError
 from asl._json import to_json
 from asl._languages.env import Env
-from asl._runtime.executor import Aborted, _Run, execute
+from asl._runtime import fanout
+from asl._runtime.core import Machine, Run
+from asl._runtime.execution import Execution
+from asl._runtime.fanout import Cut, Failed, Limits, Tally
 from asl._runtime.history import Lane, Recorded
 
 GET_OBJECT = "arn:aws:states:::s3:getObject"
@@ -93,90 +95,38 @@ class LocalS3:
         path.write_bytes(body)
 
 
-def store(run: _Run) -> Any:
-    given = run.options.get("s3")
+def store(run: Run) -> Any:
+    given = run.options.s3
     if given is not None:
         return given
-    return LocalS3(run.options.get("s3_root", "."))
+    return LocalS3(run.options.s3_root if run.options.s3_root is not None else ".")
 
 
-# -- compiled reader / batcher / writer fields --------------------------------------------------
-
-
-@attrs.frozen
-class _Compiled:
-    """A Map's ItemReader/ItemBatcher/ResultWriter fields, compiled once per state."""
-
-    reader_parameters: Any = None
-    max_items_path: Any = None
-    batch_input: Any = None
-    batch_paths: Mapping[str, Any] = attrs.field(factory=dict)
-    writer_parameters: Any = None
-
-
-_COMPILED: dict[int, tuple[MapState, _Compiled]] = {}
-_COMPILE_LOCK = threading.Lock()
-
-
-def compiled(state: MapState) -> _Compiled:
-    cached = _COMPILED.get(id(state))
-    if cached is not None and cached[0] is state:
-        return cached[1]
-    with _COMPILE_LOCK:
-        result = _compile(state)
-        _COMPILED[id(state)] = (state, result)
-    return result
-
-
-def _compile(state: MapState) -> _Compiled:
-    from asl._languages import jsonata as _jsonata
-    from asl._languages import payload as _payload
-    from asl._languages.paths import compile_path
-
-    jsonata = state.query_language == JSONATA
-    template: Any = _jsonata.compile_template if jsonata else _payload.compile_template
-
-    key = "Arguments" if jsonata else "Parameters"
-    fields: dict[str, Any] = {}
-    try:
-        reader = state.item_reader or {}
-        if key in reader:
-            fields["reader_parameters"] = template(reader[key])
-        config = reader.get("ReaderConfig", {})
-        if "MaxItemsPath" in config:
-            fields["max_items_path"] = compile_path(config["MaxItemsPath"])
-        batcher = state.item_batcher or {}
-        if "BatchInput" in batcher:
-            fields["batch_input"] = template(batcher["BatchInput"])
-        fields["batch_paths"] = {field: compile_path(batcher[f"{field}Path"])
-                                 for field in ("MaxItemsPerBatch", "MaxInputBytesPerBatch")
-                                 if f"{field}Path" in batcher}
-        writer = state.result_writer or {}
-        if key in writer:
-            fields["writer_parameters"] = template(writer[key])
-    except CompileError as error:  # validation compiles these too; defensive only
-        raise StatesError(E.RUNTIME, error.message) from None
-    return _Compiled(**fields)
-
-
-def _render(run: _Run, state: MapState, template: Any, data: Any, effective: Any, env: Env,
+def _render(run: Run, state: MapState, template: Any, data: Any, effective: Any, env: Env,
             field: str) -> Any:
     if template is None:
         return None
-    if state.query_language == JSONATA:
+    if state.flow.jsonata:
         # On the run's clock, as every JSONata field: $now() follows a virtual clock.
-        return run.render_jsonata(template, {"input": data, "context": env.context}, env, field)
+        return state.flow.expression(template, data, env, run.clock, field)
     return template.render(effective, env)
+
+
+def _item_io(state: MapState) -> ItemIO:
+    return state.item_io if state.item_io is not None else _NO_ITEM_IO
+
+
+_NO_ITEM_IO = ItemIO()
 
 
 # -- ItemReader ---------------------------------------------------------------------------------
 
 
-def read_items(run: _Run, state: MapState, data: Any, effective: Any, env: Env) -> list[Any]:
+def read_items(run: Run, state: MapState, data: Any, effective: Any, env: Env) -> list[Any]:
     """The items an ItemReader names: a JSON array, JSON Lines, CSV or a manifest object, or
     an S3 listing; at most ReaderConfig.MaxItems of them."""
     reader = state.item_reader or {}
-    parts = compiled(state)
+    parts = _item_io(state)
     parameters = _render(run, state, parts.reader_parameters, data, effective, env, "Arguments") or {}
     config = reader.get("ReaderConfig", {})
     resource = str(reader.get("Resource", ""))
@@ -263,18 +213,18 @@ def _csv(text: str, config: Mapping[str, Any], where: str) -> list[dict[str, str
 # -- ItemBatcher --------------------------------------------------------------------------------
 
 
-def batches(run: _Run, state: MapState, data: Any, effective: Any, inputs: Sequence[Any],
+def batches(run: Run, state: MapState, data: Any, effective: Any, inputs: Sequence[Any],
             env: Env) -> list[Any]:
     """Group the iteration inputs as {"BatchInput": ..., "Items": [...]} by MaxItemsPerBatch and
     MaxInputBytesPerBatch (the batch's JSON size)."""
     batcher = state.item_batcher or {}
-    paths = compiled(state).batch_paths
+    paths = _item_io(state).batch_paths
     max_items = _batch_limit(batcher, paths, "MaxItemsPerBatch", effective, env)
     max_bytes = _batch_limit(batcher, paths, "MaxInputBytesPerBatch", effective, env)
     if max_items is None and max_bytes is None:
         raise StatesError(E.RUNTIME, "An ItemBatcher needs MaxItemsPerBatch or MaxInputBytesPerBatch.")
     byte_cap = min(max_bytes or BATCH_BYTES_LIMIT, BATCH_BYTES_LIMIT)
-    batch_input = _render(run, state, compiled(state).batch_input, data, effective, env, "BatchInput")
+    batch_input = _render(run, state, _item_io(state).batch_input, data, effective, env, "BatchInput")
     head: dict[str, Any] = {} if batch_input is None else {"BatchInput": batch_input}
     # Bytes of {"BatchInput":...,"Items":[]} plus each item's JSON and a comma between items.
     frame = len(to_json({**head, "Items": []}).encode("utf-8", "replace"))
@@ -360,35 +310,8 @@ class MapRun:
         return counts
 
 
-_MACHINES: dict[str, Any] = {}
-_MACHINES_LOCK = threading.Lock()
-
-
-def run_child(definition: str, item: Any, name: str, machine_arn: str, handlers: Mapping[str, Any],
-              options: Mapping[str, Any], virtual_start: float | None, index: int,
-              keep_history: bool) -> ChildRecord:
-    """The picklable work unit of a distributed Map: load the iteration's definition (once per
-    worker process) and run one child execution of it."""
-    machine = _MACHINES.get(definition)
-    if machine is None:
-        from asl._machine import load
-
-        with _MACHINES_LOCK:
-            machine = _MACHINES.get(definition)
-            if machine is None:
-                machine = load(json.loads(definition), name=machine_arn.rsplit(":", 1)[-1],
-                               arn=machine_arn)
-                _MACHINES[definition] = machine
-    clock = VirtualClock(virtual_start) if virtual_start is not None else SystemClock()
-    try:
-        execution = execute(machine, item, handlers=handlers, clock=clock, name=name, options=options)
-    except Exception as error:  # noqa: BLE001 - a worker must report, never hang the Map Run
-        return ChildRecord(index, name, "", "FAILED", item, error="States.Runtime",
-                           cause=f"The child execution could not run: {type(error).__name__}: {error}")
-    return _record(execution, index, keep_history)
-
-
-def _record(execution: Any, index: int, keep_history: bool) -> ChildRecord:
+def child_record(execution: Execution, index: int, keep_history: bool) -> ChildRecord:
+    """A finished child execution as its Map Run keeps it."""
     return ChildRecord(
         index, execution.name, execution.execution_arn, execution.status, execution.input,
         output=execution.output, error=execution.error, cause=execution.cause,
@@ -397,34 +320,23 @@ def _record(execution: Any, index: int, keep_history: bool) -> ChildRecord:
     )
 
 
-def _recorded(execution: Any) -> Recorded | None:
-    history = execution._history  # the compact record; `Execution.history` would render it
-    return history.recorded() if history is not None else None
+def _recorded(execution: Execution) -> Recorded:
+    return execution._history.recorded()  # the compact record; `Execution.history` renders it
 
 
-class _ChildMachine:
-    """What `execute` needs of a machine, for an iteration's graph run in this process."""
-
-    def __init__(self, graph: Any, name: str, arn: str) -> None:
-        self.graph = graph
-        self.name = name
-        self.arn = arn
-
-
-def run_distributed(run: _Run, state: MapState, data: Any, effective: Any, items: list[Any],
-                    limits: Any, env: Env, lane: Lane) -> Any:
+def run_distributed(run: Run, state: MapState, data: Any, effective: Any, items: list[Any],
+                    limits: Limits, env: Env, lane: Lane) -> Any:
     """A Map Run: child executions over the items (batched when asked), tolerated failures,
     ResultWriter; the result is the outputs in item order, or the ResultWriter's details."""
-    from asl._runtime import fanout as _fanout
-
-    inputs = _fanout.iteration_inputs(run, state, data, effective, items, env)
+    inputs = fanout.iteration_inputs(run, state, data, effective, items, env)
     if state.item_batcher is not None:
         inputs = batches(run, state, data, effective, inputs, env)
     run_id = str(uuid.UUID(int=run.rng.getrandbits(128), version=4))
     label = state.label or state.name
-    base_arn = run.machine.arn.replace(":stateMachine:", ":mapRun:")
+    machine_arn = run.session.machine.arn
+    base_arn = machine_arn.replace(":stateMachine:", ":mapRun:")
     map_run_arn = f"{base_arn}/{label}:{run_id}"
-    child_arn = f"{run.machine.arn}/{label}"
+    child_arn = f"{machine_arn}/{label}"
     started = run.event(lane, "MapRunStarted", {"mapRunArn": map_run_arn})
     tally = limits.tally(len(inputs))
     children = _run_children(run, state, inputs, child_arn, run_id, limits.max_concurrency, tally)
@@ -434,7 +346,7 @@ def run_distributed(run: _Run, state: MapState, data: Any, effective: Any, items
         raise Aborted()  # the branch or iteration this Map runs in was cut
     summary = MapRun(map_run_arn, state.name, state.label, "FAILED" if failure else "SUCCEEDED",
                      len(items), [c for c in children if c is not None])
-    _map_runs(run).append(summary)
+    run.session.execution.map_runs.append(summary)
     writer = state.result_writer
     if writer is not None:
         summary.result_writer_details = write_results(run, state, data, effective, env, summary, run_id)
@@ -448,51 +360,44 @@ def run_distributed(run: _Run, state: MapState, data: Any, effective: Any, items
     lane.last = started
     if writer is not None:
         return {"MapRunArn": map_run_arn, "ResultWriterDetails": summary.result_writer_details}
-    return [_fanout._as_output(value) for value in results]
+    return [fanout.as_output(value) for value in results]
 
 
-def _map_runs(run: _Run) -> list[MapRun]:
-    runs: list[MapRun] = run.execution.map_runs
-    return runs
-
-
-def _run_children(run: _Run, state: MapState, inputs: Sequence[Any], child_arn: str, run_id: str,
-                  limit: int, tally: Any) -> list[ChildRecord | None]:
+def _run_children(run: Run, state: MapState, inputs: Sequence[Any], child_arn: str, run_id: str,
+                  limit: int, tally: Tally) -> list[ChildRecord | None]:
     assert state.processor is not None
     count = len(inputs)
     names = [f"{run_id[:8]}-{index}" for index in range(count)]
     virtual = isinstance(run.clock, VirtualClock)
-    options = {key: value for key, value in run.options.items() if key != "executor"}
-    keep = bool(run.options.get("child_history", True))
-    executor: cf.Executor | None = run.options.get("executor")
+    keep = run.options.child_history
+    executor = run.options.executor
     records: list[ChildRecord | None] = [None] * count
-    from asl._runtime import fanout as _fanout
-
-    progress = _fanout.progress_for(run, state.name, count)
+    progress = fanout.progress_for(run, state.name, count)
     try:
         if executor is not None and not isinstance(executor, cf.ThreadPoolExecutor):
             definition = _definition(state)
             start = run.clock.now() if virtual else None
-            handlers = dict(run.handlers)
+            # What crosses to the worker: no pool (its Maps make their own) and no progress hook
+            # (it reports to this process's caller).
+            options = attrs.evolve(run.options, executor=None, on_progress=None)
+            worker = run.child_worker
 
             def submit(i: int) -> cf.Future[Any]:
-                return executor.submit(run_child, definition, inputs[i], names[i], child_arn,
-                                       handlers, options, start, i, keep)
+                return executor.submit(worker, definition, inputs[i], names[i], child_arn,
+                                       options, start, i, keep)
 
             # Children in other processes cannot be cut: the window only stops starting more.
             return _windowed(submit, count, limit, tally, records, progress, None)
-        machine = _ChildMachine(state.processor, child_arn.rsplit(":", 1)[-1], child_arn)
+        machine = Machine(state.processor, child_arn.rsplit(":", 1)[-1], child_arn)
         # Children in this process stop at their next state once the Map Run fails (ABORTED).
-        scope = _fanout.CancelScope(run.cancel)
-        local_options = {**options, "_cancel": scope}
+        scope = fanout.CancelScope(run.cancel)
 
         def local(index: int) -> ChildRecord:
-            execution = execute(machine, inputs[index], handlers=run.handlers, clock=run.clock,
-                                name=names[index], options=local_options)
-            return _record(execution, index, keep)
+            execution = run.start_child(machine, inputs[index], names[index], scope)
+            return child_record(execution, index, keep)
 
         try:
-            if not _fanout._threaded(run, (state.processor,)) or limit == 1:
+            if not fanout.threaded(run, (state.processor,)) or limit == 1:
                 for index in range(count):
                     records[index] = record = local(index)
                     if progress is not None:
@@ -501,7 +406,7 @@ def _run_children(run: _Run, state: MapState, inputs: Sequence[Any], child_arn: 
                         break
                 return records
             pool = executor if isinstance(executor, cf.ThreadPoolExecutor) else cf.ThreadPoolExecutor(
-                max_workers=min(limit or _fanout.DEFAULT_WORKERS, _fanout.DEFAULT_WORKERS))
+                max_workers=min(limit or fanout.DEFAULT_WORKERS, fanout.DEFAULT_WORKERS))
             try:
                 return _windowed(lambda i: pool.submit(local, i), count, limit, tally, records,
                                  progress, scope)
@@ -515,7 +420,7 @@ def _run_children(run: _Run, state: MapState, inputs: Sequence[Any], child_arn: 
             progress.close()
 
 
-def _windowed(submit: Any, count: int, limit: int, tally: Any, records: list[ChildRecord | None],
+def _windowed(submit: Any, count: int, limit: int, tally: Tally, records: list[ChildRecord | None],
               progress: Any, scope: Any) -> list[ChildRecord | None]:
     """Keep at most `limit` children in flight (0: all), stop starting more once the tolerated
     failures are passed (and cut the running ones, through `scope`); a worker that dies fails
@@ -551,11 +456,9 @@ def _windowed(submit: Any, count: int, limit: int, tally: Any, records: list[Chi
 
 
 def _outcome(record: ChildRecord) -> Any:
-    from asl._runtime import fanout as _fanout
-
     if record.status == "ABORTED":  # cut by the Map Run's failure: not a failure of its own
-        return _fanout.Cut(None)
-    return record.output if record.status == "SUCCEEDED" else _fanout.Failed(record.error, record.cause)
+        return Cut(None)
+    return record.output if record.status == "SUCCEEDED" else Failed(record.error, record.cause)
 
 
 def _definition(state: MapState) -> str:
@@ -571,12 +474,12 @@ def _definition(state: MapState) -> str:
 # -- ResultWriter -------------------------------------------------------------------------------
 
 
-def write_results(run: _Run, state: MapState, data: Any, effective: Any, env: Env, summary: MapRun,
+def write_results(run: Run, state: MapState, data: Any, effective: Any, env: Env, summary: MapRun,
                   run_id: str) -> dict[str, Any]:
     """AWS's layout: <Prefix>/<map run id>/manifest.json plus SUCCEEDED_0.json, FAILED_0.json and
     PENDING_0.json (each written when it has entries)."""
     writer = state.result_writer or {}
-    parameters = _render(run, state, compiled(state).writer_parameters, data, effective, env,
+    parameters = _render(run, state, _item_io(state).writer_parameters, data, effective, env,
                          "Arguments") or {}
     bucket = parameters.get("Bucket")
     if not isinstance(bucket, str):
@@ -588,7 +491,7 @@ def write_results(run: _Run, state: MapState, data: Any, effective: Any, env: En
     groups: dict[str, list[dict[str, Any]]] = {"SUCCEEDED": [], "FAILED": [], "PENDING": []}
     for child in summary.children:
         groups["SUCCEEDED" if child.status == "SUCCEEDED" else "FAILED"].append(
-            _entry(child, run.machine.arn, config.get("Transformation", "NONE")))
+            _entry(child, run.session.machine.arn, config.get("Transformation", "NONE")))
     s3 = store(run)
     files: dict[str, list[dict[str, Any]]] = {}
     try:

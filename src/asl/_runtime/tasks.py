@@ -11,149 +11,62 @@ import uuid
 from typing import Any, cast
 
 from asl import _errors as E
-from asl._definition.model import DISCARD, JSONATA, TaskState
-from asl._errors import StatesError
-from asl._integrations import dispatch as _runtime
+from asl._definition.flow import DISCARD, Flow, JsonPathFlow
+from asl._definition.model import TaskState
+from asl._errors import Failure, StatesError
+from asl._integrations import dispatch as _dispatch
 from asl._integrations import lambda_ as _lambda
 from asl._integrations.dispatch import Kind, Pattern
-from asl._integrations.lambda_ import Heartbeat, LambdaResponse, TaskError
+from asl._integrations.lambda_ import LambdaResponse
 from asl._json import JsonText, to_json
 from asl._languages.env import Env
-from asl._runtime.executor import SMALL_PAYLOAD, fits_payload, history_full
-from asl._runtime.history import HistoryFull, Lane
+from asl._runtime.core import SMALL_PAYLOAD, Outcome, Run, fits_payload
+from asl._runtime.execution import Callback
+from asl._runtime.history import Lane
 
 
-class TaskTokenError(LookupError):
-    """SendTaskSuccess/Failure/Heartbeat with a token that no task is waiting for. `code` is
-    the AWS API error: `TaskDoesNotExist` (unknown token) or `TaskTimedOut` (its task ended)."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(f"{code}: {message}")
-        self.code = code
-
-
-class TaskTokens:
-    """The callbacks an execution is waiting for: token -> its pending outcome.
-
-    `send_task_*` may be called from any thread (a handler's, a test's)."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._pending: dict[str, Callback] = {}
-        self._closed: set[str] = set()
-
-    def open(self, token: str) -> Callback:
-        callback = Callback(token)
-        with self._lock:
-            self._pending[token] = callback
-        return callback
-
-    def close(self, token: str) -> None:
-        with self._lock:
-            callback = self._pending.pop(token, None)
-            self._closed.add(token)
-        if callback is not None:
-            callback.closed = True
-
-    def get(self, token: str) -> Callback:
-        with self._lock:
-            callback = self._pending.get(token)
-            closed = token in self._closed
-        if callback is None:
-            if closed:
-                raise TaskTokenError("TaskTimedOut", f"the task of token {token!r} has ended.")
-            raise TaskTokenError("TaskDoesNotExist", f"no task is waiting for token {token!r}.")
-        return callback
-
-
-class Callback(Heartbeat):
-    """The pending answer of one `.waitForTaskToken` task. It is also the task's heartbeat, so
-    the handler's `context.send_task_success(...)` / `heartbeat()` reach it directly."""
-
-    __slots__ = ("closed", "done", "failure", "output", "token")
-
-    def __init__(self, token: str) -> None:
-        super().__init__()
-        self.token = token
-        self.done = threading.Event()
-        self.output: Any = None
-        self.failure: TaskError | None = None
-        self.closed = False
-
-    def succeed(self, output: Any) -> None:
-        self._check()
-        # SendTaskSuccess carries JSON text: the task gets its own copy of the value.
-        self.output = _lambda.round_trip_event(output)
-        self.done.set()
-
-    def fail(self, error: str | None = None, cause: str | None = None) -> None:
-        self._check()
-        self.failure = TaskError(error or "", cause)
-        self.done.set()
-
-    def beat(self) -> None:
-        if self.closed:
-            raise TaskTokenError("TaskTimedOut", f"the task of token {self.token!r} has ended.")
-        super().beat()
-
-    def _check(self) -> None:
-        if self.closed:
-            raise TaskTokenError("TaskTimedOut", f"the task of token {self.token!r} has ended.")
-        if self.done.is_set():
-            # AWS accepts only the first answer for a token; later ones find no task.
-            raise TaskTokenError("TaskDoesNotExist", f"the token {self.token!r} was already answered.")
-
-
-def run_task(run: Any, state: TaskState, data: Any, env: Env, lane: Lane) -> Any:
+def run_task(run: Run, state: TaskState, data: Any, env: Env, lane: Lane) -> Outcome:
     """One attempt of a Task state: returns (output, next, assigned) or raises StatesError."""
-    jsonata = state.query_language == JSONATA
+    flow = state.flow
     plan = run.task_plan(state.resource)
     token = None
     if plan.pattern is Pattern.WAIT_FOR_TASK_TOKEN:
         # Made before the payload is rendered: Parameters pass it on as $$.Task.Token.
         token = str(uuid.UUID(int=run.rng.getrandbits(128)))
-        # The executor builds each attempt's context as a fresh dict (see _Run.env); a callback
-        # task always has one (State.needs_context).
+        # The executor builds each attempt's context as a fresh dict (see Interpreter.env); a
+        # callback task always has one (State.needs_context).
         cast("dict[str, Any]", env.context)["Task"] = {"Token": token}
-    states: dict[str, Any] | None = None
-    if jsonata:
-        effective = data
-        states = {"input": data, "context": env.context}
-        payload = (run.render_jsonata(state.parameters, states, env, "Arguments")
-                   if state.parameters is not None else data)
-    else:
-        effective = run.effective_input(state, data, env)
-        payload = state.parameters.render(effective, env) if state.parameters is not None else effective
+    effective = flow.effective(data, env)
+    payload = flow.arguments(data, effective, env, run.clock)
     timeout = state.timeout_seconds
     if state.timeout_seconds_path is not None or (timeout is not None
                                                   and not _plain_seconds(timeout)):
-        timeout = _seconds(run, timeout, state.timeout_seconds_path, effective, env, data,
+        timeout = _seconds(run, state, timeout, state.timeout_seconds_path, effective, env, data,
                            "TimeoutSeconds")
     heartbeat = state.heartbeat_seconds
     if state.heartbeat_seconds_path is not None or (heartbeat is not None
                                                     and not _plain_seconds(heartbeat)):
-        heartbeat = _seconds(run, heartbeat, state.heartbeat_seconds_path, effective, env, data,
-                             "HeartbeatSeconds")
+        heartbeat = _seconds(run, state, heartbeat, state.heartbeat_seconds_path, effective, env,
+                             data, "HeartbeatSeconds")
     result = _attempt(run, state, plan, payload, timeout, heartbeat, token, lane)
     if type(result) is LambdaResponse:
-        if not jsonata and _selects_payload(state):
+        if _selects_payload(flow):
             # The common `OutputPath: $.Payload` (nothing else reads the result): the output is
             # the Payload, and the response's dict is never made.
             return result.payload, state.next, None
         result = result.value()
-    if jsonata:
-        output, assigned = run.jsonata_finish(state, data, result, env, default=result)
-        return output, state.next, assigned
-    output, assigned = run.finish(state, data, result, env)
+    output, assigned = flow.finish(data, result, env, run.clock)
     return output, state.next, assigned
 
 
-def _selects_payload(state: TaskState) -> bool:
+def _selects_payload(flow: Flow) -> bool:
     """True when the state's output is its result's Payload and nothing else reads the result."""
-    path = state.output_path
+    if not isinstance(flow, JsonPathFlow):
+        return False
+    path = flow.output_path
     return (path is not None and path is not DISCARD and path.steps == _PAYLOAD_STEPS
-            and path.root == "input" and state.result_path is None
-            and state.result_selector is None and state.assign is None)
+            and path.root == "input" and flow.result_path is None
+            and flow.result_selector is None and flow.assign is None)
 
 
 _PAYLOAD_STEPS = ("Payload",)
@@ -163,21 +76,21 @@ def _plain_seconds(value: Any) -> bool:
     return value is None or isinstance(value, (int, float))
 
 
-def _seconds(run: Any, value: Any, path: Any, effective: Any, env: Env, data: Any,
-             field: str) -> float | None:
+def _seconds(run: Run, state: TaskState, value: Any, path: Any, effective: Any, env: Env,
+             data: Any, field: str) -> float | None:
     if path is not None:
         seconds = path.get(effective, env)
         field = field + "Path"
     elif _plain_seconds(value):
         return value  # type: ignore[no-any-return]  # a number or None, checked just above
     else:
-        seconds = run.render_jsonata(value, {"input": data, "context": env.context}, env, field)
+        seconds = state.flow.expression(value, data, env, run.clock, field)
     if isinstance(seconds, bool) or not isinstance(seconds, int) or seconds <= 0:
         raise StatesError(E.RUNTIME, f"The {field} field must be a positive integer; got {to_json(seconds)}.")
     return seconds
 
 
-def _attempt(run: Any, state: TaskState, plan: _runtime.Invocation, payload: Any,
+def _attempt(run: Run, state: TaskState, plan: _dispatch.Invocation, payload: Any,
              timeout: float | None, heartbeat: float | None, token: str | None, lane: Lane) -> Any:
     is_function = plan.kind is Kind.LAMBDA
     scheduled_type, started_type, succeeded_type = plan.event_types
@@ -191,21 +104,19 @@ def _attempt(run: Any, state: TaskState, plan: _runtime.Invocation, payload: Any
     if heartbeat is not None and not is_function:
         tail = {**(tail or {}), "heartbeatInSeconds": heartbeat}
     history = run.history
-    try:
-        history.record_task_start(lane, run.clock.now(), scheduled_type, plan.scheduled_ids,
-                                  "input" if is_function else "parameters",
-                                  payload if text is None else JsonText(text), tail,
-                                  started_type, ids or None)
-    except HistoryFull:
-        raise history_full() from None
-    mocks = run.test_case
+    history.record_task_start(lane, run.clock.now(), scheduled_type, plan.scheduled_ids,
+                              "input" if is_function else "parameters",
+                              payload if text is None else JsonText(text), tail,
+                              started_type, ids or None)
+    session = run.session
+    mocks = session.mocks
     try:
         if token is None and (mocks is None or not mocks.mocked(state.name)):
             # The common case, inline: the handler's response, serialised once on its way back.
             # With a seed, request ids come from the run's generator so two runs match exactly.
-            result, part, part_text = _runtime.attempt(
+            result, part, part_text = _dispatch.attempt(
                 plan, payload, text, timeout, heartbeat, run.clock,
-                _lambda.new_request_id(run.rng) if run.seeded else None)
+                _lambda.new_request_id(run.rng) if session.seeded else None)
             if part_text is not None and (len(part_text) <= SMALL_PAYLOAD
                                           or fits_payload(part_text)):
                 # The executor's size check and the history reuse this text when the state's
@@ -223,14 +134,11 @@ def _attempt(run: Any, state: TaskState, plan: _runtime.Invocation, payload: Any
         details = {**ids, "error": error}
         if failure.cause is not None:
             details["cause"] = failure.cause
-        if isinstance(failure, TaskError) or timed_out:
+        if isinstance(failure, Failure) or timed_out:
             kind_prefix = "LambdaFunction" if is_function else "Task"
             run.event(lane, kind_prefix + ("TimedOut" if timed_out else "Failed"), details)
         raise
-    try:
-        history.record_task(lane, succeeded_type, run.clock.now(), ids, "output", result)
-    except HistoryFull:
-        raise history_full() from None
+    history.record_task(lane, succeeded_type, run.clock.now(), ids, "output", result)
     return result
 
 
@@ -276,29 +184,30 @@ def _splice(payload: dict[str, Any], value: Any, known: str) -> str:
 _KEYS: dict[str, str] = {}
 
 
-def _invoke(run: Any, state: TaskState, plan: _runtime.Invocation, payload: Any,
+def _invoke(run: Run, state: TaskState, plan: _dispatch.Invocation, payload: Any,
             timeout: float | None, heartbeat: float | None, token: str | None, lane: Lane,
             ids: dict[str, Any]) -> Any:
     """A mocked response (a test case), or a callback (`.waitForTaskToken`) task's answer."""
-    mocks = run.test_case
+    session = run.session
+    mocks = session.mocks
     if mocks is not None and mocks.mocked(state.name):
-        index = run.mock_invocations.get(state.name, 0)
-        run.mock_invocations[state.name] = index + 1
+        index = session.mock_invocations.get(state.name, 0)
+        session.mock_invocations[state.name] = index + 1
         outcome = mocks.response_for(state.name, index)
         if outcome[0] == "throw":
-            raise TaskError(outcome[1], outcome[2])
+            raise Failure(outcome[1], outcome[2])
         return outcome[1]
     # With a seed, request ids come from the run's generator so that two runs match exactly.
-    request_id = _lambda.new_request_id(run.rng) if run.seeded else None
+    request_id = _lambda.new_request_id(run.rng) if session.seeded else None
     assert token is not None  # _attempt calls the handler itself otherwise
     # The callback pattern: the handler (if any) starts the work and the answer comes with the
     # token (send_task_success/failure, from any thread); the handler's own value is what AWS
     # records as the service's response in TaskSubmitted.
-    callback = run.tokens.open(token)
+    callback = session.tokens.open(token)
     started, clock_start = time.monotonic(), run.clock.now()
     threads_before = set(threading.enumerate())
     try:
-        response = _runtime.invoke(plan, payload, timeout_seconds=timeout,
+        response = _dispatch.invoke(plan, payload, timeout_seconds=timeout,
                                    heartbeat_seconds=heartbeat, clock=run.clock,
                                    heartbeat=callback, task_token=token, request_id=request_id)
         submitted = {**ids, "output": response} if response is not None else dict(ids)
@@ -307,20 +216,20 @@ def _invoke(run: Any, state: TaskState, plan: _runtime.Invocation, payload: Any,
                    if thread not in threads_before and thread.is_alive()]
         return _await_answer(run, callback, timeout, heartbeat, started, clock_start, helpers)
     finally:
-        run.tokens.close(token)
+        session.tokens.close(token)
 
 
-def _await_answer(run: Any, callback: Callback, timeout: float | None, heartbeat: float | None,
+def _await_answer(run: Run, callback: Callback, timeout: float | None, heartbeat: float | None,
                   started: float, clock_start: float, helpers: list[threading.Thread]) -> Any:
     """Wait for the token's answer within TimeoutSeconds (counted from the task's start) and
     HeartbeatSeconds (from the last heartbeat); both measured in real time, as the answer comes
     from real threads."""
-    if not _runtime._limited(timeout):
+    if not _dispatch._limited(timeout):
         timeout = None
     deadline = started + timeout if timeout is not None else math.inf
     # In a synchronous run() nobody holds the Execution, so only the handler's own threads
     # (through its context) can answer: once they are gone, waiting longer would hang forever.
-    sole_answerers = helpers if run.synchronous else None
+    sole_answerers = helpers if run.session.synchronous else None
     while True:
         beat_deadline = callback.last + heartbeat if heartbeat is not None else math.inf
         limit = min(deadline, beat_deadline)
@@ -337,14 +246,14 @@ def _await_answer(run: Any, callback: Callback, timeout: float | None, heartbeat
         # Re-read the last beat: one may have arrived while this thread slept.
         beat_deadline = callback.last + heartbeat if heartbeat is not None else math.inf
         if now >= deadline or now >= beat_deadline:
-            _runtime._catch_up(run.clock, clock_start, now - started)
-            raise TaskError(E.TIMEOUT if now >= deadline else E.HEARTBEAT_TIMEOUT)
+            _dispatch._catch_up(run.clock, clock_start, now - started)
+            raise Failure(E.TIMEOUT if now >= deadline else E.HEARTBEAT_TIMEOUT)
     if callback.failure is not None:
         raise callback.failure
     return callback.output
 
 
-def _unanswerable(run: Any, limit: float, deadline: float, started: float,
+def _unanswerable(run: Run, limit: float, deadline: float, started: float,
                   clock_start: float) -> None:
     """End a callback wait that nothing can answer as AWS would end it: at the first limit.
 
@@ -368,19 +277,7 @@ def _unanswerable(run: Any, limit: float, deadline: float, started: float,
         )
     if virtual:
         run.clock.sleep(max(0.0, remaining))
-    raise TaskError(E.TIMEOUT if limit >= deadline else E.HEARTBEAT_TIMEOUT)
+    raise Failure(E.TIMEOUT if limit >= deadline else E.HEARTBEAT_TIMEOUT)
 
 
 _POLL_SECONDS = 0.02
-
-
-def send_success(tokens: TaskTokens, token: str, output: Any) -> None:
-    tokens.get(token).succeed(output)
-
-
-def send_failure(tokens: TaskTokens, token: str, error: str | None, cause: str | None) -> None:
-    tokens.get(token).fail(error, cause)
-
-
-def send_heartbeat(tokens: TaskTokens, token: str) -> None:
-    tokens.get(token).beat()

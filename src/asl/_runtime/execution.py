@@ -1,0 +1,138 @@
+"""What a caller holds: the `Execution` (DescribeExecution plus GetExecutionHistory), and the
+task tokens it answers callbacks with (SendTaskSuccess / SendTaskFailure / SendTaskHeartbeat)."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from asl._errors import Failure, TaskTokenError
+from asl._integrations import lambda_ as _lambda
+from asl._integrations.lambda_ import Heartbeat
+from asl._runtime.history import History
+
+SUCCEEDED, FAILED, TIMED_OUT, RUNNING, ABORTED = (
+    "SUCCEEDED", "FAILED", "TIMED_OUT", "RUNNING", "ABORTED",
+)
+
+
+class TaskTokens:
+    """The callbacks an execution is waiting for: token -> its pending outcome.
+
+    `send_task_*` may be called from any thread (a handler's, a test's)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pending: dict[str, Callback] = {}
+        self._closed: set[str] = set()
+
+    def open(self, token: str) -> Callback:
+        callback = Callback(token)
+        with self._lock:
+            self._pending[token] = callback
+        return callback
+
+    def close(self, token: str) -> None:
+        with self._lock:
+            callback = self._pending.pop(token, None)
+            self._closed.add(token)
+        if callback is not None:
+            callback.closed = True
+
+    def get(self, token: str) -> Callback:
+        with self._lock:
+            callback = self._pending.get(token)
+            closed = token in self._closed
+        if callback is None:
+            if closed:
+                raise TaskTokenError("TaskTimedOut", f"the task of token {token!r} has ended.")
+            raise TaskTokenError("TaskDoesNotExist", f"no task is waiting for token {token!r}.")
+        return callback
+
+
+class Callback(Heartbeat):
+    """The pending answer of one `.waitForTaskToken` task. It is also the task's heartbeat, so
+    the handler's `context.send_task_success(...)` / `heartbeat()` reach it directly."""
+
+    __slots__ = ("closed", "done", "failure", "output", "token")
+
+    def __init__(self, token: str) -> None:
+        super().__init__()
+        self.token = token
+        self.done = threading.Event()
+        self.output: Any = None
+        self.failure: Failure | None = None
+        self.closed = False
+
+    def succeed(self, output: Any) -> None:
+        self._check()
+        # SendTaskSuccess carries JSON text: the task gets its own copy of the value.
+        self.output = _lambda.round_trip_event(output)
+        self.done.set()
+
+    def fail(self, error: str | None = None, cause: str | None = None) -> None:
+        self._check()
+        self.failure = Failure(error or "", cause)
+        self.done.set()
+
+    def beat(self) -> None:
+        if self.closed:
+            raise TaskTokenError("TaskTimedOut", f"the task of token {self.token!r} has ended.")
+        super().beat()
+
+    def _check(self) -> None:
+        if self.closed:
+            raise TaskTokenError("TaskTimedOut", f"the task of token {self.token!r} has ended.")
+        if self.done.is_set():
+            # AWS accepts only the first answer for a token; later ones find no task.
+            raise TaskTokenError("TaskDoesNotExist", f"the token {self.token!r} was already answered.")
+
+
+class Execution:
+    """The result of one run, shaped like DescribeExecution plus GetExecutionHistory."""
+
+    def __init__(self, *, name: str, arn: str, state_machine_arn: str, input: Any, start: float,
+                 history: History) -> None:
+        self.name = name
+        self.execution_arn = arn
+        self.state_machine_arn = state_machine_arn
+        self.input = input
+        self.start_date = start
+        self.stop_date: float | None = None
+        self.status = RUNNING
+        self.output: Any = None
+        self.error: str | None = None
+        self.cause: str | None = None
+        self._history = history
+        #: One summary per distributed Map run (`_runtime.itemio.MapRun`), in the order they started.
+        self.map_runs: list[Any] = []
+        self._tokens = TaskTokens()
+        self._done = threading.Event()
+
+    def send_task_success(self, token: str, output: Any) -> None:
+        """Complete a `.waitForTaskToken` Task with `output` (SendTaskSuccess)."""
+        self._tokens.get(token).succeed(output)
+
+    def send_task_failure(self, token: str, error: str | None = None, cause: str | None = None) -> None:
+        """Fail a `.waitForTaskToken` Task (SendTaskFailure)."""
+        self._tokens.get(token).fail(error, cause)
+
+    def send_task_heartbeat(self, token: str) -> None:
+        """Keep a `.waitForTaskToken` Task alive (SendTaskHeartbeat)."""
+        self._tokens.get(token).beat()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until the execution ends (for `StateMachine.start`); False on timeout."""
+        return self._done.wait(timeout)
+
+    @property
+    def history(self) -> list[dict[str, Any]]:
+        """The events, as AWS's GetExecutionHistory returns them (oldest first)."""
+        return self._history.events()
+
+    @property
+    def history_types(self) -> list[str]:
+        return self._history.types()
+
+    def __repr__(self) -> str:
+        return f"<Execution {self.name} {self.status}>"
