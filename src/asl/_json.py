@@ -69,7 +69,7 @@ class JsonText(str):
 
 class Deferred:
     """A detail value whose JSON text is made only when someone reads the history (a Lambda
-    response whose dict the execution may never need: `_lambda.LambdaResponse`)."""
+    response whose dict the execution may never need: `_integrations.lambda_.LambdaResponse`)."""
 
     __slots__ = ()
 

@@ -155,7 +155,7 @@ class Graph:
     query_language: str = JSONPATH
     timeout_seconds: int | None = None
     comment: str | None = None
-    # Derived at load for the fan-out (`_fanout._threaded`): whether running the graph may wait,
+    # Derived at load for the fan-out (`_runtime.fanout.threaded`): whether running the graph may wait,
     # on a Task's handler or a Wait (`blocks`), or on a Task's handler only (`blocks_virtual`:
     # a Wait takes no time on a virtual clock). A distributed Map's children run elsewhere.
     blocks: bool = attrs.field(init=False, repr=False, eq=False)

@@ -1,6 +1,6 @@
 """Task dispatch: a Task's Resource resolved to a local handler, the handler called Lambda-style,
 and the TimeoutSeconds / HeartbeatSeconds machinery. What the handler sees and answers (its
-context, the `lambda:invoke` response, Lambda's error payloads) is `_lambda`'s.
+context, the `lambda:invoke` response, Lambda's error payloads) is `lambda_`'s.
 
 `resolve()` runs once per Task state at load; `invoke()` runs per attempt and is the one place
 where a user handler's Python exception becomes a `StatesError` (design.md, "The one error path").

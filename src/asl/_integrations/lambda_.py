@@ -1,7 +1,7 @@
 """What a local handler sees and answers as a Lambda function would: the context object, request
 ids, the `lambda:invoke` response shape, Lambda's error payloads and the JSON text on the wire.
 
-Data shapes only: calling handlers and bounding them by timeouts is `_runtime`'s job.
+Data shapes only: calling handlers and bounding them by timeouts is `dispatch`'s job.
 """
 
 from __future__ import annotations
@@ -341,7 +341,7 @@ def wire_json(value: Any) -> str:
 
 
 def request_text(value: Any) -> str:
-    """The history's JSON text of `value` (as `_history.to_json` writes it), refusing what a
+    """The history's JSON text of `value` (as `_json.to_json` writes it), refusing what a
     request or response cannot carry (TypeError/ValueError), as `wire_json` does."""
     if _ENCODE_TEXT is None:  # pragma: no cover - CPython has the C encoder
         return json.dumps(value, allow_nan=False, separators=(",", ":"), ensure_ascii=False)

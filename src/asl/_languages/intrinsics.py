@@ -7,7 +7,7 @@ reported at load as `CompileError`s that name the function. `Intrinsic.evaluate(
 only walks the tree: no parsing, no regex building, no copies (results may share structure with
 `data`, which is never mutated).
 
-Runtime failures follow what AWS writes (see `_intrinsic_functions._RUNTIME_ERROR`): the error is
+Runtime failures follow what AWS writes (see `intrinsic_functions._RUNTIME_ERROR`): the error is
 `States.Runtime` and the cause is "The function '<whole expression>' had the following error:
 <detail>", where detail is "Invalid arguments in States.X" for bad argument values, or "The
 JsonPath argument for the field '$.p' could not be found in the input '<json>'" for a path

@@ -15,7 +15,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from asl._clock import Clock, isoformat
-from asl._errors import DATA_LIMIT_EXCEEDED, Aborted, ExecutionTimedOut, GraphFailed
+from asl._errors import DATA_LIMIT_EXCEEDED, ExecutionTimedOut, GraphFailed
 from asl._integrations import dispatch as _dispatch
 from asl._json import to_json
 from asl._languages.env import Env
@@ -42,9 +42,9 @@ NOTHING: Any = object()
 
 #: What a state handler returns: its output, the next state's name (None: the graph ends) and
 #: the variables it assigns (None: none).
-Outcome = tuple[Any, str | None, dict[str, Any] | None]
+StateResult = tuple[Any, str | None, dict[str, Any] | None]
 #: A state handler: `handler(run, state, data, env, lane)`; it raises `StatesError` on failure.
-StateHandler = Callable[["Run", Any, Any, Env, Lane], Outcome]
+StateHandler = Callable[["Run", Any, Any, Env, Lane], StateResult]
 #: State class -> its handler; filled by the executor when it is imported.
 HANDLERS: dict[type, StateHandler] = {}
 
@@ -171,10 +171,6 @@ class Run:
             self.cancel.sleep(self.clock, seconds)  # a real wait ends early when cut
             return
         self.clock.sleep(seconds)
-
-    def check_cancelled(self) -> None:
-        if self.cancel is not None and self.cancel.cancelled:
-            raise Aborted()
 
     def task_plan(self, resource: str) -> _dispatch.Invocation:
         """How a Task resource is dispatched, resolved once per run (handlers come with the run)."""

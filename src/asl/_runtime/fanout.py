@@ -1,4 +1,5 @@
-"""Parallel and Map states: fan the work out, collect it in order, and write AWS's history.
+"""The fan-out engine of Parallel and Map: run the units, collect them in order, and write AWS's
+history; the states' own handlers are in `parallel_map`.
 
 Where the work runs: branches and inline iterations belong to the parent's history, so they run
 in this process. When any of them may block (a Task's handler, a Wait on the real clock) they run
@@ -19,7 +20,7 @@ at most ten times a second plus once at the start and once at the end; unset, it
 
 Distributed Map iterations are child executions with their own histories; they go to any
 `concurrent.futures.Executor` given as `executor` (threads, processes, Dask's
-`Client.get_executor()`), shipped as the picklable `run_child(...)` work unit (see `_itemio`).
+`Client.get_executor()`), shipped as a picklable work unit (see `itemio`).
 """
 
 from __future__ import annotations

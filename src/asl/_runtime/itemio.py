@@ -7,8 +7,9 @@ bucket `b` is the folder `<s3_root>/b`. Without either, `LocalS3(".")`.
 
 Child executions run in this process (threads when they may block), or on the `executor` run
 option (any `concurrent.futures.Executor`: processes, Dask's `Client.get_executor()`) through
-`run_child`, a picklable function of (definition, input, ...) that loads the iteration's state
-machine in the worker once and runs it there.
+`Run.child_worker` (the executor's `run_child`), a picklable function of (definition, input,
+...) that compiles the iteration's state machine in the worker once and runs it there; in this
+process through `Run.start_child`.
 """
 
 from __future__ import annotations

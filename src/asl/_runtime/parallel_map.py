@@ -12,7 +12,7 @@ from asl._json import to_json
 from asl._languages.env import Env
 from asl._languages.jsonata import json_type
 from asl._runtime import itemio
-from asl._runtime.core import Outcome, Run
+from asl._runtime.core import Run, StateResult
 from asl._runtime.fanout import (
     Cut,
     Failed,
@@ -29,7 +29,7 @@ from asl._runtime.history import Lane, lean_json
 # -- Parallel -----------------------------------------------------------------------------------
 
 
-def run_parallel(run: Run, state: ParallelState, data: Any, env: Env, lane: Lane) -> Outcome:
+def run_parallel(run: Run, state: ParallelState, data: Any, env: Env, lane: Lane) -> StateResult:
     """Every branch gets the same input and the outer variables (its own assignments stay in
     it); the result is the branches' outputs in order, or the first failing branch's error."""
     flow = state.flow
@@ -59,7 +59,7 @@ def run_parallel(run: Run, state: ParallelState, data: Any, env: Env, lane: Lane
 # -- Map ----------------------------------------------------------------------------------------
 
 
-def run_map(run: Run, state: MapState, data: Any, env: Env, lane: Lane) -> Outcome:
+def run_map(run: Run, state: MapState, data: Any, env: Env, lane: Lane) -> StateResult:
     """Inline and distributed Map: items, ItemSelector, the iterations, tolerated failures, and
     ResultSelector/ResultPath/OutputPath (or JSONata Output) on the array of results."""
     effective = state.flow.effective(data, env)
@@ -195,7 +195,7 @@ def _number(raw: Any, integer: bool) -> float | int | None:
     return None
 
 
-def _finish(run: Run, state: ParallelState | MapState, data: Any, result: Any, env: Env) -> Outcome:
+def _finish(run: Run, state: ParallelState | MapState, data: Any, result: Any, env: Env) -> StateResult:
     output, assigned = state.flow.finish(data, result, env, run.clock)
     if (type(output) is dict or type(output) is list) and not assigned:
         # Checked here, where results of many items are common, with the encoder that holds

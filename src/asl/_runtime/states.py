@@ -14,11 +14,11 @@ from asl._definition.model import ChoiceState, FailState, JsonataChoice, PassSta
 from asl._errors import Failure, StatesError
 from asl._json import to_json
 from asl._languages.env import Env
-from asl._runtime.core import WAIT_LIMIT, Outcome, Run
+from asl._runtime.core import WAIT_LIMIT, Run, StateResult
 from asl._runtime.history import Lane
 
 
-def run_pass(run: Run, state: PassState, data: Any, env: Env, lane: Lane) -> Outcome:
+def run_pass(run: Run, state: PassState, data: Any, env: Env, lane: Lane) -> StateResult:
     flow = state.flow
     effective = flow.effective(data, env)
     result = state.result if state.has_result else flow.arguments(data, effective, env, run.clock)
@@ -26,13 +26,13 @@ def run_pass(run: Run, state: PassState, data: Any, env: Env, lane: Lane) -> Out
     return output, state.next, assigned
 
 
-def run_succeed(run: Run, state: SucceedState, data: Any, env: Env, lane: Lane) -> Outcome:
+def run_succeed(run: Run, state: SucceedState, data: Any, env: Env, lane: Lane) -> StateResult:
     flow = state.flow
     output, assigned = flow.finish(data, flow.effective(data, env), env, run.clock)
     return output, None, assigned
 
 
-def run_fail(run: Run, state: FailState, data: Any, env: Env, lane: Lane) -> Outcome:
+def run_fail(run: Run, state: FailState, data: Any, env: Env, lane: Lane) -> StateResult:
     error = _fail_field(run, state, state.error, data, env, "Error")
     cause = _fail_field(run, state, state.cause, data, env, "Cause")
     # A Fail state's Error and Cause are the execution's, unprefixed.
@@ -52,7 +52,7 @@ def _fail_field(run: Run, state: FailState, value: Any, data: Any, env: Env, fie
     return found
 
 
-def run_wait(run: Run, state: WaitState, data: Any, env: Env, lane: Lane) -> Outcome:
+def run_wait(run: Run, state: WaitState, data: Any, env: Env, lane: Lane) -> StateResult:
     flow = state.flow
     effective = flow.effective(data, env)
     seconds: Any = None
@@ -100,7 +100,7 @@ def run_wait(run: Run, state: WaitState, data: Any, env: Env, lane: Lane) -> Out
     return output, state.next, assigned
 
 
-def run_choice(run: Run, state: ChoiceState, data: Any, env: Env, lane: Lane) -> Outcome:
+def run_choice(run: Run, state: ChoiceState, data: Any, env: Env, lane: Lane) -> StateResult:
     flow = state.flow
     effective = flow.effective(data, env)
     if flow.jsonata:

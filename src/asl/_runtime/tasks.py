@@ -1,5 +1,6 @@
 """Task states: the data flow around one attempt, its history events, mocked responses and the
-callback (`.waitForTaskToken`) pattern. Dispatch itself is `_runtime`'s job.
+callback (`.waitForTaskToken`) pattern. Dispatch itself is
+`_integrations.dispatch`'s job.
 """
 
 from __future__ import annotations
@@ -20,12 +21,12 @@ from asl._integrations.dispatch import Kind, Pattern
 from asl._integrations.lambda_ import LambdaResponse
 from asl._json import JsonText, to_json
 from asl._languages.env import Env
-from asl._runtime.core import SMALL_PAYLOAD, Outcome, Run, fits_payload
+from asl._runtime.core import SMALL_PAYLOAD, Run, StateResult, fits_payload
 from asl._runtime.execution import Callback
 from asl._runtime.history import Lane
 
 
-def run_task(run: Run, state: TaskState, data: Any, env: Env, lane: Lane) -> Outcome:
+def run_task(run: Run, state: TaskState, data: Any, env: Env, lane: Lane) -> StateResult:
     """One attempt of a Task state: returns (output, next, assigned) or raises StatesError."""
     flow = state.flow
     plan = run.task_plan(state.resource)
