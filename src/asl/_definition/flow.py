@@ -81,9 +81,15 @@ class Flow:
         raise NotImplementedError
 
     def expression(self, template: Any, data: Any, env: Env, clock: Clock, field: str, *,
-                   expect: str | None = None, context: Mapping[str, Any] | None = None) -> Any:
-        """A JSONata field of the state evaluated on `$states.input` and `$states.context`
-        (`context` overrides the environment's, as ItemSelector's `$$.Map.Item` does)."""
+                   expect: str | None = None) -> Any:
+        """A JSONata field of the state evaluated on `$states.input` and `$states.context`."""
+        raise NotImplementedError
+
+    def template(self, template: Any, data: Any, effective: Any, env: Env, clock: Clock,
+                 field: str) -> Any:
+        """A payload template of the state in its language (ItemSelector, an ItemReader's or
+        ResultWriter's Parameters/Arguments, BatchInput): JSONPath renders it over the
+        effective input, JSONata over `$states`."""
         raise NotImplementedError
 
 
@@ -140,8 +146,12 @@ class JsonPathFlow(Flow):
         return catcher.result_path.apply(data, error_output), assigned
 
     def expression(self, template: Any, data: Any, env: Env, clock: Clock, field: str, *,
-                   expect: str | None = None, context: Mapping[str, Any] | None = None) -> Any:
+                   expect: str | None = None) -> Any:
         raise TypeError(f"a JSONPath state has no JSONata field ({field})")
+
+    def template(self, template: Any, data: Any, effective: Any, env: Env, clock: Clock,
+                 field: str) -> Any:
+        return template.render(effective, env)
 
 
 class JsonataFlow(Flow):
@@ -202,9 +212,13 @@ class JsonataFlow(Flow):
         return value, assigned
 
     def expression(self, template: Any, data: Any, env: Env, clock: Clock, field: str, *,
-                   expect: str | None = None, context: Mapping[str, Any] | None = None) -> Any:
-        states = self.states(data, env.context if context is None else context)
-        return template.render(states, env.variables, field, expect=expect, now_ms=_now_ms(clock))
+                   expect: str | None = None) -> Any:
+        return template.render(self.states(data, env.context), env.variables, field,
+                               expect=expect, now_ms=_now_ms(clock))
+
+    def template(self, template: Any, data: Any, effective: Any, env: Env, clock: Clock,
+                 field: str) -> Any:
+        return self.expression(template, data, env, clock, field)
 
 
 def _now_ms(clock: Clock) -> int:

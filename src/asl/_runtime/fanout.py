@@ -168,14 +168,11 @@ def iteration_inputs(run: Run, state: MapState, data: Any, effective: Any, items
         return items
     context = dict(env.context)
     item_env = Env(context, env.variables)
-    flow = state.flow
+    render = state.flow.template
     inputs = []
     for index, item in enumerate(items):
         context["Map"] = {"Item": {"Index": index, "Value": item}}
-        if flow.jsonata:
-            inputs.append(flow.expression(selector, data, item_env, run.clock, "ItemSelector"))
-        else:
-            inputs.append(selector.render(effective, item_env))
+        inputs.append(render(selector, data, effective, item_env, run.clock, "ItemSelector"))
     return inputs
 
 

@@ -107,10 +107,7 @@ def _render(run: Run, state: MapState, template: Any, data: Any, effective: Any,
             field: str) -> Any:
     if template is None:
         return None
-    if state.flow.jsonata:
-        # On the run's clock, as every JSONata field: $now() follows a virtual clock.
-        return state.flow.expression(template, data, env, run.clock, field)
-    return template.render(effective, env)
+    return state.flow.template(template, data, effective, env, run.clock, field)
 
 
 def _item_io(state: MapState) -> ItemIO:
