@@ -1,4 +1,5 @@
-"""Hypothesis strategies for state machine definitions: valid ones, and mutations of them."""
+"""Hypothesis strategies for state machine definitions: valid ones, mutations of them, and
+Choice rules well formed or not."""
 
 from __future__ import annotations
 
@@ -146,3 +147,160 @@ def mutated_definitions(draw: st.DrawFn) -> Any:
         else:
             parent[trail[-1]] = draw(JSON)
     return document
+
+
+# --- Choice rules: well formed, and malformed in the ways people get them wrong -----------------
+
+_KINDS = {"String": "string", "Numeric": "number", "Timestamp": "timestamp"}
+COMPARISONS = {
+    f"{prefix}{relation}": kind
+    for prefix, kind in _KINDS.items()
+    for relation in ("Equals", "LessThan", "GreaterThan", "LessThanEquals", "GreaterThanEquals")
+}
+COMPARISONS["BooleanEquals"] = "boolean"
+COMPARISONS.update({f"{name}Path": "path" for name in list(COMPARISONS)})
+COMPARISONS["StringMatches"] = "pattern"
+COMPARISONS.update(
+    {f"Is{t}": "boolean" for t in ("Null", "Present", "Numeric", "String", "Boolean", "Timestamp")}
+)
+_OPERANDS = {
+    "string": st.text(alphabet="ab*\\", max_size=3),
+    "number": st.integers(-3, 3) | st.floats(-10, 10, allow_nan=False),
+    "boolean": st.booleans(),
+    "timestamp": st.sampled_from(["2016-03-14T01:59:00Z", "2016-03-14T01:59:00.123+02:00"]),
+    "path": st.sampled_from(["$.a", "$", "$.b[0]", "$$.Execution.Name", "$x"]),
+    "pattern": st.sampled_from(["*", "a*", "\\*x", "log-*.txt"]),
+}
+# Values of the wrong kind for some operator, or not valid for any.
+CHOICE_ODDITIES = st.none() | st.sampled_from(
+    [True, 0, 1.5, "", "1", "a", "$.a", "a.b", "$.a[*]", "$..a", "$[", "2016-03-14T01:59:00z",
+     "2016-02-30T00:00:00Z", "2016-03-14 01:59:00Z", "{% true %}", [], {}, ["x"], {"a": 1}]
+)  # fmt: skip
+_MISSPELT = st.sampled_from(["StringEqual", "stringEquals", "IsNul", "Varible", "Nexts", "a/b~c"])
+_RULE_TEMPLATES = st.sampled_from(
+    [{"x.$": "$.a"}, {"x": 1}, {"x.$": "not a path"}, {"x.$": "States.Nope()"}, {"a.$": "$", "a": 1}]
+)
+
+
+@st.composite
+def _comparison(draw: st.DrawFn) -> dict[str, Any]:
+    operator = draw(st.sampled_from(sorted(COMPARISONS)))
+    operand = draw(_OPERANDS[COMPARISONS[operator]])
+    return {"Variable": draw(REFERENCE_PATHS | st.sampled_from(["$x", "$$.State.Name"])),
+            operator: operand}  # fmt: skip
+
+
+def _well_formed(depth: int) -> st.SearchStrategy[dict[str, Any]]:
+    """A nested rule (no Next) that compiles: a comparison, or And/Or/Not over smaller rules."""
+    if depth >= 2:
+        return _comparison()
+    inner = _well_formed(depth + 1)
+    return st.one_of(
+        _comparison(),
+        st.builds(lambda rules: {"And": rules}, st.lists(inner, min_size=1, max_size=2)),
+        st.builds(lambda rules: {"Or": rules}, st.lists(inner, min_size=1, max_size=2)),
+        st.builds(lambda rule: {"Not": rule}, inner),
+    )
+
+
+def valid_choice_rule(target: str) -> st.SearchStrategy[dict[str, Any]]:
+    """A top-level JSONPath Choice rule that AWS accepts, going to `target`."""
+    return _well_formed(0).map(lambda rule: {**rule, "Next": target})
+
+
+@st.composite
+def _broken(draw: st.DrawFn, rule: dict[str, Any], depth: int) -> dict[str, Any]:
+    """`rule` (or a rule nested in it) with zero to two mistakes in it."""
+    rule = copy.deepcopy(rule)
+    for _ in range(draw(st.integers(0, 2))):
+        for key in ("And", "Or"):
+            if key in rule and isinstance(rule[key], list) and rule[key] and draw(st.booleans()):
+                i = draw(st.integers(0, len(rule[key]) - 1))
+                if isinstance(rule[key][i], dict):
+                    rule[key][i] = draw(_broken(rule[key][i], depth + 1))
+        if isinstance(rule.get("Not"), dict) and draw(st.booleans()):
+            rule["Not"] = draw(_broken(rule["Not"], depth + 1))
+        mistake = draw(st.sampled_from(
+            ["operator", "operand", "variable", "drop", "next", "field", "nested", "none"]
+        ))  # fmt: skip
+        if mistake == "operator":  # a second operator, or a boolean beside a comparison
+            name = draw(st.sampled_from([*sorted(COMPARISONS), "And", "Or", "Not"]))
+            rule[name] = draw(_OPERANDS[COMPARISONS.get(name, "boolean")] | CHOICE_ODDITIES)
+        elif mistake == "operand":
+            names = [key for key in rule if key in COMPARISONS or key in ("And", "Or", "Not")]
+            if names:
+                rule[draw(st.sampled_from(names))] = draw(CHOICE_ODDITIES)
+        elif mistake == "variable":  # Variable beside And/Or/Not, or a bad Variable
+            rule["Variable"] = draw(REFERENCE_PATHS | CHOICE_ODDITIES)
+        elif mistake == "drop" and rule:
+            del rule[draw(st.sampled_from(sorted(rule)))]
+        elif mistake == "next":  # Next where it must not be, or a bad one
+            rule["Next"] = draw(st.sampled_from(["S", "Nowhere", "", 3, None]))
+        elif mistake == "field":
+            name = draw(_MISSPELT | st.sampled_from(["Comment", "Assign", "Condition", "Output"]))
+            rule[name] = draw(_RULE_TEMPLATES | CHOICE_ODDITIES | st.text(max_size=3))
+        elif mistake == "nested":
+            rule[draw(st.sampled_from(["And", "Or"]))] = draw(
+                st.lists(_well_formed(depth + 1) | CHOICE_ODDITIES, max_size=2)
+            )
+    return rule
+
+
+@st.composite
+def choice_rules(draw: st.DrawFn) -> Any:
+    """A top-level JSONPath Choice rule, often malformed: mixed or missing operators, a
+    Variable beside And, wrong operand types, misplaced Next, unknown fields, bad Assign."""
+    rule: dict[str, Any] = draw(valid_choice_rule("S"))
+    if draw(st.booleans()):
+        rule["Assign"] = draw(_RULE_TEMPLATES)
+    if draw(st.integers(0, 9)) == 0:
+        return draw(CHOICE_ODDITIES)  # not an object at all
+    return draw(_broken(rule, 0))
+
+
+_CONDITIONS = st.sampled_from(
+    ["{% true %}", "{% $states.input.a > 1 %}", "{% $exists($states.input.b) %}", "{% 1 + %}",
+     "{% true", "true %}", "{%%}", True, False, 1, "true", None, {"a": 1}]
+)  # fmt: skip
+
+
+@st.composite
+def jsonata_choice_rules(draw: st.DrawFn) -> Any:
+    """A JSONata Choice rule: a Condition (valid or not) and Next, sometimes with Assign or
+    Output, sometimes missing a field or carrying a JSONPath one."""
+    rule: dict[str, Any] = {"Condition": draw(_CONDITIONS), "Next": "S"}
+    if draw(st.booleans()):
+        rule["Assign"] = draw(st.sampled_from([{"x": "{% $states.input %}"}, {"x": "{% ( %}"}, 1]))
+    if draw(st.booleans()):
+        rule["Output"] = draw(st.sampled_from(["{% $states.input.a %}", "{% ] %}", {"k": 1}]))
+    extra = draw(st.sampled_from(["none", "none", "drop", "variable", "operator"]))
+    if extra == "drop":
+        del rule[draw(st.sampled_from(sorted(rule)))]
+    elif extra == "variable":
+        rule["Variable"] = "$.a"
+    elif extra == "operator":
+        rule["StringEquals"] = "x"
+    return rule
+
+
+@st.composite
+def choice_definitions(draw: st.DrawFn) -> dict[str, Any]:
+    """A small machine whose Choice state (at the top, or inside a Map or Parallel) holds
+    random, often malformed, JSONPath or JSONata rules."""
+    jsonata = draw(st.booleans())
+    rules = draw(st.lists(jsonata_choice_rules() if jsonata else choice_rules(), max_size=3))
+    choice: dict[str, Any] = {"Type": "Choice", "Choices": rules, "Default": "S"}
+    if draw(st.integers(0, 9)) == 0:
+        choice["Choices"] = draw(CHOICE_ODDITIES)
+    scope: dict[str, Any] = {"StartAt": "C", "States": {"C": choice, "S": {"Type": "Succeed"}}}
+    where = draw(st.sampled_from(["top", "top", "map", "parallel"]))
+    if where == "map":
+        scope = {"StartAt": "M", "States": {"M": {"Type": "Map", "ItemProcessor": scope, "End": True}}}
+    elif where == "parallel":
+        scope = {"StartAt": "P", "States": {"P": {"Type": "Parallel", "Branches": [scope], "End": True}}}
+    if jsonata:
+        if draw(st.booleans()):
+            scope["QueryLanguage"] = "JSONata"
+        else:
+            choice["QueryLanguage"] = "JSONata"
+    return scope

@@ -11,8 +11,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from asl._errors import CompileError, StatesError
-from asl._languages.choice import compile_choices, compile_rule
+from asl._languages.choice import compile_choices, compile_rule, rule_errors
 from asl._languages.env import Env
+from strategies import choice_rules
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "conformance" / "cases"
 
@@ -443,3 +444,62 @@ def test_evaluation_yields_bool_or_states_error(value: Any, other: Any, operator
     name, comparand = operator
     rule = compile_rule({"Variable": "$.v", name: comparand, "Next": "X"})
     assert isinstance(rule.matches({"v": value, "w": other}, ENV), bool)
+
+
+# --- rule_errors: the same parse, reporting every mistake -------------------------------------
+
+
+def test_rule_errors_lists_every_mistake_with_its_code() -> None:
+    """rule_errors reports each mistake of a rule, in order, with its Problem code."""
+    rule = {
+        "Variable": "$.v",
+        "And": [{"Variable": "$.v", "NumericEquals": "1", "Next": "X"}, {"IsNull": True}],
+    }
+    found = [(e.subpointer, e.code) for e in rule_errors(rule)]
+    assert found == [
+        ("/Variable", "choice-rule-variable"),
+        ("/And/0/Next", "choice-nested-next"),
+        ("/And/0/NumericEquals", "choice-rule-operand"),
+        ("/And/1", "choice-rule-variable"),
+        ("", "choice-rule-next"),
+    ]
+
+
+def test_rule_errors_is_empty_for_a_rule_that_compiles() -> None:
+    """A rule that compiles has no errors."""
+    assert rule_errors({"Not": {"Variable": "$.v", "IsNull": True}, "Next": "X"}) == []
+
+
+def test_field_names_are_escaped_in_subpointers() -> None:
+    """An unknown field named with '/' or '~' is pointed at as RFC 6901 escapes it."""
+    (error,) = rule_errors({"Variable": "$.v", "IsNull": True, "a/b~": 1, "Next": "X"})
+    assert (error.subpointer, error.code) == ("/a~1b~0", "unknown-field")
+
+
+def test_jsonata_fields_in_a_jsonpath_rule_say_what_to_do() -> None:
+    """Condition and Output in a JSONPath rule belong to the other query language."""
+    errors = rule_errors({"Variable": "$.v", "IsNull": True, "Output": 1, "Next": "X"})
+    assert [(e.subpointer, e.code) for e in errors] == [("/Output", "field-not-allowed")]
+    assert "QueryLanguage" in errors[0].message
+
+
+def test_compile_rule_is_memoised_by_value() -> None:
+    """Equal rules compile to one shared Rule, so load's build after validation is a cache hit."""
+    rule = {"Variable": "$.v", "IsNull": True, "Next": "X"}
+    assert compile_rule(rule) is compile_rule(json.loads(json.dumps(rule)))
+
+
+@given(choice_rules())
+def test_compile_rule_raises_the_first_of_rule_errors(rule: Any) -> None:
+    """compile_rule fails exactly when rule_errors finds something, with its first error."""
+    errors = rule_errors(rule)
+    try:
+        compile_rule(rule)
+    except CompileError as error:
+        assert errors
+        assert (error.message, error.subpointer, error.code) == (
+            errors[0].message, errors[0].subpointer, errors[0].code,
+        )  # fmt: skip
+    else:
+        assert errors == []
+    assert all(error.code for error in errors)

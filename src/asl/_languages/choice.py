@@ -1,4 +1,8 @@
-"""Choice rules (JSONPath) compiled to predicates.
+"""Choice rules (JSONPath) compiled to predicates: the one parser of Choice rules.
+
+`compile_rule` is what `asl.load` builds with; `rule_errors` is the same parse reporting every
+mistake with its Problem code, which is how `asl.validate` checks rules, so a rule that
+validates always compiles.
 
 Every comparison operator is a (type, relation) pair from two small tables, and each `...Path`
 twin is derived from its plain operator: the comparand is read from a reference path at run time
@@ -21,8 +25,9 @@ from typing import Any, Final
 import attrs
 
 from asl._errors import CompileError
-from asl._json import type_phrase
+from asl._json import escape, type_phrase
 from asl._languages.env import Env
+from asl._languages.memo import by_value
 from asl._languages.paths import MISSING, ReferencePath, compile_reference_path
 
 Predicate = Callable[[Any, Env], bool]
@@ -119,6 +124,8 @@ _VALUE_OPERATORS: Final = frozenset(
 _BOOLEAN_OPERATORS: Final = ("And", "Or", "Not")
 _OPERATORS: Final = _VALUE_OPERATORS | frozenset(_BOOLEAN_OPERATORS)
 _TOP_LEVEL_EXTRAS: Final = frozenset({"Next", "Comment", "Assign"})
+_NESTED_EXTRAS: Final = frozenset({"Comment"})
+_KNOWN: Final = _OPERATORS | {"Variable"} | _TOP_LEVEL_EXTRAS
 
 
 # ---------------------------------------------------------------------------------------------
@@ -182,139 +189,268 @@ class Rule:
         return self._predicate(data, env)
 
 
+@by_value
 def compile_rule(rule: Mapping[str, Any]) -> Rule:
-    """Compile one top-level Choice rule (an element of `Choices`), which must have a Next."""
-    if not isinstance(rule, Mapping):
-        raise CompileError(f"a Choice rule must be an object, not {type_phrase(rule)}")
-    predicate = _compile_condition(rule, top_level=True)
-    target = rule.get("Next")
-    if not isinstance(target, str) or not target:
-        raise CompileError(
-            "a Choice rule needs a Next naming the state to go to when it matches",
-            "/Next" if "Next" in rule else "",
-        )
-    assign = _compile_assign(rule["Assign"]) if "Assign" in rule else None
-    return Rule(predicate, target, assign, rule)
+    """Compile one top-level Choice rule (an element of `Choices`), which must have a Next.
+    Raises the first CompileError; `rule_errors` lists them all.
+
+    Memoised by value: validation compiles each rule first, so `asl.load`'s build of the same
+    rule is a cache hit."""
+    rule_or_none = _Parse(collect=False).top_level(rule)
+    assert rule_or_none is not None  # without collecting, a failed parse raises instead
+    return rule_or_none
+
+
+def rule_errors(rule: Any) -> list[CompileError]:
+    """Every CompileError of one top-level Choice rule, in document order; [] when it compiles.
+
+    Each error has a `code` (the Problem code validation reports) and a subpointer relative
+    to the rule. The same parse as `compile_rule`, carrying on past each error."""
+    try:
+        compile_rule(rule)
+    except CompileError:
+        parse = _Parse(collect=True)
+        parse.top_level(rule)
+        return parse.errors
+    return []
 
 
 def compile_choices(state: Mapping[str, Any]) -> tuple[Rule, ...]:
     """Compile every rule of a JSONPath Choice state, subpointers relative to the state."""
     choices = state.get("Choices")
     if not isinstance(choices, list) or not choices:
-        raise CompileError("a Choice state needs a non-empty Choices array", "/Choices")
+        raise CompileError("a Choice state needs a non-empty Choices array", "/Choices", EMPTY)
     compiled = []
     for n, rule in enumerate(choices):
         try:
             compiled.append(compile_rule(rule))
         except CompileError as exc:
-            raise _nested(exc, f"/Choices/{n}") from None
+            raise CompileError(exc.message, f"/Choices/{n}{exc.subpointer}", exc.code) from None
     return tuple(compiled)
 
 
-def _compile_condition(rule: Mapping[str, Any], top_level: bool) -> Predicate:
-    operators = [key for key in rule if key in _OPERATORS]
-    allowed_extras = _TOP_LEVEL_EXTRAS if top_level else frozenset({"Comment"})
-    for key in rule:
-        if key in _OPERATORS or key == "Variable" or key in allowed_extras:
-            continue
-        if key == "Next":
-            raise CompileError(
-                "Next is only allowed on a top-level Choice rule, not inside And, Or or Not",
-                "/Next",
+# Problem codes (docs/problems-rules.md). A mistake the JSON Schema pass also reports gets the
+# schema's code, so that validation reports it once, in the schema's words.
+OPERATOR = "choice-rule-operator"
+VARIABLE = "choice-rule-variable"
+OPERAND = "choice-rule-operand"
+NEXT = "choice-rule-next"
+NESTED_NEXT = "choice-nested-next"
+EMPTY = "empty-choices"
+REFERENCE = "bad-reference-path"
+TEMPLATE = "bad-template"
+OTHER_LANGUAGE = "field-not-allowed"
+UNKNOWN_FIELD, WRONG_TYPE, BAD_SIZE = "unknown-field", "wrong-type", "bad-size"
+
+
+def _never(data: Any, env: Env) -> bool:
+    return False  # stands in for a part that did not compile; such a rule is never returned
+
+
+class _Parse:
+    """One parse of a top-level rule. Compiling raises the first CompileError; collecting
+    records each one and carries on, so that validation reports every mistake at once.
+
+    `at` is the JSON pointer of the part being parsed, relative to the top-level rule."""
+
+    __slots__ = ("errors", "_collect")
+
+    def __init__(self, *, collect: bool) -> None:
+        self._collect = collect
+        self.errors: list[CompileError] = []
+
+    def fail(self, message: str, at: str, code: str) -> Predicate:
+        error = CompileError(message, at, code)
+        if not self._collect:
+            raise error
+        self.errors.append(error)
+        return _never
+
+    def top_level(self, rule: Any) -> Rule | None:
+        if not isinstance(rule, Mapping):
+            self.fail(f"a Choice rule must be an object, not {type_phrase(rule)}", "", WRONG_TYPE)
+            return None
+        predicate = self.condition(rule, "", top_level=True)
+        target = rule.get("Next")
+        if "Next" not in rule:
+            self.fail(
+                'a top-level Choice rule needs "Next": the name of the state to go to when it '
+                "matches",
+                "",
+                NEXT,
             )
-        if key == "Condition":
-            raise CompileError(
-                "Condition is a JSONata Choice rule field; with JSONPath use a comparison such "
-                "as StringEquals with a Variable, or set QueryLanguage to JSONata",
-                "/Condition",
+        elif not isinstance(target, str):
+            self.fail(f"Next must be a state name, not {type_phrase(target)}", "/Next", WRONG_TYPE)
+        elif not target:
+            self.fail("Next must name a state; it is empty", "/Next", BAD_SIZE)
+        assign = self.assign(rule["Assign"]) if "Assign" in rule else None
+        if self.errors:
+            return None
+        return Rule(predicate, target, assign, rule)
+
+    def condition(self, rule: Mapping[str, Any], at: str, *, top_level: bool) -> Predicate:
+        operators = [key for key in rule if key in _OPERATORS]
+        allowed_extras = _TOP_LEVEL_EXTRAS if top_level else _NESTED_EXTRAS
+        for key in rule:
+            if key in _OPERATORS or key == "Variable" or key in allowed_extras:
+                continue
+            where = f"{at}/{escape(key)}"
+            if key == "Next":
+                self.fail(
+                    "Next is only allowed on a top-level Choice rule, not inside And, Or or Not; "
+                    "remove it from this nested rule",
+                    where,
+                    NESTED_NEXT,
+                )
+            elif top_level and key in _JSONATA_FIELDS:
+                self.fail(_JSONATA_FIELDS[key], where, OTHER_LANGUAGE)
+            else:
+                hint = _suggest(key) or "; remove it"
+                self.fail(f"unknown Choice rule field {key!r}{hint}", where, UNKNOWN_FIELD)
+        if not operators:
+            unknown = [key for key in rule if key not in _KNOWN]
+            return self.fail(
+                "a Choice rule needs exactly one comparison operator (e.g. StringEquals, "
+                "NumericLessThan, IsPresent) with a Variable, or one of And, Or, Not"
+                + (_suggest(unknown[0]) if unknown else ""),
+                at,
+                OPERATOR,
             )
-        raise CompileError(f"unknown Choice rule field {key!r}{_suggest(key)}", f"/{key}")
-    if not operators:
-        raise CompileError(
-            "a Choice rule needs exactly one comparison operator (e.g. StringEquals, "
-            "NumericLessThan, IsPresent) with a Variable, or one of And, Or, Not"
-        )
-    if len(operators) > 1:
-        raise CompileError(
-            f"a Choice rule has exactly one operator, but this one has {', '.join(operators)}; "
-            "combine conditions with And or Or",
-            f"/{operators[1]}",
-        )
-    name = operators[0]
-    if name in _BOOLEAN_OPERATORS:
-        if "Variable" in rule:
-            raise CompileError(f"{name} takes no Variable; put it in the nested rules", "/Variable")
-        return _compile_boolean(name, rule[name])
-    if "Variable" not in rule:
-        raise CompileError(f"{name} needs a Variable: the path of the value to test", "")
-    variable = _reference(rule["Variable"], "/Variable")
-    return _compile_value_operator(name, rule[name], variable)
-
-
-def _compile_boolean(name: str, operand: Any) -> Predicate:
-    if name == "Not":
-        if not isinstance(operand, Mapping):
-            raise CompileError("Not takes one Choice rule object", "/Not")
-        inner = _nested_condition(operand, "/Not")
-        return lambda data, env: not inner(data, env)
-    if not isinstance(operand, list) or not operand:
-        raise CompileError(f"{name} takes a non-empty array of Choice rules", f"/{name}")
-    parts = []
-    for n, item in enumerate(operand):
-        if not isinstance(item, Mapping):
-            raise CompileError(
-                f"each element of {name} must be a Choice rule object", f"/{name}/{n}"
+        if len(operators) > 1:
+            return self.fail(
+                f"a Choice rule has exactly one operator, but this one has {', '.join(operators)}; "
+                "keep one, and combine several tests with And or Or",
+                f"{at}/{operators[1]}",
+                OPERATOR,
             )
-        parts.append(_nested_condition(item, f"/{name}/{n}"))
-    predicates = tuple(parts)
-    if name == "And":
-        return lambda data, env: all(p(data, env) for p in predicates)
-    return lambda data, env: any(p(data, env) for p in predicates)
-
-
-def _nested_condition(rule: Mapping[str, Any], pointer: str) -> Predicate:
-    try:
-        return _compile_condition(rule, top_level=False)
-    except CompileError as exc:
-        raise _nested(exc, pointer) from None
-
-
-def _compile_value_operator(name: str, operand: Any, variable: ReferencePath) -> Predicate:
-    if name == "IsPresent":
-        expected = _flag(name, operand)
-        find = variable.find
-        return lambda data, env: (find(data, env) is not MISSING) == expected
-    get = variable.get
-    if name in _TYPE_TESTS:
-        expected, test = _flag(name, operand), _TYPE_TESTS[name]
-        return lambda data, env: test(get(data, env)) == expected
-    if name.endswith("Path"):
-        return _compile_path_comparison(name[: -len("Path")], operand, get)
-    if name == "StringMatches":
-        if not isinstance(operand, str):
-            raise CompileError(
-                f"StringMatches must be a string pattern, not {type_phrase(operand)}", "/StringMatches"
+        name = operators[0]
+        if name in _BOOLEAN_OPERATORS:
+            if "Variable" in rule:
+                self.fail(
+                    f"{name} combines the rules nested in it and takes no Variable; remove this "
+                    "Variable (each nested comparison names its own)",
+                    f"{at}/Variable",
+                    VARIABLE,
+                )
+            return self.boolean(name, rule[name], f"{at}/{name}")
+        if "Variable" not in rule:
+            self.fail(
+                f'{name} needs a Variable: add "Variable": "$.field" with the path of the value '
+                "to test",
+                at,
+                VARIABLE,
             )
-        glob = _compile_glob(operand)
-        return lambda data, env: _matches(glob, get(data, env))
-    coerce, expected_type, relation = _COMPARISONS[name]
-    comparand = coerce(operand)
-    if comparand is MISSING:
-        raise CompileError(f"{name} must be {expected_type}, not {_describe(operand)}", f"/{name}")
+            variable = None
+        else:
+            variable = self.reference(rule["Variable"], f"{at}/Variable", WRONG_TYPE, "Variable")
+        return self.value_operator(name, rule[name], variable or _ROOT, f"{at}/{name}")
 
-    def compare(data: Any, env: Env) -> bool:
-        value = coerce(get(data, env))
-        return value is not MISSING and relation(value, comparand)
+    def boolean(self, name: str, operand: Any, at: str) -> Predicate:
+        if name == "Not":
+            if not isinstance(operand, Mapping):
+                return self.fail(
+                    f"Not takes one Choice rule object, not {type_phrase(operand)}", at, WRONG_TYPE
+                )
+            inner = self.condition(operand, at, top_level=False)
+            return lambda data, env: not inner(data, env)
+        if not isinstance(operand, list):
+            return self.fail(
+                f"{name} takes an array of Choice rules, not {type_phrase(operand)}", at, WRONG_TYPE
+            )
+        if not operand:
+            return self.fail(
+                f"{name} takes a non-empty array of Choice rules; add a rule or remove {name}",
+                at,
+                OPERATOR,
+            )
+        parts = []
+        for n, item in enumerate(operand):
+            if isinstance(item, Mapping):
+                parts.append(self.condition(item, f"{at}/{n}", top_level=False))
+            else:
+                parts.append(self.fail(
+                    f"each element of {name} must be a Choice rule object, not "
+                    f"{type_phrase(item)}",
+                    f"{at}/{n}",
+                    WRONG_TYPE,
+                ))  # fmt: skip
+        predicates = tuple(parts)
+        if name == "And":
+            return lambda data, env: all(p(data, env) for p in predicates)
+        return lambda data, env: any(p(data, env) for p in predicates)
 
-    return compare
+    def value_operator(self, name: str, operand: Any, variable: ReferencePath, at: str) -> Predicate:
+        if name == "IsPresent":
+            expected = self.flag(name, operand, at)
+            find = variable.find
+            return lambda data, env: (find(data, env) is not MISSING) == expected
+        get = variable.get
+        if name in _TYPE_TESTS:
+            expected, test = self.flag(name, operand, at), _TYPE_TESTS[name]
+            return lambda data, env: test(get(data, env)) == expected
+        if name.endswith("Path"):
+            comparand_path = self.reference(operand, at, OPERAND, name)
+            if comparand_path is None:
+                return _never
+            return _path_comparison(name[: -len("Path")], get, comparand_path.get)
+        if name == "StringMatches":
+            if not isinstance(operand, str):
+                return self.fail(
+                    "StringMatches must be a string pattern (* matches any characters), not "
+                    f"{_describe(operand)}",
+                    at,
+                    OPERAND,
+                )
+            glob = _compile_glob(operand)
+            return lambda data, env: _matches(glob, get(data, env))
+        coerce, expected_type, relation = _COMPARISONS[name]
+        comparand = coerce(operand)
+        if comparand is MISSING:
+            return self.fail(f"{name} must be {expected_type}, not {_describe(operand)}", at, OPERAND)
+
+        def compare(data: Any, env: Env) -> bool:
+            value = coerce(get(data, env))
+            return value is not MISSING and relation(value, comparand)
+
+        return compare
+
+    def reference(self, text: Any, at: str, type_code: str, what: str) -> ReferencePath | None:
+        if not isinstance(text, str):
+            self.fail(
+                f'{what} must be a reference path string such as "$.field", not '
+                f"{type_phrase(text)}",
+                at,
+                type_code,
+            )
+            return None
+        try:
+            return compile_reference_path(text)
+        except CompileError as exc:
+            self.fail(exc.message, at + exc.subpointer, exc.code or REFERENCE)
+            return None
+
+    def flag(self, name: str, operand: Any, at: str) -> bool:
+        if not isinstance(operand, bool):
+            self.fail(f"{name} must be true or false, not {_describe(operand)}", at, OPERAND)
+            return True
+        return operand
+
+    def assign(self, assign: Any) -> Any:
+        # Payload templates live one module up the list; imported lazily so rules without
+        # Assign never need it.
+        from asl._languages import payload as _payload
+
+        try:
+            return _payload.compile_template(assign)
+        except CompileError as exc:
+            self.fail(exc.message, "/Assign" + exc.subpointer, exc.code or TEMPLATE)
+            return None
 
 
-def _compile_path_comparison(
-    base: str, operand: Any, get_variable: Callable[[Any, Env], Any]
+def _path_comparison(
+    base: str, get_variable: Callable[[Any, Env], Any], get_comparand: Callable[[Any, Env], Any]
 ) -> Predicate:
     """The `...Path` twin of `base`: the same test, with the comparand read at run time."""
-    comparand_path = _reference(operand, f"/{base}Path")
-    get_comparand = comparand_path.get
     coerce, _, relation = _COMPARISONS[base]
 
     def compare(data: Any, env: Env) -> bool:
@@ -329,36 +465,18 @@ def _matches(glob: Callable[[str], bool], value: Any) -> bool:
     return isinstance(value, str) and glob(value)
 
 
-def _reference(text: Any, pointer: str) -> ReferencePath:
-    try:
-        return compile_reference_path(text)
-    except CompileError as exc:
-        raise _nested(exc, pointer) from None
-
-
-def _flag(name: str, operand: Any) -> bool:
-    if not isinstance(operand, bool):
-        raise CompileError(f"{name} must be true or false, not {_describe(operand)}", f"/{name}")
-    return operand
-
-
-def _compile_assign(assign: Any) -> Any:
-    # Payload templates live one module up the list; imported lazily so rules without Assign
-    # never need it.
-    from asl._languages import payload as _payload
-
-    try:
-        return _payload.compile_template(assign)
-    except CompileError as exc:
-        raise _nested(exc, "/Assign") from None
+_ROOT: Final = compile_reference_path("$")  # stands in for a Variable that is missing or bad
+# A JSONPath rule's fields that belong to JSONata rules, and what to do instead.
+_JSONATA_FIELDS: Final = {
+    "Condition": 'Condition is a JSONata field; set "QueryLanguage": "JSONata" or use Variable '
+    "with a comparison operator",
+    "Output": 'Output is a JSONata field; set "QueryLanguage": "JSONata", or shape the state\'s '
+    "output with its OutputPath",
+}
 
 
 # ---------------------------------------------------------------------------------------------
 # Messages
-
-
-def _nested(exc: CompileError, pointer: str) -> CompileError:
-    return CompileError(exc.message, pointer + exc.subpointer, exc.code)
 
 
 def _describe(value: Any) -> str:
@@ -369,7 +487,7 @@ def _describe(value: Any) -> str:
 
 def _suggest(key: str) -> str:
     folded = key.casefold()
-    for name in sorted(_OPERATORS | {"Variable", "Next", "Comment", "Assign"}):
+    for name in sorted(_KNOWN):
         if name.casefold() == folded or (len(folded) > 4 and _close(folded, name.casefold())):
             return f"; did you mean {name!r}?"
     return ""
@@ -385,4 +503,4 @@ def _close(a: str, b: str) -> bool:
     return a[i + 1 :] == b[i + 1 :] or a[i:] == b[i + 1 :] or a[i + 1 :] == b[i:]
 
 
-__all__ = ["Rule", "compile_choices", "compile_rule"]
+__all__ = ["Rule", "compile_choices", "compile_rule", "rule_errors"]
