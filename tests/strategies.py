@@ -89,8 +89,7 @@ def _scope(draw: st.DrawFn, depth: int, names: set[str]) -> dict[str, Any]:
             if target is None:
                 body = {"Type": "Succeed"}
             else:
-                rule = {"Variable": draw(REFERENCE_PATHS), "IsPresent": draw(st.booleans())}
-                body["Choices"] = [{**rule, "Next": target}]
+                body["Choices"] = draw(st.lists(valid_choice_rule(target), min_size=1, max_size=2))
                 body["Default"] = target
         elif body["Type"] not in ("Succeed", "Fail"):
             if following is None:

@@ -91,3 +91,14 @@ def test_random_json_values_never_raise(value: Any) -> None:
     """Any JSON value, given parsed or as text, validates without raising or an internal error."""
     _assert_plain(validate(value))
     _assert_plain(validate(json.dumps(value)))
+
+
+def test_a_choice_rule_mistake_the_schema_also_finds_is_reported_once() -> None:
+    """An unknown field in a Choice rule is reported once, in the schema's words, though the
+    Choice parser finds it too."""
+    rule = {"Variable": "$.a", "IsNull": True, "Nxt": "S", "Next": "S"}
+    document = {"StartAt": "C", "States": {"C": {"Type": "Choice", "Choices": [rule]},
+                                           "S": {"Type": "Succeed"}}}  # fmt: skip
+    (problem,) = validate(document)
+    assert (problem.pointer, problem.code) == ("/States/C/Choices/0/Nxt", "unknown-field")
+    assert "allowed:" in problem.message

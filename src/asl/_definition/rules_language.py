@@ -274,17 +274,10 @@ def query_language_fields(machine: Machine) -> Iterator[Problem]:
                         f"{_language_hint(field, state.jsonata)}",
                     )
         choices = node.get("Choices")
-        if not isinstance(choices, list):
-            continue
+        if not state.jsonata or not isinstance(choices, list):
+            continue  # a JSONPath rule's Condition or Output is the Choice parser's to report
         for i, rule in enumerate(choices):
-            if isinstance(rule, dict) and not state.jsonata and "Condition" in rule:
-                yield Problem(
-                    ptr(state.pointer, "Choices", i, "Condition"),
-                    "field-not-allowed",
-                    'Condition is a JSONata field; set "QueryLanguage": "JSONata" or use Variable '
-                    "with a comparison operator",
-                )
-            elif isinstance(rule, dict) and state.jsonata and "Variable" in rule:
+            if isinstance(rule, dict) and "Variable" in rule:
                 yield Problem(
                     ptr(state.pointer, "Choices", i, "Variable"),
                     "field-not-allowed",

@@ -38,7 +38,12 @@ def validate_source(source: Source) -> list[Problem]:
     check = _rules_check()
     if check is not None:
         try:
-            problems.extend(check(source.document))
+            # A compiler the rules call checks the types it needs, so it may find what the
+            # schema found; it then uses the schema's code, and the schema's wording is kept.
+            reported = {(p.pointer, p.code) for p in structural}
+            problems.extend(
+                p for p in check(source.document) if (p.pointer, p.code) not in reported
+            )
         except RecursionError:
             raise
         except Exception as error:  # noqa: BLE001  # a rules bug must not hide the schema's findings
