@@ -32,6 +32,8 @@ def _io_fields(draw: st.DrawFn) -> dict[str, Any]:
         fields["ResultPath"] = draw(REFERENCE_PATHS)
     if draw(st.booleans()):
         fields["Parameters"] = {"v.$": draw(PATHS), "k": draw(JSON_SCALARS)}
+    if draw(st.booleans()):
+        fields["Assign"] = {"seen.$": draw(PATHS), "n": draw(JSON_SCALARS)}
     return fields
 
 
@@ -96,6 +98,12 @@ def _scope(draw: st.DrawFn, depth: int, names: set[str]) -> dict[str, Any]:
                 body["End"] = True
             else:
                 body["Next"] = following
+                if body["Type"] == "Task" and draw(st.booleans()):
+                    catcher = {"ErrorEquals": ["States.ALL"], "Next": following}
+                    catcher.update(draw(st.fixed_dictionaries({}, optional={
+                        "ResultPath": REFERENCE_PATHS, "Assign": st.just({"error.$": "$.Error"}),
+                    })))  # fmt: skip
+                    body["Catch"] = [catcher]
         states[name] = body
     return {"StartAt": own[0], "States": states}
 

@@ -187,19 +187,15 @@ def _value_path(where: str, text: str) -> Iterator[Problem]:
 
 
 def templates(machine: Machine) -> Iterator[Problem]:
-    """`.$` keys of Parameters, ResultSelector, ItemSelector and Assign hold a valid path or
-    intrinsic call; plain keys whose value looks like a path get AWS's NO_DOLLAR warning."""
+    """`.$` keys of Parameters, ResultSelector, ItemSelector and Assign (a state's or a
+    Catcher's) hold a valid path or intrinsic call; plain keys whose value looks like a path
+    get AWS's NO_DOLLAR warning."""
     compile_template: Callable[[Any], object] | None = None  # imported on first use
     for state in machine.states:
         node = state.node
         if state.jsonata or _TEMPLATE_ROOTS.isdisjoint(node):
             continue
-        for keys in TEMPLATE_FIELDS:
-            value = node.get(keys[0])
-            if len(keys) > 1:
-                value = dig(value, keys[1:])
-            if not isinstance(value, (dict, list)):
-                continue
+        for keys, value in _template_values(node):
             for parts, key, item in _no_dollar((), value):
                 yield Problem(
                     ptr(state.pointer, *keys, *parts),
@@ -218,7 +214,24 @@ def templates(machine: Machine) -> Iterator[Problem]:
                 yield compile_problem(ptr(state.pointer, *keys), err, "bad-template")
 
 
-_TEMPLATE_ROOTS = frozenset(keys[0] for keys in TEMPLATE_FIELDS)
+_TEMPLATE_ROOTS = frozenset((*(keys[0] for keys in TEMPLATE_FIELDS), "Catch"))
+
+
+def _template_values(
+    node: dict[str, Any],
+) -> Iterator[tuple[tuple[object, ...], dict[str, Any] | list[Any]]]:
+    """(keys below the state, value) of each template field holding an object or array."""
+    for keys in TEMPLATE_FIELDS:
+        value = node.get(keys[0])
+        if len(keys) > 1:
+            value = dig(value, keys[1:])
+        if isinstance(value, (dict, list)):
+            yield keys, value
+    catchers = node.get("Catch")
+    for i, catcher in enumerate(catchers if isinstance(catchers, list) else ()):
+        value = catcher.get("Assign") if isinstance(catcher, dict) else None
+        if isinstance(value, (dict, list)):
+            yield ("Catch", i, "Assign"), value
 
 
 def _no_dollar(
