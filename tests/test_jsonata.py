@@ -467,3 +467,9 @@ def test_a_regex_after_division_compiles_or_fails_cleanly() -> None:
         compile_expression("{% $states / /re/ %}")
     except CompileError:
         pass
+
+
+def test_a_regex_literal_python_cannot_compile_is_a_compile_error() -> None:
+    """`/ ^( ] /` (found by hypothesis) is a CompileError, not Python's re.error."""
+    with pytest.raises(CompileError, match="does not parse"):
+        compile_expression("{% / ^( ] / %}")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import math
 import random
+import re
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final
@@ -400,8 +401,11 @@ def compile_expression(text: str) -> Expression:
             f"the JSONata expression {body!r} does not parse: {error.error}: {error} "
             f"(at character {error.location})"
         ) from None
-    except (RecursionError, ValueError, TypeError, IndexError, KeyError, AttributeError) as error:
-        # The parser lets a few Python errors through on odd input: still a syntax error.
+    except (
+        RecursionError, ValueError, TypeError, IndexError, KeyError, AttributeError, re.error
+    ) as error:
+        # The parser lets a few Python errors through on odd input: still a syntax error. A
+        # regex literal is compiled by Python's re, whose error is none of the others.
         raise CompileError(f"the JSONata expression {body!r} does not parse: {error}") from None
     if engine.errors:
         first = engine.errors[0]
