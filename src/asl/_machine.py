@@ -129,7 +129,7 @@ def load(definition: Any, *, name: str | None = None, arn: str | None = None) ->
 
     Raises `DefinitionError` listing every error-severity Problem."""
     from asl._definition.source import load_source
-    from asl._definition.validate import validate_source
+    from asl._definition.validate import INTERNAL, finish, validate_source
 
     source = load_source(definition)
     problems = validate_source(source)
@@ -139,7 +139,12 @@ def load(definition: Any, *, name: str | None = None, arn: str | None = None) ->
         raise DefinitionError(errors or [Problem("", "INVALID", "the definition could not be read")])
     graph, compile_errors = build(document)
     if compile_errors:
-        raise DefinitionError([Problem(ptr, "COMPILE", msg) for ptr, msg in compile_errors])
+        # Validation compiles everything build() does, so this is asl's bug; still say where.
+        raise DefinitionError(finish(source, [
+            Problem(ptr, INTERNAL, f"{msg} (asl.validate missed this, which is a bug in asl; "
+                    "please report it with the definition)")
+            for ptr, msg in compile_errors
+        ]))  # fmt: skip
     if name is None:
         name = Path(source.name).name.split(".")[0] if source.name else "StateMachine"
     if arn is None:

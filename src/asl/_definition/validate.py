@@ -30,7 +30,7 @@ def validate_source(source: Source) -> list[Problem]:
     """The Problems of an already loaded Source (the CLI keeps the Source for its file name)."""
     problems = list(source.problems)
     if any(p.severity == "error" for p in problems) or not isinstance(source.document, dict):
-        return _finish(source, problems)
+        return finish(source, problems)
     from asl._definition import schema as _schema
 
     structural = _schema.check(source.document)
@@ -51,7 +51,7 @@ def validate_source(source: Source) -> list[Problem]:
             # is already reported broken, their failure adds nothing the user can act on.
             if not structural:
                 problems.append(_internal(error))
-    return _finish(source, problems)
+    return finish(source, problems)
 
 
 def _rules_check() -> Callable[[Any], Iterable[Problem]] | None:
@@ -66,7 +66,8 @@ def _rules_check() -> Callable[[Any], Iterable[Problem]] | None:
     return check
 
 
-def _finish(source: Source, problems: list[Problem]) -> list[Problem]:
+def finish(source: Source, problems: list[Problem]) -> list[Problem]:
+    """`problems` without repeats, located (line and column) in `source`, in source order."""
     seen: set[tuple[str, str, str]] = set()
     located: list[Problem] = []
     for problem in problems:
