@@ -135,14 +135,27 @@ def _parent(document: Any, trail: tuple[Any, ...]) -> Any:
     return document
 
 
+# Strings that are almost a path, an intrinsic call or an expression, or not at all.
+GARBLED = st.sampled_from(
+    ["nope", "$.a[*]", "$..a", "$[", "$$", "$.a.", "States.Nope()", "States.Format('{}'",
+     "States.UUID()", "{% 1 + %}", "{% true %}", "", "2016-03-14T01:59:00z"]
+)  # fmt: skip
+
+
 @st.composite
 def mutated_definitions(draw: st.DrawFn) -> Any:
     """A valid definition with one to three mutations: a deleted key, a value swapped for
-    another JSON type, or a renamed transition target."""
+    another JSON type or for a garbled path, a renamed transition target, or a key that
+    gains or loses its `.$`."""
     document: Any = copy.deepcopy(draw(definitions()))
     for _ in range(draw(st.integers(1, 3))):
-        trail = draw(st.sampled_from(_locations(document)))
-        mutation = draw(st.sampled_from(["delete", "swap", "rename"]))
+        mutation = draw(st.sampled_from(["delete", "swap", "rename", "garble", "dollar"]))
+        trails = _locations(document)
+        if mutation == "garble":  # a string leaf: a path, template value, name or expression
+            trails = [t for t in trails if t and isinstance(_parent(document, t)[t[-1]], str)]
+        if not trails:
+            continue
+        trail = draw(st.sampled_from(trails))
         if not trail:
             document = draw(JSON) if mutation == "swap" else document
             continue
@@ -151,6 +164,14 @@ def mutated_definitions(draw: st.DrawFn) -> Any:
             del parent[trail[-1]]
         elif mutation == "rename" and isinstance(parent[trail[-1]], str):
             parent[trail[-1]] = parent[trail[-1]] + draw(st.sampled_from(["x", " ", "/"]))
+        elif mutation == "garble":
+            parent[trail[-1]] = draw(GARBLED)
+        elif mutation == "dollar" and isinstance(parent, dict):
+            key = trail[-1]
+            renamed = key[:-2] if key.endswith(".$") else key + ".$"
+            items = [(renamed if k == key else k, v) for k, v in parent.items()]
+            parent.clear()
+            parent.update(items)
         else:
             parent[trail[-1]] = draw(JSON)
     return document
@@ -311,3 +332,26 @@ def choice_definitions(draw: st.DrawFn) -> dict[str, Any]:
         else:
             choice["QueryLanguage"] = "JSONata"
     return scope
+
+
+def _compiled(key: object) -> bool:
+    """Whether a field's string value is compiled at load (a path, a `.$` value, a Variable)."""
+    return isinstance(key, str) and (key.endswith((".$", "Path")) or key == "Variable")
+
+
+@st.composite
+def garbled_definitions(draw: st.DrawFn) -> Any:
+    """A valid definition in which one or two strings that are compiled at load (path fields,
+    `.$` template values, including a Catcher's or a Choice rule's Assign, Choice Variables)
+    are garbled."""
+    document: Any = copy.deepcopy(draw(definitions()))
+    for _ in range(draw(st.integers(1, 2))):
+        trails = [
+            trail
+            for trail in _locations(document)
+            if trail and _compiled(trail[-1]) and isinstance(_parent(document, trail)[trail[-1]], str)
+        ]
+        if trails:
+            trail = draw(st.sampled_from(trails))
+            _parent(document, trail)[trail[-1]] = draw(GARBLED)
+    return document
