@@ -52,7 +52,7 @@ def test_validate_never_raises(document: Any) -> None:
 @given(mutated_definitions())
 def test_validate_reports_no_internal_error(document: Any) -> None:
     """validate turns its own exceptions into an INTERNAL Problem; none should ever occur."""
-    assert [p for p in _validate(document) if p.code == "INTERNAL"] == []
+    assert [p for p in _validate(document) if p.code == "internal"] == []
 
 
 @SETTINGS
