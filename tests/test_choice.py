@@ -11,8 +11,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from asl._errors import CompileError, StatesError
-from asl._languages.choice import compile_choices, compile_rule, rule_errors
+from asl._languages.choice import _as_timestamp, compile_choices, compile_rule, rule_errors
 from asl._languages.env import Env
+from asl._languages.paths import MISSING
 from strategies import choice_rules
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "conformance" / "cases"
@@ -503,3 +504,39 @@ def test_compile_rule_raises_the_first_of_rule_errors(rule: Any) -> None:
     else:
         assert errors == []
     assert all(error.code for error in errors)
+
+
+def _reference_instant(text: str) -> Any:
+    """The (seconds, nanoseconds) instant `datetime` reads from a string of the RFC 3339
+    shape, or None where datetime refuses its date, time or offset."""
+    from datetime import UTC, datetime, timedelta, timezone
+
+    date, clock, zone = text[:10], text[11:19], text[19:]
+    fraction = zone[1 : zone.index("Z") if "Z" in zone else -6] if zone.startswith(".") else ""
+    zone = zone[-1:] if zone.endswith("Z") else zone[-6:]
+    offset = timedelta(0)
+    if zone != "Z":
+        offset = timedelta(hours=int(zone[1:3]), minutes=int(zone[4:6]))
+        offset = -offset if zone[0] == "-" else offset
+    try:
+        year, month, day = map(int, date.split("-"))
+        hour, minute, second = map(int, clock.split(":"))
+        moment = datetime(year, month, day, hour, minute, second, tzinfo=timezone(offset))
+    except ValueError:
+        return None
+    seconds = (moment - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(seconds=1)
+    return (seconds, int((fraction or "0")[:9].ljust(9, "0")))
+
+
+_STAMP_SHAPE = r"\d{4}-[01]\d-[0-3]\dT[0-2]\d:[0-6]\d:[0-6]\d(\.\d{1,12})?(Z|[+-][0-2]\d:[0-7]\d)"
+
+
+@given(st.from_regex(_STAMP_SHAPE, fullmatch=True))
+def test_timestamps_read_as_datetime_reads_them(text: str) -> None:
+    """A timestamp is the instant datetime reads, to the nanosecond, and is refused where
+    datetime refuses its date, time or offset (February 30th, 24:00, +24:00, year 0)."""
+    expected = _reference_instant(text)
+    assert _as_timestamp(text) == (MISSING if expected is None else expected)
+    assert (rule_errors({"Variable": "$.v", "TimestampEquals": text, "Next": "X"}) == []) == (
+        expected is not None
+    )
