@@ -7,10 +7,12 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from asl._definition.validate import validate
+from asl._definition import rules
+from asl._definition.validate import INTERNAL, validate
 from strategies import JSON, mutated_definitions
 
 SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -67,7 +69,18 @@ def test_large_definition_is_fast() -> None:
 
 def _assert_plain(problems: Any) -> None:
     assert isinstance(problems, list)
-    assert all(p.code != "internal" for p in problems), problems
+    assert all(p.code != INTERNAL for p in problems), problems
+
+
+def test_a_crash_in_the_rules_is_an_internal_problem(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An exception inside the rules comes back as one Problem coded INTERNAL, the code that the
+    never-raises properties look for."""
+
+    def crash(document: Any) -> Any:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(rules, "check", crash)
+    assert [p.code for p in validate(VALID)] == [INTERNAL]
 
 
 @SETTINGS

@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 
 import asl
 from asl._definition.rules import check
+from asl._definition.validate import INTERNAL
 from asl._errors import Problem
 from strategies import definitions, mutated_definitions
 
@@ -52,7 +53,7 @@ def test_validate_never_raises(document: Any) -> None:
 @given(mutated_definitions())
 def test_validate_reports_no_internal_error(document: Any) -> None:
     """validate turns its own exceptions into an INTERNAL Problem; none should ever occur."""
-    assert [p for p in _validate(document) if p.code == "internal"] == []
+    assert [p for p in _validate(document) if p.code == INTERNAL] == []
 
 
 @SETTINGS
