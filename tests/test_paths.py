@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import copy
+import os
+import subprocess
+import sys
+import warnings
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,7 +16,7 @@ from hypothesis import strategies as st
 from jsonpath_ng import parse as ng_parse
 
 from asl._errors import CompileError, StatesError
-from asl._languages import paths as _paths
+from asl._languages import jayway as _jayway
 from asl._languages.env import Env
 from asl._languages.paths import (
     MISSING,
@@ -22,6 +27,7 @@ from asl._languages.paths import (
     is_path,
 )
 
+SRC = str(Path(__file__).resolve().parents[1] / "src")
 ENV = Env({"Execution": {"Input": {"a": 1}, "Name": "run"}}, {"order": {"items": [10, 20]}, "n": 0})
 
 
@@ -66,15 +72,15 @@ def test_definite_path_yields_value(text: str, data: Any, expected: Any) -> None
     assert path.get(data, ENV) == expected
 
 
-def test_definite_path_compiles_to_steps_not_jsonpath_ng(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Simple definite paths are walked from precompiled steps, never through jsonpath-ng."""
-    path = compile_path("$['x y'].b[2]")
-    assert path.steps == ("x y", "b", 2)
+def test_definite_path_compiles_to_steps_not_selectors(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Simple definite paths are walked from precompiled steps, never through Jayway selectors."""
 
     def refuse(*args: Any) -> Any:
-        raise AssertionError("jsonpath-ng used for a definite path")
+        raise AssertionError("selectors composed for a definite path")
 
-    monkeypatch.setattr(_paths, "_find_all", refuse)
+    monkeypatch.setattr(_jayway, "compose", refuse)
+    path = compile_path("$['x y'].b[2]")
+    assert path.steps == ("x y", "b", 2)
     assert path.get({"x y": {"b": [0, 1, 2]}}, ENV) == 2
 
 
@@ -157,6 +163,87 @@ def test_indefinite_path_on_scalar_is_empty() -> None:
     assert get("$.a[*].b", "text") == []
 
 
+def test_recursive_descent_lists_matches_in_document_order() -> None:
+    """`..` lists a value's own match before those below it, depth first, keys in order."""
+    data = {"n": 1, "a": {"n": 2, "b": [{"n": 3}]}, "c": {"n": 4}}
+    assert get("$..n", data) == [1, 2, 3, 4]
+    assert get("$..[0]", {"a": [[1, 2], 3], "b": [4]}) == [[1, 2], 1, 4]
+    assert get("$..*", {"a": {"b": 1}, "c": 2}) == [{"b": 1}, 2, 1]
+
+
+def test_array_selectors_skip_what_is_not_an_array() -> None:
+    """Indexes, unions and slices select from arrays only: an object or a string is skipped, and
+    an index out of range selects nothing rather than emptying the whole result."""
+    data = {"a": [[1, 2, 3], {"0": "x"}, "text", [4]]}
+    assert get("$.a[*][0]", data) == [1, 4]
+    assert get("$.a[*][-2]", data) == [2]
+    assert get("$.a[*][0,2]", data) == [1, 3, 4]
+    assert get("$.a[*][1:]", data) == [2, 3]
+    assert get("$.a[*]['0','1']", data) == ["x"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("$.a[?(@.x > 1 && @.x < 5 && @.n != 'c')].n", ["b"]),
+        ("$.a[?((@.x > 1) && (@.x < 5))].n", ["b", "c"]),
+        ("$.a[?(@.n == 'a&&b' && @.x == 1)].x", [1]),
+    ],
+)
+def test_filter_conjunctions(text: str, expected: list[Any]) -> None:
+    """`&&` joins predicates that must all hold, with or without parentheses, and a `&&` inside a
+    quoted string is part of the string."""
+    data = {"a": [{"x": 1, "n": "a&&b"}, {"x": 2, "n": "b"}, {"x": 3, "n": "c"}, {"x": 9}]}
+    assert get(text, data) == expected
+
+
+def test_filter_compiles_without_deprecation_warnings() -> None:
+    """A filter with `&&` compiles and runs with warnings turned into errors, on any supported
+    jsonpath-ng (Jayway's `&&` is jsonpath-ng's deprecated `&` from 1.13 on)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        path = compile_path("$.w[?(@.k >= 2 && @.k <= 3)].k")
+        assert path.get({"w": [{"k": 1}, {"k": 2}, {"k": 3}]}, ENV) == [2, 3]
+
+
+def test_filter_rejects_only_the_items_it_cannot_evaluate() -> None:
+    """A comparison that fails on one item (null against a number) rejects that item, not the
+    whole path."""
+    assert get("$.a[?(@.x > 1)].x", {"a": [{"x": None}, {"x": 2}, {"x": "s"}, {"x": 3}]}) == [2, 3]
+
+
+def test_filter_over_an_object_filters_its_values() -> None:
+    """A filter applied to an object tests the object's values, as over an array's items."""
+    assert get("$.o[?(@.x == 1)]", {"o": {"p": {"x": 1}, "q": {"x": 2}}}) == [{"x": 1}]
+
+
+@pytest.mark.parametrize(
+    ("text", "data"),
+    [
+        ("$[1][?(@.x)]", [{}, {"p": {"x": 1}, "q": [2]}]),
+        ("$.a[?(@.b[?(@.x)])]", {"a": [{"b": {"k": {"x": 1}}}]}),
+    ],
+)
+def test_filters_never_modify_the_data(text: str, data: Any) -> None:
+    """Filtering an object, also from inside a predicate, leaves the state's data as it was."""
+    before = copy.deepcopy(data)
+    compile_path(text).find(data, ENV)
+    assert data == before
+
+
+def test_indefinite_paths_load_jsonpath_ng_only_for_filters() -> None:
+    """Wildcards, slices, unions and `..` need no jsonpath-ng; only a filter imports it."""
+    code = (
+        "import sys\n"
+        "from asl._languages.paths import compile_path\n"
+        "compile_path('$.a[*]..b[1:][0,1]')\n"
+        "assert 'jsonpath_ng' not in sys.modules\n"
+        "compile_path('$.a[?(@.b)]')\n"
+        "assert 'jsonpath_ng' in sys.modules\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, env={**os.environ, "PYTHONPATH": SRC})
+
+
 # --- roots ------------------------------------------------------------------------------------
 
 
@@ -197,7 +284,11 @@ def test_is_path_helpers() -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["a.b", "", "$.", "$.a[", "$.a.length()", "$[foo]", "$.a b", "$['a'", "$.a[?(@.x >)]"],
+    [
+        "a.b", "", "$.", "$.a[", "$.a.length()", "$[foo]", "$.a b", "$['a'", "$.a[?(@.x >)]",
+        "$.a[0,'b']", "$.a[1:x]", "$.a[1:2:3:4]", "$.a[?()]", "$.a[?(@.x &&)]", "$..",
+        "$..[?(@.x)]",
+    ],
 )
 def test_bad_syntax_is_compile_error(text: str) -> None:
     """Malformed paths raise CompileError at load, never at run time."""

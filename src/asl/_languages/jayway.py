@@ -1,68 +1,214 @@
-"""jsonpath-ng adjusted to Jayway, for indefinite paths only (wildcards, slices, filters, unions,
-`..`): `*` selects an object's values, and array selectors skip non-arrays (jsonpath-ng would
-wrap a lone object into a one-element list).
+"""Indefinite paths (wildcards, slices, unions, filters, `..`) evaluated the way Jayway JsonPath,
+and so AWS, evaluates them.
 
-A module of its own so that jsonpath-ng is imported only when a definition has such a path.
+An indefinite path compiles to a sequence of selectors, each a function from one value to the
+list of its matches, and evaluates as their composition. Jayway's rules live in the selectors:
+
+- `*` selects an array's items and an object's values;
+- index, union and slice selectors select from arrays only: a lone object or string is never
+  treated as a one-element list, nor indexed;
+- `..X` applies X to a value and then to every value below it, depth first in document order;
+- a filter `[?(...)]` keeps those of an array's items (or an object's values) that its predicate
+  accepts; a predicate that cannot be evaluated on an item (a string compared with a number)
+  rejects that item only, never the whole path.
+
+Only the filter predicates go through jsonpath-ng, by its public extended `parse` and `find`,
+parsed once per predicate at load. jsonpath-ng is imported only when a definition has a filter.
 """
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from jsonpath_ng import jsonpath as _jp  # type: ignore[import-untyped]  # no type information
-from jsonpath_ng.ext import parse as ext_parse  # type: ignore[import-untyped]
+from asl._errors import CompileError
 
-__all__ = ["ext_parse", "jaywayish"]
+Selector = Callable[[Any], list[Any]]
 
 
-class _Wildcard(_jp.JSONPath):  # type: ignore[misc]  # jsonpath-ng is untyped
-    def find(self, datum: Any) -> list[Any]:
-        datum = _jp.DatumInContext.wrap(datum)
-        value = datum.value
+def compose(selectors: Sequence[Selector]) -> Callable[[Any], list[Any]]:
+    """value -> the matches of the whole path: each selector applied to every match of the one
+    before it, in order."""
+    chain = tuple(selectors)
+
+    def find(value: Any) -> list[Any]:
+        values = [value]
+        for select in chain:
+            values = [match for each in values for match in select(each)]
+            if not values:
+                break
+        return values
+
+    return find
+
+
+def wildcard(value: Any) -> list[Any]:
+    """`*` and `[*]`: an array's items or an object's values; nothing below a scalar."""
+    if isinstance(value, list):
+        return list(value)
+    if isinstance(value, dict):
+        return list(value.values())
+    return []
+
+
+def names(keys: Sequence[str]) -> Selector:
+    """`.name`, `['a','b']`: the values of those keys that an object has, in the order written."""
+    wanted = tuple(keys)
+
+    def select(value: Any) -> list[Any]:
+        if not isinstance(value, Mapping):
+            return []
+        return [value[key] for key in wanted if key in value]
+
+    return select
+
+
+def indexes(positions: Sequence[int]) -> Selector:
+    """`[1]`, `[0,2]`, `[-1]`: those items of an array (negative counts from the end); an index
+    out of range selects nothing."""
+    wanted = tuple(positions)
+
+    def select(value: Any) -> list[Any]:
+        if not isinstance(value, list):
+            return []
+        size = len(value)
+        return [value[n] for n in wanted if -size <= n < size]
+
+    return select
+
+
+def slice_(start: int | None, end: int | None, step: int | None) -> Selector:
+    """`[start:end]` and `[start:end:step]` over an array, bounds as in Python."""
+    if start is None and end is None and step is None:
+        # `[:]` has always selected like `[*]` here (objects' values included): kept as it was.
+        return wildcard
+    if step == 0:
+        # No step can walk a slice of step 0; it has always matched nothing rather than failed.
+        return lambda value: []
+    bounds = slice(start, end, step)
+
+    def select(value: Any) -> list[Any]:
+        return value[bounds] if isinstance(value, list) else []
+
+    return select
+
+
+def descendants(select: Selector) -> Selector:
+    """`..X`: X applied to the value, then to each value below it, depth first in document order
+    (the order jsonpath-ng listed them in before this module replaced it, kept)."""
+
+    def find(value: Any) -> list[Any]:
+        found: list[Any] = []
+        pending = [value]  # a stack, not recursion: a deep document must not overflow Python's
+        while pending:
+            node = pending.pop()
+            found.extend(select(node))
+            if isinstance(node, list):
+                pending.extend(reversed(node))
+            elif isinstance(node, dict):
+                pending.extend(reversed(node.values()))
+        return found
+
+    return find
+
+
+def filter_(text: str, expression: str) -> Selector:
+    """`[?(predicate)]` in `text`: the items of an array (values of an object) that the predicate,
+    in jsonpath-ng's extended grammar, accepts. CompileError when jsonpath-ng cannot parse it."""
+    # jsonpath-ng ships types from 1.12 on; the ignore is for older releases, unused on newer ones.
+    from jsonpath_ng.ext.parser import parse  # type: ignore[import-untyped, unused-ignore]
+
+    parts = _conjuncts(expression)
+    try:
+        predicates = tuple(parse(f"$[?({part})]") for part in parts)
+    except Exception as exc:  # noqa: BLE001  # jsonpath-ng raises several unrelated types on bad syntax
+        raise CompileError(f"'{text}' is not a valid JSONPath: {exc}") from None
+    # jsonpath-ng 1.8 overwrites an object it filters, in place in its parent; a predicate with
+    # a filter of its own (`@.a[?(...)]`) so reads a copy of the item, never the state's data.
+    nested = any("[?" in part for part in parts)
+
+    def accepts(item: Any) -> bool:
+        # The item alone in a list: a filter over that list keeps it or not, whatever its type.
+        alone = [copy.deepcopy(item) if nested else item]
+        try:
+            return all(predicate.find(alone) for predicate in predicates)
+        except Exception:  # noqa: BLE001  # Jayway rejects an item its predicate cannot evaluate
+            return False
+
+    def select(value: Any) -> list[Any]:
         if isinstance(value, list):
-            return [
-                _jp.DatumInContext(v, path=_jp.Index(n), context=datum) for n, v in enumerate(value)
-            ]
-        if isinstance(value, dict):
-            return [
-                _jp.DatumInContext(v, path=_jp.Fields(k), context=datum) for k, v in value.items()
-            ]
-        return []
+            items = value
+        elif isinstance(value, dict):
+            items = list(value.values())
+        else:
+            return []
+        return [item for item in items if accepts(item)]
 
-    def __str__(self) -> str:
-        return "*"
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, _Wildcard)
-
-    def __hash__(self) -> int:
-        return hash("*")
+    return select
 
 
-class _ArraySlice(_jp.Slice):  # type: ignore[misc]
-    def find(self, datum: Any) -> list[Any]:
-        datum = _jp.DatumInContext.wrap(datum)
-        return super().find(datum) if isinstance(datum.value, list) else []
+def _conjuncts(expression: str) -> list[str]:
+    """`(a && b && c)` -> [a, b, c], split at the top level (outside quotes and parentheses).
+
+    Jayway spells "and" `&&`; jsonpath-ng spells it `&` before 1.13 and deprecates `&` from 1.13
+    on (it goes in 2.0), so a predicate per conjunct, all of which must accept, suits every
+    version. An expression with a top-level `||` stays whole: splitting it at `&&` would bind
+    `||` tighter than `&&`."""
+    body = _unwrap(expression.strip())
+    parts: list[str] = []
+    depth, quote, start, i = 0, "", 0, 0
+    while i < len(body):
+        char = body[i]
+        if quote:
+            if char == "\\":
+                i += 1
+            elif char == quote:
+                quote = ""
+        elif char in "'\"":
+            quote = char
+        elif char in "([":
+            depth += 1
+        elif char in ")]":
+            depth -= 1
+        elif depth == 0 and body.startswith("||", i):
+            return [body]
+        elif depth == 0 and body.startswith("&&", i):
+            parts.append(body[start:i].strip())
+            start = i + 2
+            i += 1
+        i += 1
+    parts.append(body[start:].strip())
+    return parts
 
 
-class _ArrayIndex(_jp.Index):  # type: ignore[misc]
-    def find(self, datum: Any) -> list[Any]:
-        datum = _jp.DatumInContext.wrap(datum)
-        return super().find(datum) if isinstance(datum.value, list) else []
+def _unwrap(body: str) -> str:
+    """`(x)` -> `x` while one pair of parentheses encloses the whole of it."""
+    while body.startswith("(") and _closing_paren(body) == len(body) - 1:
+        body = body[1:-1].strip()
+    return body
 
 
-def jaywayish(node: Any) -> Any:
-    if isinstance(node, _jp.Slice):
-        if node.start is None and node.end is None and node.step is None:
-            return _Wildcard()
-        return _ArraySlice(node.start, node.end, node.step)
-    if isinstance(node, _jp.Fields) and node.fields == ("*",):
-        return _Wildcard()
-    if type(node) is _jp.Index:
-        indices = getattr(node, "indices", None)
-        return _ArrayIndex(*indices) if indices is not None else _ArrayIndex(node.index)
-    for attr in ("left", "right"):
-        child = getattr(node, attr, None)
-        if isinstance(child, _jp.JSONPath):
-            setattr(node, attr, jaywayish(child))
-    return node
+def _closing_paren(body: str) -> int:
+    """The index of the `)` matching the `(` at 0, outside quotes; -1 when unclosed."""
+    depth, quote, i = 0, "", 0
+    while i < len(body):
+        char = body[i]
+        if quote:
+            if char == "\\":
+                i += 1
+            elif char == quote:
+                quote = ""
+        elif char in "'\"":
+            quote = char
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+            if depth == 0:
+                return i
+        i += 1
+    return -1
+
+
+__all__ = ["Selector", "compose", "descendants", "filter_", "indexes", "names", "slice_", "wildcard"]

@@ -9,8 +9,8 @@ AWS evaluates JSONPath with Jayway JsonPath, and its quirks live here and nowher
   possibly empty, and never fails;
 - `$$...` reads the context object and `$name...` a workflow variable; both then behave as `$`.
 
-Definite paths compile to a tuple of steps walked by a small loop, with no jsonpath-ng at run time;
-indefinite ones go through jsonpath-ng's extended parser, parsed once at load.
+Definite paths compile to a tuple of steps walked by a small loop; indefinite ones to a chain of
+`jayway` selectors. Both are built once, at load, by the one tokenizer below.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ import attrs
 
 from asl._errors import RESULT_PATH_MATCH_FAILURE, RUNTIME, CompileError, StatesError
 from asl._json import to_json, type_phrase
+from asl._languages import jayway as _jayway
 from asl._languages.env import Env
 from asl._languages.memo import by_text
 
@@ -146,14 +147,15 @@ def compile_path(text: str) -> JsonPath:
     if not isinstance(text, str):
         raise CompileError(f"a path must be a string, not {type_phrase(text)}")
     root, variable, start = _parse_root(text)
-    steps, definite = _parse_steps(text, start)
+    parsed = _parse_steps(text, start)
+    steps = tuple(step for step in parsed if isinstance(step, str | int))
+    definite = len(steps) == len(parsed)
     if definite:
-        walk = _walker(tuple(steps))
+        walk = _walker(steps)
     else:
-        query = _compile_indefinite(text, start)
-        steps = []
-        walk = lambda value: _find_all(query, value)  # noqa: E731
-    return JsonPath(text, definite, root, variable, tuple(steps), _finder(root, variable, walk))
+        walk = _jayway.compose([_selector(step) for step in parsed])
+        steps = ()
+    return JsonPath(text, definite, root, variable, steps, _finder(root, variable, walk))
 
 
 @by_text
@@ -192,47 +194,63 @@ def _parse_root(text: str) -> tuple[Root, str | None, int]:
     return "input", None, 1
 
 
-def _parse_steps(text: str, i: int) -> tuple[list[Step], bool]:
-    """Split a path into steps; `definite` is False at the first Jayway indefinite token."""
-    steps: list[Step] = []
-    definite = True
+def _parse_steps(text: str, i: int) -> list[Step | _jayway.Selector]:
+    """Split a path into steps: a name or an index for each definite step, a Jayway selector for
+    each indefinite one (the path is definite when it has none)."""
+    steps: list[Step | _jayway.Selector] = []
     n = len(text)
     while i < n:
         char = text[i]
         if char == ".":
             if text.startswith("..", i):
-                definite = False
                 i += 2
+                step: Step | _jayway.Selector
                 if i < n and text[i] == "[":
-                    continue
-                i = _read_name(text, i, allow_star=True)[1]
-                continue
-            if i + 1 < n and text[i + 1] == "*":
-                definite = False
+                    end = _closing_bracket(text, i)
+                    inner = text[i + 1 : end].strip()
+                    if inner.startswith("?"):
+                        # Jayway tests a deep scan's filter on every object of the tree, itself
+                        # included, unlike a filter anywhere else; not built, so refused at load.
+                        raise CompileError(
+                            f"'{text}' is not supported: a filter right after '..'; filter a "
+                            "named array instead, e.g. $..items[?(@.price > 10)]"
+                        )
+                    step = _bracket_step(text, inner, i)
+                    i = end + 1
+                elif i < n and text[i] == "*":
+                    step, i = _jayway.wildcard, i + 1
+                else:
+                    step, i = _read_name(text, i)
+                steps.append(_jayway.descendants(_selector(step)))
+            elif i + 1 < n and text[i + 1] == "*":
+                steps.append(_jayway.wildcard)
                 i += 2
-                continue
-            name, i = _read_name(text, i + 1)
-            steps.append(name)
+            else:
+                name, i = _read_name(text, i + 1)
+                steps.append(name)
         elif char == "[":
             end = _closing_bracket(text, i)
-            step = _bracket_step(text, text[i + 1 : end].strip(), i)
-            if step is None:
-                definite = False
-            else:
-                steps.append(step)
+            steps.append(_bracket_step(text, text[i + 1 : end].strip(), i))
             i = end + 1
         else:
             raise CompileError(
                 f"'{text}' is not a valid JSONPath: unexpected {char!r} at position {i}; "
                 "after the root, each step starts with '.' or '['"
             )
-    return steps, definite
+    return steps
 
 
-def _read_name(text: str, i: int, allow_star: bool = False) -> tuple[str, int]:
+def _selector(step: Step | _jayway.Selector) -> _jayway.Selector:
+    """A definite step as a selector, for use within an indefinite path."""
+    if isinstance(step, str):
+        return _jayway.names((step,))
+    if isinstance(step, int):
+        return _jayway.indexes((step,))
+    return step
+
+
+def _read_name(text: str, i: int) -> tuple[str, int]:
     start = i
-    if allow_star and i < len(text) and text[i] == "*":
-        return "*", i + 1
     while i < len(text) and text[i] not in _NAME_STOP:
         i += 1
     if i < len(text) and text[i] == "(":
@@ -270,15 +288,35 @@ def _closing_bracket(text: str, i: int) -> int:
     raise CompileError(f"'{text}' is not a valid JSONPath: the '[' at position {i} is never closed")
 
 
-def _bracket_step(text: str, inner: str, at: int) -> Step | None:
-    """The step of a `[...]`, or None for an indefinite selector; CompileError when invalid."""
+def _bracket_step(text: str, inner: str, at: int) -> Step | _jayway.Selector:
+    """The step of a `[...]`: an index or a name, else the selector of an indefinite one (`*`, a
+    union, a slice, a filter); CompileError when invalid."""
     if _INDEX.fullmatch(inner):
         return int(inner)
     if inner[:1] in ("'", '"'):
         names = _quoted_names(text, inner, at)
-        return names[0] if len(names) == 1 else None
-    if inner == "*" or inner.startswith("?") or ":" in inner or "," in inner:
-        return None
+        return names[0] if len(names) == 1 else _jayway.names(names)
+    if inner == "*":
+        return _jayway.wildcard
+    if inner.startswith("?"):
+        return _jayway.filter_(text, inner[1:])
+    if ":" in inner:
+        bounds = [part.strip() for part in inner.split(":")]
+        if len(bounds) <= 3 and all(not b or _INDEX.fullmatch(b) for b in bounds):
+            numbers = [int(b) if b else None for b in bounds]
+            return _jayway.slice_(numbers[0], numbers[1], numbers[2] if len(numbers) == 3 else None)
+        raise CompileError(
+            f"'{text}' is not a valid JSONPath: '[{inner}]' at position {at} is not a slice "
+            "('[start:end]' or '[start:end:step]', each an optional integer)"
+        )
+    if "," in inner:
+        positions = [part.strip() for part in inner.split(",")]
+        if all(_INDEX.fullmatch(p) for p in positions):
+            return _jayway.indexes([int(p) for p in positions])
+        raise CompileError(
+            f"'{text}' is not a valid JSONPath: '[{inner}]' at position {at} is not a union "
+            "(indexes such as '[0,2]', or quoted names such as \"['a','b']\")"
+        )
     raise CompileError(
         f"'{text}' is not a valid JSONPath: '[{inner}]' at position {at} is neither an index, "
         "a quoted name, '*', a slice nor a filter"
@@ -312,18 +350,6 @@ def _quoted_names(text: str, inner: str, at: int) -> list[str]:
             raise CompileError(
                 f"'{text}' is not a valid JSONPath: expected a quoted name after ','"
             )
-
-
-def _compile_indefinite(text: str, start: int) -> Any:
-    # jsonpath-ng's extended grammar spells Jayway's `&&` as `&`.
-    source = "$" + text[start:].replace("&&", "&")
-    from asl._languages import jayway as _jayway  # jsonpath-ng loads only when an indefinite path is compiled
-
-    try:
-        query = _jayway.ext_parse(source)
-    except Exception as exc:  # noqa: BLE001  # jsonpath-ng raises several unrelated types on bad syntax
-        raise CompileError(f"'{text}' is not a valid JSONPath: {exc}") from None
-    return _jayway.jaywayish(query)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -390,13 +416,6 @@ def _step(value: Any, step: Step) -> Any:
         except IndexError:
             return MISSING
     return MISSING
-
-
-def _find_all(query: Any, value: Any) -> list[Any]:
-    try:
-        return [match.value for match in query.find(value)]
-    except Exception:  # noqa: BLE001  # Jayway skips what an indefinite path cannot walk; so do we
-        return []
 
 
 def _explain_miss(value: Any, steps: tuple[Step, ...]) -> str:
