@@ -58,8 +58,9 @@ def load_schema() -> dict[str, Any]:
         from asl import schemas
     except ImportError:
         # A source checkout on sys.path (PYTHONPATH=src): the package maps schemas/ into asl
-        # only when installed, so read the repository's own copy.
-        source = Path(__file__).resolve().parents[2] / "schemas" / "asl.schema.json"
+        # only when installed, so read the repository's own copy, three folders above this
+        # file (src/asl/_definition/schema.py).
+        source = Path(__file__).resolve().parents[3] / "schemas" / "asl.schema.json"
         loaded: dict[str, Any] = json.loads(source.read_text(encoding="utf-8"))
         return loaded
     try:
