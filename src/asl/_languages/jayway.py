@@ -143,6 +143,16 @@ def filter_(text: str, expression: str) -> Selector:
             items = list(value.values())
         else:
             return []
+        if not nested:
+            # One pass per conjunct over the whole list, each keeping what the one before kept;
+            # item by item only when some item makes a predicate raise.
+            kept = items
+            try:
+                for predicate in predicates:
+                    kept = [match.value for match in predicate.find(kept)]
+                return kept
+            except Exception:  # noqa: BLE001  # the slow path below skips just the failing items
+                pass
         return [item for item in items if accepts(item)]
 
     return select
