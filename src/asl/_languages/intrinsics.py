@@ -31,6 +31,7 @@ from asl._languages import paths as _paths
 from asl._languages.env import Env
 from asl._languages.intrinsic_functions import ANY, ESCAPABLE, FUNCTIONS, json_type
 from asl._languages.memo import by_text
+from asl._languages.scan import unquoted
 
 # Deep enough for any real definition; keeps a pathological one from exhausting Python's stack.
 _MAX_NESTING = 64
@@ -137,26 +138,17 @@ def _lex(text: str) -> list[_Token]:
 def _scan_path(text: str, i: int) -> int:
     """End of a path argument: the first `,` or `)` outside brackets, parentheses and quotes
     (filters such as `$.a[?(@.b == 'x,y')]` contain all three)."""
-    depth, quote, n = 0, "", len(text)
-    while i < n:
-        ch = text[i]
-        if quote:
-            if ch == "\\":
-                i += 1
-            elif ch == quote:
-                quote = ""
-        elif ch in "'\"":
-            quote = ch
-        elif ch in "[(":
+    depth = 0
+    for at, ch in unquoted(text, i):
+        if ch in "[(":
             depth += 1
         elif ch in "])":
             if depth == 0:
-                return i
+                return at
             depth -= 1
         elif ch == "," and depth == 0:
-            return i
-        i += 1
-    return i
+            return at
+    return len(text)
 
 
 def _scan_number(text: str, i: int) -> int:

@@ -23,6 +23,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from asl._errors import CompileError
+from asl._languages.scan import unquoted
 
 Selector = Callable[[Any], list[Any]]
 
@@ -167,27 +168,17 @@ def _conjuncts(expression: str) -> list[str]:
     `||` tighter than `&&`."""
     body = _unwrap(expression.strip())
     parts: list[str] = []
-    depth, quote, start, i = 0, "", 0, 0
-    while i < len(body):
-        char = body[i]
-        if quote:
-            if char == "\\":
-                i += 1
-            elif char == quote:
-                quote = ""
-        elif char in "'\"":
-            quote = char
-        elif char in "([":
+    depth, start = 0, 0
+    for i, char in unquoted(body):
+        if char in "([":
             depth += 1
         elif char in ")]":
             depth -= 1
-        elif depth == 0 and body.startswith("||", i):
+        elif depth == 0 and i >= start and body.startswith("||", i):
             return [body]
-        elif depth == 0 and body.startswith("&&", i):
+        elif depth == 0 and i >= start and body.startswith("&&", i):
             parts.append(body[start:i].strip())
-            start = i + 2
-            i += 1
-        i += 1
+            start = i + 2  # the second `&` is skipped below: it is before `start`
     parts.append(body[start:].strip())
     return parts
 
@@ -201,23 +192,14 @@ def _unwrap(body: str) -> str:
 
 def _closing_paren(body: str) -> int:
     """The index of the `)` matching the `(` at 0, outside quotes; -1 when unclosed."""
-    depth, quote, i = 0, "", 0
-    while i < len(body):
-        char = body[i]
-        if quote:
-            if char == "\\":
-                i += 1
-            elif char == quote:
-                quote = ""
-        elif char in "'\"":
-            quote = char
-        elif char == "(":
+    depth = 0
+    for i, char in unquoted(body):
+        if char == "(":
             depth += 1
         elif char == ")":
             depth -= 1
             if depth == 0:
                 return i
-        i += 1
     return -1
 
 

@@ -26,6 +26,7 @@ from asl._json import to_json, type_phrase
 from asl._languages import jayway as _jayway
 from asl._languages.env import Env
 from asl._languages.memo import by_text
+from asl._languages.scan import unquoted
 
 Root = Literal["input", "context", "variable"]
 Step = str | int  # a str is an object key, an int an array index (negative counts from the end)
@@ -267,24 +268,14 @@ def _read_name(text: str, i: int) -> tuple[str, int]:
 
 
 def _closing_bracket(text: str, i: int) -> int:
-    depth, quote = 0, ""
-    j = i
-    while j < len(text):
-        char = text[j]
-        if quote:
-            if char == "\\":
-                j += 1
-            elif char == quote:
-                quote = ""
-        elif char in "'\"":
-            quote = char
-        elif char == "[":
+    depth = 0
+    for j, char in unquoted(text, i):
+        if char == "[":
             depth += 1
         elif char == "]":
             depth -= 1
             if depth == 0:
                 return j
-        j += 1
     raise CompileError(f"'{text}' is not a valid JSONPath: the '[' at position {i} is never closed")
 
 
