@@ -15,6 +15,8 @@ import uuid
 from collections.abc import Callable, Mapping
 from typing import Any
 
+import attrs
+
 from asl import _errors as E
 from asl._clock import Clock, SystemClock, VirtualClock, isoformat
 from asl._definition.model import (
@@ -261,8 +263,6 @@ class Interpreter(Run):
 
 def _without_executor(options: RunOptions) -> RunOptions:
     # A child execution's own Maps and Parallels use pools of their own (see fanout._pool).
-    import attrs
-
     return attrs.evolve(options, executor=None)
 
 
