@@ -11,16 +11,9 @@ import pytest
 
 from asl._clock import VirtualClock
 from asl._errors import Failure, StatesError, TaskFailed
-from asl._integrations.dispatch import (
-    LAMBDA_INVOKE,
-    Kind,
-    Pattern,
-    invoke,
-    parse_function,
-    resolve,
-    run_with_timeout,
-)
+from asl._integrations.dispatch import invoke, run_with_timeout
 from asl._integrations.lambda_ import Heartbeat
+from asl._integrations.resources import LAMBDA_INVOKE, Kind, Pattern, parse_function, resolve
 
 ARN = "arn:aws:lambda:us-east-1:111111111111:function:fn"
 
@@ -570,7 +563,7 @@ def test_lambda_invoke_headers_follow_body_and_clock():
 
 def test_resolve_accepts_an_indexed_handlers_object():
     """Handlers indexed once can be shared by every Task state's resolve()."""
-    from asl._integrations.dispatch import Handlers
+    from asl._integrations.resources import Handlers
 
     index = Handlers({ARN: echo})
     assert resolve(ARN, index).handler is echo

@@ -13,8 +13,9 @@ import pytest
 import asl
 from asl._clock import VirtualClock
 from asl._errors import StatesError
-from asl._integrations.dispatch import invoke, resolve
+from asl._integrations.dispatch import invoke
 from asl._integrations.lambda_ import from_wire, new_request_id, wire_json
+from asl._integrations.resources import resolve
 
 INVOKE = "arn:aws:states:::lambda:invoke"
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from asl._clock import Clock, isoformat
 from asl._errors import DATA_LIMIT_EXCEEDED, ExecutionTimedOut, GraphFailed
-from asl._integrations import dispatch as _dispatch
+from asl._integrations import resources as _resources
 from asl._json import to_json
 from asl._languages.env import Env
 from asl._runtime.execution import Execution, TaskTokens
@@ -98,8 +98,8 @@ class Session:
             "RedriveCount": 0,
         }
         self.context_machine = {"Id": machine.arn, "Name": machine.name}
-        self.handlers = _dispatch.Handlers(options.handlers)
-        self.plans: dict[str, _dispatch.Invocation] = {}
+        self.handlers = _resources.Handlers(options.handlers)
+        self.plans: dict[str, _resources.Invocation] = {}
         self.tokens: TaskTokens = execution._tokens
         self.mocks = options.mocks
         self.mock_invocations: dict[str, int] = {}
@@ -172,12 +172,12 @@ class Run:
             return
         self.clock.sleep(seconds)
 
-    def task_plan(self, resource: str) -> _dispatch.Invocation:
+    def task_plan(self, resource: str) -> _resources.Invocation:
         """How a Task resource is dispatched, resolved once per run (handlers come with the run)."""
         plans = self.session.plans
         plan = plans.get(resource)
         if plan is None:
-            plan = plans[resource] = _dispatch.resolve(resource, self.session.handlers)
+            plan = plans[resource] = _resources.resolve(resource, self.session.handlers)
         return plan
 
     def checked_text(self, value: Any, state: State, encode: Callable[[Any], str] = to_json) -> str:

@@ -17,8 +17,8 @@ from asl._definition.model import TaskState
 from asl._errors import Failure, StatesError
 from asl._integrations import dispatch as _dispatch
 from asl._integrations import lambda_ as _lambda
-from asl._integrations.dispatch import Kind, Pattern
 from asl._integrations.lambda_ import LambdaResponse
+from asl._integrations.resources import Invocation, Kind, Pattern
 from asl._json import JsonText, to_json
 from asl._languages.env import Env
 from asl._runtime.core import SMALL_PAYLOAD, Run, StateResult, fits_payload
@@ -91,7 +91,7 @@ def _seconds(run: Run, state: TaskState, value: Any, path: Any, effective: Any, 
     return seconds
 
 
-def _attempt(run: Run, state: TaskState, plan: _dispatch.Invocation, payload: Any,
+def _attempt(run: Run, state: TaskState, plan: Invocation, payload: Any,
              timeout: float | None, heartbeat: float | None, token: str | None, lane: Lane) -> Any:
     is_function = plan.kind is Kind.LAMBDA
     scheduled_type, started_type, succeeded_type = plan.event_types
@@ -185,7 +185,7 @@ def _splice(payload: dict[str, Any], value: Any, known: str) -> str:
 _KEYS: dict[str, str] = {}
 
 
-def _invoke(run: Run, state: TaskState, plan: _dispatch.Invocation, payload: Any,
+def _invoke(run: Run, state: TaskState, plan: Invocation, payload: Any,
             timeout: float | None, heartbeat: float | None, token: str | None, lane: Lane,
             ids: dict[str, Any]) -> Any:
     """A mocked response (a test case), or a callback (`.waitForTaskToken`) task's answer."""
