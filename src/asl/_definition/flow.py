@@ -59,6 +59,9 @@ class Flow:
     language: str = JSONPATH
     #: Whether the flow reads fields as JSONata expressions.
     jsonata: bool = False
+    #: Whether the output is the result's `Payload` and nothing else reads the result (the
+    #: common `OutputPath: $.Payload` of a Lambda task), decided at load.
+    selects_payload: bool = False
 
     def effective(self, data: Any, env: Env) -> Any:
         """The state's effective input (InputPath applied)."""
@@ -97,7 +100,7 @@ class JsonPathFlow(Flow):
     """InputPath, Parameters, ResultSelector, ResultPath, OutputPath and Assign, compiled."""
 
     __slots__ = ("assign", "input_path", "output_path", "parameters", "result_path",
-                 "result_selector")
+                 "result_selector", "selects_payload")
 
     def __init__(self, *, input_path: Any = None, parameters: Any = None,
                  result_selector: Any = None, result_path: Any = None, output_path: Any = None,
@@ -108,6 +111,11 @@ class JsonPathFlow(Flow):
         self.result_path = result_path
         self.output_path = output_path
         self.assign = assign
+        self.selects_payload = (
+            output_path is not None and output_path is not DISCARD
+            and output_path.steps == ("Payload",) and output_path.root == "input"
+            and result_path is None and result_selector is None and assign is None
+        )  # fmt: skip
 
     def effective(self, data: Any, env: Env) -> Any:
         path = self.input_path

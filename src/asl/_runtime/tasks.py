@@ -12,7 +12,6 @@ import uuid
 from typing import Any, cast
 
 from asl import _errors as E
-from asl._definition.flow import DISCARD, Flow, JsonPathFlow
 from asl._definition.model import TaskState
 from asl._errors import Failure, StatesError
 from asl._integrations import dispatch as _dispatch
@@ -51,26 +50,13 @@ def run_task(run: Run, state: TaskState, data: Any, env: Env, lane: Lane) -> Sta
                              data, "HeartbeatSeconds")
     result = _attempt(run, state, plan, payload, timeout, heartbeat, token, lane)
     if type(result) is LambdaResponse:
-        if _selects_payload(flow):
+        if flow.selects_payload:
             # The common `OutputPath: $.Payload` (nothing else reads the result): the output is
             # the Payload, and the response's dict is never made.
             return result.payload, state.next, None
         result = result.value()
     output, assigned = flow.finish(data, result, env, run.clock)
     return output, state.next, assigned
-
-
-def _selects_payload(flow: Flow) -> bool:
-    """True when the state's output is its result's Payload and nothing else reads the result."""
-    if not isinstance(flow, JsonPathFlow):
-        return False
-    path = flow.output_path
-    return (path is not None and path is not DISCARD and path.steps == _PAYLOAD_STEPS
-            and path.root == "input" and flow.result_path is None
-            and flow.result_selector is None and flow.assign is None)
-
-
-_PAYLOAD_STEPS = ("Payload",)
 
 
 def _plain_seconds(value: Any) -> bool:
