@@ -114,6 +114,17 @@ class ParallelState(State):
 
 
 @attrs.frozen(kw_only=True)
+class ItemIO:
+    """A Map's ItemReader, ItemBatcher and ResultWriter fields, compiled (None: absent)."""
+
+    reader_parameters: Any = None
+    max_items_path: Any = None
+    batch_input: Any = None
+    batch_paths: Mapping[str, Any] = attrs.field(factory=dict)
+    writer_parameters: Any = None
+
+
+@attrs.frozen(kw_only=True)
 class MapState(State):
     processor: Graph | None = None
     mode: str = "INLINE"
@@ -131,19 +142,8 @@ class MapState(State):
     item_batcher: Mapping[str, Any] | None = None
     result_writer: Mapping[str, Any] | None = None
     #: ItemReader, ItemBatcher and ResultWriter's templates and paths, compiled.
-    item_io: ItemIO | None = None
+    item_io: ItemIO = attrs.field(factory=ItemIO)
     label: str | None = None
-
-
-@attrs.frozen(kw_only=True)
-class ItemIO:
-    """A Map's ItemReader, ItemBatcher and ResultWriter fields, compiled (None: absent)."""
-
-    reader_parameters: Any = None
-    max_items_path: Any = None
-    batch_input: Any = None
-    batch_paths: Mapping[str, Any] = attrs.field(factory=dict)
-    writer_parameters: Any = None
 
 
 @attrs.frozen(kw_only=True)
@@ -385,8 +385,7 @@ class _Builder:
             ("ToleratedFailureCountPath", "tolerated_failure_count_path"),
         ):
             fields[key] = self.path(body, field, ptr)
-        if any(key in body for key in ("ItemReader", "ItemBatcher", "ResultWriter")):
-            fields["item_io"] = self.item_io(body, ptr, language)
+        fields["item_io"] = self.item_io(body, ptr, language)
         if language == JSONATA:
             from asl._languages import jsonata as _jsonata
 

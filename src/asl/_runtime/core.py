@@ -140,7 +140,8 @@ class Run:
         """Run states from StartAt until an end; returns the output or raises GraphFailed."""
         raise NotImplementedError
 
-    def start_child(self, machine: Machine, input: Any, name: str, cancel: Any) -> Execution:
+    def start_child(self, machine: Machine, input: Any, name: str, options: RunOptions,
+                    cancel: Any) -> Execution:
         """Run a child execution (a distributed Map's iteration) in this process to its end."""
         raise NotImplementedError
 

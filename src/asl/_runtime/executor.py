@@ -15,8 +15,6 @@ import uuid
 from collections.abc import Callable, Mapping
 from typing import Any
 
-import attrs
-
 from asl import _errors as E
 from asl._clock import Clock, SystemClock, VirtualClock, isoformat
 from asl._definition.model import (
@@ -251,19 +249,12 @@ class Interpreter(Run):
                 f"bytes service limit ({PAYLOAD_LIMIT} bytes).",
             ), state, entered))
 
-    def start_child(self, machine: Machine, input: Any, name: str, cancel: Any) -> Execution:
-        options = self.options
-        if options.executor is not None:
-            options = _without_executor(options)
+    def start_child(self, machine: Machine, input: Any, name: str, options: RunOptions,
+                    cancel: Any) -> Execution:
         execution, drive = prepare(machine, input, clock=self.clock, name=name, options=options,
                                    synchronous=True, cancel=cancel)
         drive()
         return execution
-
-
-def _without_executor(options: RunOptions) -> RunOptions:
-    # A child execution's own Maps and Parallels use pools of their own (see fanout._pool).
-    return attrs.evolve(options, executor=None)
 
 
 def run_child(definition: str, item: Any, name: str, machine_arn: str, options: RunOptions,

@@ -28,7 +28,7 @@ import attrs
 
 from asl import _errors as E
 from asl._clock import VirtualClock, isoformat
-from asl._definition.model import ItemIO, MapState
+from asl._definition.model import MapState
 from asl._errors import Aborted, StatesError
 from asl._json import to_json
 from asl._languages.env import Env
@@ -110,13 +110,6 @@ def _render(run: Run, state: MapState, template: Any, data: Any, effective: Any,
     return state.flow.template(template, data, effective, env, run.clock, field)
 
 
-def _item_io(state: MapState) -> ItemIO:
-    return state.item_io if state.item_io is not None else _NO_ITEM_IO
-
-
-_NO_ITEM_IO = ItemIO()
-
-
 # -- ItemReader ---------------------------------------------------------------------------------
 
 
@@ -124,7 +117,7 @@ def read_items(run: Run, state: MapState, data: Any, effective: Any, env: Env) -
     """The items an ItemReader names: a JSON array, JSON Lines, CSV or a manifest object, or
     an S3 listing; at most ReaderConfig.MaxItems of them."""
     reader = state.item_reader or {}
-    parts = _item_io(state)
+    parts = state.item_io
     parameters = _render(run, state, parts.reader_parameters, data, effective, env, "Arguments") or {}
     config = reader.get("ReaderConfig", {})
     resource = str(reader.get("Resource", ""))
@@ -216,13 +209,13 @@ def batches(run: Run, state: MapState, data: Any, effective: Any, inputs: Sequen
     """Group the iteration inputs as {"BatchInput": ..., "Items": [...]} by MaxItemsPerBatch and
     MaxInputBytesPerBatch (the batch's JSON size)."""
     batcher = state.item_batcher or {}
-    paths = _item_io(state).batch_paths
+    paths = state.item_io.batch_paths
     max_items = _batch_limit(batcher, paths, "MaxItemsPerBatch", effective, env)
     max_bytes = _batch_limit(batcher, paths, "MaxInputBytesPerBatch", effective, env)
     if max_items is None and max_bytes is None:
         raise StatesError(E.RUNTIME, "An ItemBatcher needs MaxItemsPerBatch or MaxInputBytesPerBatch.")
     byte_cap = min(max_bytes or BATCH_BYTES_LIMIT, BATCH_BYTES_LIMIT)
-    batch_input = _render(run, state, _item_io(state).batch_input, data, effective, env, "BatchInput")
+    batch_input = _render(run, state, state.item_io.batch_input, data, effective, env, "BatchInput")
     head: dict[str, Any] = {} if batch_input is None else {"BatchInput": batch_input}
     # Bytes of {"BatchInput":...,"Items":[]} plus each item's JSON and a comma between items.
     frame = len(to_json({**head, "Items": []}).encode("utf-8", "replace"))
@@ -387,11 +380,15 @@ def _run_children(run: Run, state: MapState, inputs: Sequence[Any], child_arn: s
             # Children in other processes cannot be cut: the window only stops starting more.
             return _windowed(submit, count, limit, tally, records, progress, None)
         machine = Machine(state.processor, child_arn.rsplit(":", 1)[-1], child_arn)
+        # A child's own Maps and Parallels use pools of their own (see fanout._pool).
+        child_options = (run.options if executor is None
+                         else attrs.evolve(run.options, executor=None))
         # Children in this process stop at their next state once the Map Run fails (ABORTED).
         scope = fanout.CancelScope(run.cancel)
 
         def local(index: int) -> ChildRecord:
-            execution = run.start_child(machine, inputs[index], names[index], scope)
+            execution = run.start_child(machine, inputs[index], names[index], child_options,
+                                        scope)
             return child_record(execution, index, keep)
 
         try:
@@ -477,7 +474,7 @@ def write_results(run: Run, state: MapState, data: Any, effective: Any, env: Env
     """AWS's layout: <Prefix>/<map run id>/manifest.json plus SUCCEEDED_0.json, FAILED_0.json and
     PENDING_0.json (each written when it has entries)."""
     writer = state.result_writer or {}
-    parameters = _render(run, state, _item_io(state).writer_parameters, data, effective, env,
+    parameters = _render(run, state, state.item_io.writer_parameters, data, effective, env,
                          "Arguments") or {}
     bucket = parameters.get("Bucket")
     if not isinstance(bucket, str):
