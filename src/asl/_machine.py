@@ -11,14 +11,13 @@ import attrs
 from asl._clock import Clock
 from asl._definition.model import Graph, build
 from asl._errors import DefinitionError, MockConfigError, Problem
+from asl._integrations.resources import DEFAULT_ACCOUNT, DEFAULT_REGION
 from asl._runtime.options import RunKeywords, RunOptions, check_clock
 
 if TYPE_CHECKING:
     from asl._runtime.core import Machine
     from asl._runtime.execution import Execution
 
-DEFAULT_REGION = "us-east-1"
-DEFAULT_ACCOUNT = "123456789012"
 
 
 class StateMachine:

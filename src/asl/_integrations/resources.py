@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 Handler = Callable[..., Any]
 
 LAMBDA_INVOKE = "arn:aws:states:::lambda:invoke"
+#: The region and account a local run makes up (docs/divergences.md, "Identities").
 DEFAULT_REGION = "us-east-1"
 DEFAULT_ACCOUNT = "123456789012"
 

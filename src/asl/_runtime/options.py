@@ -13,9 +13,10 @@ from typing import Any, TypedDict
 import attrs
 
 from asl._clock import Clock
+from asl._integrations.resources import DEFAULT_ACCOUNT
 
 #: The role a local run says it runs as (AWS's `$$.Execution.RoleArn`); see docs/divergences.md.
-DEFAULT_ROLE_ARN = "arn:aws:iam::123456789012:role/asl-local"
+DEFAULT_ROLE_ARN = f"arn:aws:iam::{DEFAULT_ACCOUNT}:role/asl-local"
 
 Progress = Callable[[str, int, int, int], Any]
 
