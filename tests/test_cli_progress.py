@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from asl._cli import _ProgressBar, main
+from asl._cli import main
+from asl._cli.progress import ProgressBar as _ProgressBar
 
 
 class FakeTTY(io.StringIO):

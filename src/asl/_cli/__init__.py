@@ -1,0 +1,52 @@
+"""The `asl` command: one module per subcommand, each with `add_arguments(parser)` and
+`main(args, out, err) -> int`.
+
+Exit codes: 0 success (all valid / execution SUCCEEDED); 1 a definition has errors or the
+execution did not succeed; 2 usage error, unreadable file or unreadable input. Everything beyond
+argparse is imported lazily so that `asl validate` on a valid file starts quickly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import importlib
+import sys
+from collections.abc import Sequence
+from typing import IO, Any
+
+#: Subcommand name -> (module under asl._cli, help line). A new command is one module and one row.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "validate": ("validate", "check definitions (.json, .yaml, .yml)"),
+    "run": ("run", "run one execution and print its output"),
+}
+
+
+def main(
+    argv: Sequence[str] | None = None, stdout: IO[str] | None = None, stderr: IO[str] | None = None
+) -> int:
+    """Run the command line `argv` (default: sys.argv[1:]); return the exit code."""
+    out = stdout if stdout is not None else sys.stdout
+    err = stderr if stderr is not None else sys.stderr
+    parser, modules = _parser()
+    try:
+        # argparse writes help and usage errors to sys.stdout/stderr itself.
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            args = parser.parse_args(argv)
+    except SystemExit as exit_:  # argparse exits on --help (0) and on usage errors (2)
+        return int(exit_.code or 0)
+    code: int = modules[args.command].main(args, out, err)
+    return code
+
+
+def _parser() -> tuple[argparse.ArgumentParser, dict[str, Any]]:
+    parser = argparse.ArgumentParser(
+        prog="asl", description="Validate and run AWS Step Functions state machines locally."
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    modules: dict[str, Any] = {}
+    for name, (module_name, help_text) in COMMANDS.items():
+        module = importlib.import_module(f"asl._cli.{module_name}")
+        module.add_arguments(commands.add_parser(name, help=help_text))
+        modules[name] = module
+    return parser, modules

@@ -1,0 +1,7 @@
+"""`python -m asl._cli`: the `asl` command."""
+
+import sys
+
+from asl._cli import main
+
+sys.exit(main())

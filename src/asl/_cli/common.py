@@ -1,0 +1,92 @@
+"""What several commands share: exit codes, how a Problem is printed, reading input JSON and
+importing a handlers module."""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from asl._errors import Problem
+
+EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+
+
+def format_problem(name: str, problem: Problem, fmt: str) -> str:
+    """One line: `FILE:LINE:COL: CODE message`, or a GitHub workflow annotation."""
+    if fmt == "github":
+        # Workflow commands: properties and message need %, CR, LF (and , : in properties) escaped.
+        command = "error" if problem.severity == "error" else "warning"
+        where = f"file={_gh(name, True)}"
+        if problem.line is not None:
+            where += f",line={problem.line},col={problem.column or 1}"
+        return f"::{command} {where},title={_gh(problem.code, True)}::{_gh(_message(problem), False)}"
+    where = name
+    if problem.line is not None:
+        where += f":{problem.line}:{problem.column or 1}"
+    severity = "warning: " if problem.severity == "warning" else ""
+    return f"{where}: {problem.code} {severity}{_message(problem)}"
+
+
+def _message(problem: Problem) -> str:
+    # Without a line, the pointer is the only way to find the place.
+    if problem.line is not None or not problem.pointer:
+        return problem.message
+    return f"{problem.message} (at {problem.pointer})"
+
+
+def _gh(text: str, is_property: bool) -> str:
+    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return text.replace(":", "%3A").replace(",", "%2C") if is_property else text
+
+
+def timestamp(value: Any) -> str:
+    """History timestamps as ISO 8601 text (AWS's CLI prints them so too)."""
+    isoformat = getattr(value, "isoformat", None)
+    return isoformat() if isoformat is not None else str(value)
+
+
+def read_input(name: str | None) -> Any:
+    """Input JSON (or YAML) from a file, `-` for stdin, or `{}` when none is named."""
+    import json
+
+    if name is None:
+        return {}
+    if name == "-":
+        text = sys.stdin.read()
+    else:
+        with open(name, encoding="utf-8") as file:
+            text = file.read()
+    if name.lower().endswith((".yaml", ".yml")):
+        import yaml
+
+        from asl._definition.source import yaml_loader
+
+        # The definitions' loader: timestamps stay strings, as they would in JSON input.
+        return yaml.load(text, Loader=yaml_loader())  # noqa: S506  # a SafeLoader subclass
+    return json.loads(text, parse_constant=_not_a_number) if text.strip() else {}
+
+
+def _not_a_number(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def load_handlers(module_name: str) -> dict[str, Any]:
+    """A module's public callables by name, or its `HANDLERS` mapping when it has one (ARNs
+    are not Python identifiers)."""
+    import importlib
+    import os
+
+    if os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())  # let `--handlers myhandlers` find ./myhandlers.py
+    module = importlib.import_module(module_name)
+    explicit = getattr(module, "HANDLERS", None)
+    if isinstance(explicit, dict):
+        return dict(explicit)
+    return {
+        name: value
+        for name, value in vars(module).items()
+        if callable(value)
+        and not name.startswith("_")
+        and getattr(value, "__module__", None) == module.__name__
+    }

@@ -1,0 +1,98 @@
+"""`asl run MACHINE [INPUT]`: one execution; its output on stdout, or its error on stderr."""
+
+from __future__ import annotations
+
+import argparse
+from typing import IO, Any
+
+from asl._cli.common import (
+    EXIT_INVALID,
+    EXIT_OK,
+    EXIT_USAGE,
+    format_problem,
+    load_handlers,
+    read_input,
+    timestamp,
+)
+from asl._cli.progress import progress_bar
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("machine", metavar="MACHINE", help="the definition file")
+    parser.add_argument("input", metavar="INPUT", nargs="?",
+                        help="input JSON file, or - for stdin (default {})")
+    parser.add_argument("--handlers", metavar="MODULE", help="module whose callables handle Task resources")
+    parser.add_argument("--mock-config", metavar="FILE",
+                        help="a Step Functions Local mock configuration file (MockConfigFile.json)")
+    parser.add_argument("--test-case", metavar="NAME", help="the test case of --mock-config to run")
+    parser.add_argument("--history", action="store_true", help="print the execution history to stderr")
+    parser.add_argument("--virtual-clock", action="store_true", help="do not sleep in Wait states or retries")
+    parser.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                        help="a progress bar on stderr for Maps of over 100 items "
+                          "(default: when stderr is a terminal)")
+
+
+def main(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
+    import json
+    from pathlib import Path
+
+    import asl
+    from asl._definition.source import IO_ERROR, load_source
+
+    machine_path = Path(args.machine)
+    source = load_source(machine_path)
+    if any(p.code == IO_ERROR for p in source.problems):
+        for problem in source.problems:
+            err.write(format_problem(args.machine, problem, "text") + "\n")
+        return EXIT_USAGE
+    try:
+        input_value = read_input(args.input)
+    except (OSError, ValueError) as error:
+        err.write(f"asl run: cannot read input {args.input}: {error}\n")
+        return EXIT_USAGE
+    try:
+        handlers = load_handlers(args.handlers) if args.handlers else None
+    # Any import failure of the user's module is a usage error, not a traceback.
+    except Exception as error:  # noqa: BLE001
+        err.write(f"asl run: cannot import handlers module {args.handlers!r}: "
+                  f"{type(error).__name__}: {error}\n")
+        return EXIT_USAGE
+    try:
+        machine = asl.load(machine_path)
+    except asl.DefinitionError as error:
+        for problem in error.problems:
+            err.write(format_problem(args.machine, problem, "text") + "\n")
+        return EXIT_INVALID
+    clock = asl.VirtualClock() if args.virtual_clock else None
+    from asl._errors import InvalidExecutionInput, MockConfigError
+
+    options: dict[str, Any] = {}
+    if args.mock_config or args.test_case:
+        if not (args.mock_config and args.test_case):
+            err.write("asl run: --mock-config FILE and --test-case NAME go together\n")
+            return EXIT_USAGE
+        options = {"mock_config": Path(args.mock_config), "test_case": args.test_case}
+    bar = progress_bar(args, err)
+    if bar is not None:
+        options["on_progress"] = bar
+    try:
+        execution = machine.run(input_value, handlers=handlers, clock=clock, **options)
+    except MockConfigError as error:  # an unreadable file, or a test case this machine lacks
+        err.write(f"asl run: {error}\n")
+        return EXIT_USAGE
+    except InvalidExecutionInput as error:  # e.g. a YAML timestamp, which JSON cannot hold
+        err.write(f"asl run: {error}\n")
+        return EXIT_USAGE
+    finally:
+        if bar is not None:
+            bar.close()
+    if args.history:
+        for event in execution.history:
+            err.write(json.dumps(event, default=timestamp, ensure_ascii=False) + "\n")
+    if execution.status == "SUCCEEDED":
+        out.write(json.dumps(execution.output, indent=2, ensure_ascii=False) + "\n")
+        return EXIT_OK
+    detail = f"{execution.error}: {execution.cause}" if execution.cause else str(execution.error)
+    prefix = "" if execution.status == "FAILED" else f"{execution.status}: "
+    err.write(f"{prefix}{detail}\n")
+    return EXIT_INVALID
