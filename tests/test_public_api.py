@@ -24,6 +24,7 @@ def test_all_is_exactly_the_public_contract() -> None:
         "TaskTokenError",
         "VirtualClock",
         "load",
+        "machines",
         "validate",
     ]
 

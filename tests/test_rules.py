@@ -161,10 +161,14 @@ def test_states_all_must_be_alone() -> None:
     [("arn:aws:lambda:us-east-1:123456789012:function:f", []),
      ("arn:aws-us-gov:states:::sqs:sendMessage", []),
      ("foo:bar", ["resource-not-arn"]), ("bar", ["bad-resource"]),
-     ("${LambdaArn}", ["bad-resource"])],
+     # A deploy-time placeholder stands for the ARN its tool fills in.
+     ("${LambdaArn}", []), ("arn:${AWS::Partition}:states:::lambda:invoke", []),
+     ("arn:aws:lambda:${AWS::Region}:${AWS::AccountId}:function:${Name}", []),
+     # ... but a broken one, or text around it that no substitution makes an ARN, is an error.
+     ("${LambdaArn", ["bad-resource"]), ("fn-${Name}", ["bad-resource"])],
 )  # fmt: skip
 def test_task_resource(resource: str, codes: list[str]) -> None:
-    """ARNs pass, other URIs warn, non-URIs and placeholders are errors."""
+    """ARNs pass, other URIs warn, non-URIs are errors; placeholders stand for ARNs."""
     document = _machine({"T": {"Type": "Task", "Resource": resource, "End": True}})
     assert [p.code for p in check(document)] == codes
 

@@ -20,10 +20,6 @@ REPO = Path(__file__).parents[1]
 
 # file -> why our verdict differs from the expected one (and what AWS does).
 KNOWN_DIVERGENCES: dict[str, str] = {
-    "valid/aslvalidator__valid-cfn-definition-substitutions.json": (
-        "asl-validator accepts it only with its ARN check disabled; AWS rejects the literal "
-        "'${lambdaArn}' Resource (INVALID_RESOURCE), so we report bad-resource"
-    ),
     "valid/asls__documentSucceedFailTerminalState.json": (
         "reuses state names in two branches; the ASL spec requires names unique in the whole "
         "machine and AWS rejects it with DUPLICATE_STATE_NAME"

@@ -23,7 +23,7 @@ from asl._errors import (
 if TYPE_CHECKING:
     from asl._clock import SystemClock, VirtualClock
     from asl._definition.validate import validate
-    from asl._machine import StateMachine, load
+    from asl._machine import StateMachine, load, machines
     from asl._runtime.execution import Execution
 
 __all__ = [
@@ -39,6 +39,7 @@ __all__ = [
     "TaskTokenError",
     "VirtualClock",
     "load",
+    "machines",
     "validate",
 ]
 
@@ -47,6 +48,7 @@ _LAZY = {
     "Execution": "asl._runtime.execution",
     "StateMachine": "asl._machine",
     "load": "asl._machine",
+    "machines": "asl._machine",
     "validate": "asl._definition.validate",
     "SystemClock": "asl._clock",
     "VirtualClock": "asl._clock",

@@ -15,6 +15,7 @@ from asl._integrations.resources import DEFAULT_ACCOUNT, DEFAULT_REGION
 from asl._runtime.options import RunKeywords, RunOptions, check_clock
 
 if TYPE_CHECKING:
+    from asl._definition.templates import TemplateMachine
     from asl._runtime.core import Machine
     from asl._runtime.execution import Execution
 
@@ -23,11 +24,14 @@ if TYPE_CHECKING:
 class StateMachine:
     """A validated, compiled state machine; run it as often as you like."""
 
-    def __init__(self, graph: Graph, definition: Mapping[str, Any], *, name: str, arn: str) -> None:
+    def __init__(self, graph: Graph, definition: Mapping[str, Any], *, name: str, arn: str,
+                 functions: Mapping[str, Callable[..., Any]] | None = None) -> None:  # fmt: skip
         self.graph = graph
         self.definition = definition
         self.name = name
         self.arn = arn
+        # The handlers of the template's own functions (by ARN); a run's handlers= win.
+        self.functions: Mapping[str, Callable[..., Any]] = dict(functions or {})
 
     def run(
         self,
@@ -91,6 +95,8 @@ class StateMachine:
 
     def _options(self, where: str, handlers: Mapping[str, Callable[..., Any]] | None,
                  keywords: Mapping[str, Any]) -> RunOptions:
+        if self.functions:
+            handlers = {**self.functions, **(handlers or {})}
         options = RunOptions.of(where, handlers, keywords)
         if options.test_case is None:
             if options.mock_config is not None:
@@ -123,15 +129,42 @@ def _state_names(graph: Graph) -> list[str]:
     return names
 
 
-def load(definition: Any, *, name: str | None = None, arn: str | None = None) -> StateMachine:
+def load(definition: Any, *, name: str | None = None, arn: str | None = None,
+         logical_id: str | None = None, substitutions: Mapping[str, str] | None = None,
+         ) -> StateMachine:  # fmt: skip
     """Validate and compile a definition (dict, JSON/YAML text, bytes or a path).
+
+    A path may be a template (CloudFormation or SAM, `cdk.out` JSON, `serverless.yml`,
+    Terraform): `logical_id` picks its machine (needed when it holds several), and the
+    template's local functions become the machine's default handlers. `substitutions` fill
+    `${Name}` placeholders in the text before it is parsed, over the template's own.
 
     Raises `DefinitionError` listing every error-severity Problem."""
     from asl._definition.source import load_source
     from asl._definition.validate import INTERNAL, finish, validate_source
 
-    source = load_source(definition)
-    problems = validate_source(source)
+    functions: dict[str, Callable[..., Any]] = {}
+    template = _template_machine(definition, logical_id, substitutions)
+    if template is not None:
+        source = template.source
+        problems = template.validate()
+        if name is None:
+            name = template.name
+        from asl._integrations.template_functions import handlers
+
+        functions = handlers(template.functions)
+    else:
+        if logical_id is not None:
+            raise DefinitionError([Problem("", "template", f"logical_id={logical_id!r} needs a "
+                                           "template (CloudFormation, SAM, serverless.yml or "
+                                           "Terraform)")])  # fmt: skip
+        if substitutions:
+            from asl._definition.templates import substituted_source
+
+            source = substituted_source(definition, substitutions)
+        else:
+            source = load_source(definition)
+        problems = validate_source(source)
     document = source.document
     errors = [p for p in problems if p.severity == "error"]
     if errors or not isinstance(document, dict):
@@ -148,4 +181,35 @@ def load(definition: Any, *, name: str | None = None, arn: str | None = None) ->
         name = Path(source.name).name.split(".")[0] if source.name else "StateMachine"
     if arn is None:
         arn = f"arn:aws:states:{DEFAULT_REGION}:{DEFAULT_ACCOUNT}:stateMachine:{name}"
-    return StateMachine(graph, document, name=name, arn=arn)
+    return StateMachine(graph, document, name=name, arn=arn, functions=functions)
+
+
+def _template_machine(definition: Any, logical_id: str | None,
+                      substitutions: Mapping[str, str] | None) -> TemplateMachine | None:  # fmt: skip
+    """The template machine `definition` names (a path to a template), else None."""
+    from asl._definition.source import _looks_like_path
+
+    if not (isinstance(definition, Path) or isinstance(definition, str) and _looks_like_path(definition)):
+        return None
+    from asl._definition.templates import read
+
+    template = read(definition, substitutions, region=DEFAULT_REGION, account=DEFAULT_ACCOUNT)
+    if template is None:
+        return None
+    errors = [p for p in template.problems if p.severity == "error"]
+    if errors:
+        raise DefinitionError(errors)
+    try:
+        return template.machine(logical_id)
+    except KeyError as error:
+        raise DefinitionError([Problem("", "template", str(error.args[0]))]) from None
+
+
+def machines(path: str | Path, *,
+             substitutions: Mapping[str, str] | None = None) -> list[TemplateMachine]:  # fmt: skip
+    """The state machines `path` holds: each of a template's (`id` its logical ID or Terraform
+    address, `file` where its definition is written, `validate()` its Problems located there,
+    `functions` the template's local functions), or the plain definition itself."""
+    from asl._definition.templates import machines as _machines
+
+    return _machines(path, substitutions, region=DEFAULT_REGION, account=DEFAULT_ACCOUNT)

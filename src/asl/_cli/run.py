@@ -18,7 +18,8 @@ from asl._cli.progress import progress_bar
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("machine", metavar="MACHINE", help="the definition file")
+    parser.add_argument("machine", metavar="MACHINE",
+                        help="the definition file, or TEMPLATE#LogicalId for a template's machine")
     parser.add_argument("input", metavar="INPUT", nargs="?",
                         help="input JSON file, or - for stdin (default {})")
     parser.add_argument("--handlers", metavar="MODULE", help="module whose callables handle Task resources")
@@ -30,6 +31,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                         help="a progress bar on stderr for Maps of over 100 items "
                           "(default: when stderr is a terminal)")
+    from asl._cli import templates
+
+    templates.add_arguments(parser)
 
 
 def main(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
@@ -37,13 +41,20 @@ def main(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     from pathlib import Path
 
     import asl
+    from asl._cli import templates
     from asl._definition.source import IO_ERROR, load_source
 
-    machine_path = Path(args.machine)
+    machine_arg, logical_id = templates.split_machine(args.machine)
+    try:
+        substitutions = templates.substitutions(args)
+    except templates.UsageError as error:
+        err.write(f"asl run: {error}\n")
+        return EXIT_USAGE
+    machine_path = Path(machine_arg)
     source = load_source(machine_path)
     if any(p.code == IO_ERROR for p in source.problems):
         for problem in source.problems:
-            err.write(format_problem(args.machine, problem, "text") + "\n")
+            err.write(format_problem(machine_arg, problem, "text") + "\n")
         return EXIT_USAGE
     try:
         input_value = read_input(args.input)
@@ -58,10 +69,11 @@ def main(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
                   f"{type(error).__name__}: {error}\n")
         return EXIT_USAGE
     try:
-        machine = asl.load(machine_path)
+        machine = asl.load(machine_path, logical_id=logical_id, substitutions=substitutions or None)
     except asl.DefinitionError as error:
+        shown = _definition_file(machine_arg, logical_id, substitutions)
         for problem in error.problems:
-            err.write(format_problem(args.machine, problem, "text") + "\n")
+            err.write(format_problem(shown, problem, "text") + "\n")
         return EXIT_INVALID
     clock = asl.VirtualClock() if args.virtual_clock else None
     from asl._errors import InvalidExecutionInput, MockConfigError
@@ -96,3 +108,18 @@ def main(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     prefix = "" if execution.status == "FAILED" else f"{execution.status}: "
     err.write(f"{prefix}{detail}\n")
     return EXIT_INVALID
+
+
+def _definition_file(path: str, logical_id: str | None, substitutions: dict[str, str]) -> str:
+    """The file a template machine's definition is written in (its DefinitionUri, its
+    templatefile), where its Problems' lines and columns are."""
+    from asl._definition.templates import read
+    from asl._integrations.resources import DEFAULT_ACCOUNT, DEFAULT_REGION
+
+    template = read(path, substitutions, region=DEFAULT_REGION, account=DEFAULT_ACCOUNT)
+    if template is None:
+        return path
+    try:
+        return template.machine(logical_id).file
+    except KeyError:
+        return path

@@ -10,6 +10,8 @@ from typing import IO, TYPE_CHECKING, Any
 from asl._cli.common import EXIT_INVALID, EXIT_OK, EXIT_USAGE, format_problem
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from asl._errors import Problem
 
 
@@ -19,23 +21,31 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--format", choices=("text", "json", "github"), default="text",
         help="text (FILE:LINE:COL: CODE message), json, or GitHub workflow annotations",
     )  # fmt: skip
+    # Templates (SAM, CloudFormation, cdk.out, serverless.yml, Terraform): every machine checked.
+    from asl._cli import templates
+
+    templates.add_arguments(parser)
 
 
 def main(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
-    return validate_files(args.files, args.format, out)
+    from asl._cli import templates
+
+    try:
+        substitutions = templates.substitutions(args)
+    except templates.UsageError as error:
+        err.write(f"asl validate: {error}\n")
+        return EXIT_USAGE
+    return validate_files(args.files, args.format, out, substitutions)
 
 
-def validate_files(files: Sequence[str], fmt: str, out: IO[str]) -> int:
-    from pathlib import Path
-
-    from asl._definition.source import IO_ERROR, load_source
-    from asl._definition.validate import validate_source
+def validate_files(
+    files: Sequence[str], fmt: str, out: IO[str], substitutions: dict[str, str] | None = None
+) -> int:
+    from asl._definition.source import IO_ERROR
 
     status = EXIT_OK
     report: list[dict[str, Any]] = []
-    for name in files:
-        source = load_source(Path(name))
-        problems = validate_source(source)
+    for name, machine, problems in _checked(files, substitutions or {}):
         if any(p.code == IO_ERROR for p in problems):
             status = EXIT_USAGE
         elif status == EXIT_OK and any(p.severity == "error" for p in problems):
@@ -43,11 +53,14 @@ def validate_files(files: Sequence[str], fmt: str, out: IO[str]) -> int:
         if fmt == "json":
             report.append({
                 "file": name,
+                **({"machine": machine} if machine is not None else {}),
                 "valid": not _errors(problems),
                 "problems": [p.to_dict() for p in problems],
             })
         else:
             for problem in problems:
+                if machine is not None:  # which machine of the template it is about
+                    problem = problem.evolve(message=f"{machine}: {problem.message}")
                 out.write(format_problem(name, problem, fmt) + "\n")
     if fmt == "json":
         import json
@@ -58,3 +71,35 @@ def validate_files(files: Sequence[str], fmt: str, out: IO[str]) -> int:
 
 def _errors(problems: Sequence[Problem]) -> list[Problem]:
     return [p for p in problems if p.severity == "error"]
+
+
+def _checked(
+    files: Sequence[str], substitutions: dict[str, str]
+) -> Iterator[tuple[str, str | None, list[Problem]]]:
+    """(file, machine id or None, problems) for each definition: a plain file's, or each
+    machine's of a template (in the file its definition is written in) and the template's own."""
+    from pathlib import Path
+
+    from asl._definition.source import load_source
+    from asl._definition.validate import validate_source
+
+    for name in files:
+        template = None
+        if not name.endswith(".asl.json"):  # the common case skips the sniffing
+            from asl._definition.templates import read
+            from asl._integrations.resources import DEFAULT_ACCOUNT, DEFAULT_REGION
+
+            template = read(name, substitutions, region=DEFAULT_REGION, account=DEFAULT_ACCOUNT)
+        if template is None:
+            if substitutions:
+                from asl._definition.templates import substituted_source
+
+                source = substituted_source(Path(name), substitutions)
+            else:
+                source = load_source(Path(name))
+            yield name, None, validate_source(source)
+            continue
+        if template.problems:
+            yield name, None, list(template.problems)
+        for machine in template.machines:
+            yield machine.file, machine.id, machine.validate()

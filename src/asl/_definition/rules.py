@@ -23,6 +23,7 @@ from asl._definition.rules_language import (
     templates,
 )
 from asl._definition.rules_walk import Machine, State, dig, number, ptr, suggest, walk
+from asl._definition.templates.placeholders import stands_for_arn
 from asl._errors import STATES_ALL, Problem
 
 MAX_STATE_NAME = 80  # AWS quota: state names are at most 80 characters
@@ -267,11 +268,15 @@ def task_resource(machine: Machine) -> Iterator[Problem]:
             continue
         where = ptr(state.pointer, "Resource")
         if "${" in resource:
+            # A deploy-time placeholder stands for the ARN its tool fills in (SAM, CDK,
+            # Terraform): never an error by itself; only one that cannot be an ARN is.
+            if stands_for_arn(resource):
+                continue
             yield Problem(
                 where,
                 "bad-resource",
-                f"Resource {resource!r} holds an unsubstituted ${{...}} placeholder; "
-                "substitute it before validating",
+                f"Resource {resource!r} holds a ${{...}} placeholder but cannot be an ARN once "
+                "it is substituted (is a brace missing?)",
             )
         elif not _URI.fullmatch(resource):
             yield Problem(

@@ -195,6 +195,10 @@ def _load_text(text: str, name: str | None, yaml_hint: bool) -> Source:
         )
     if yaml_hint or stripped[0] not in "{[":
         return _load_yaml(text, name)
+    if "${" in text:
+        from asl._definition.templates.placeholders import unquoted
+
+        text = unquoted(text)  # `"Seconds": ${Wait}` parses (same length: positions hold)
     return _load_json(text, name)
 
 

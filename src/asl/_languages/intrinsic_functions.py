@@ -23,6 +23,7 @@ import attrs
 
 from asl._errors import RUNTIME, CompileError, StatesError
 from asl._json import to_json
+from asl._languages.scan import PLACEHOLDER
 
 # AWS's documentation lists States.IntrinsicFailure, but recorded executions fail bad intrinsic
 # arguments with States.Runtime ("Invalid arguments in States.MathAdd", "... StringToJson"), as
@@ -211,7 +212,8 @@ def _format_value(value: Any) -> str:
 
 def _parse_template(raw: str) -> tuple[str | None, ...] | None:
     """Split a States.Format template into literal parts and `None` placeholders; None when a
-    `{` or `}` stands alone (AWS rejects such a template)."""
+    `{` or `}` stands alone (AWS rejects such a template). A deploy-time `${Name}` is text: its
+    tool substitutes it before AWS parses the template."""
     parts: list[str | None] = []
     buf: list[str] = []
     i, n = 0, len(raw)
@@ -220,6 +222,9 @@ def _parse_template(raw: str) -> tuple[str | None, ...] | None:
         if ch == "\\" and i + 1 < n and raw[i + 1] in ESCAPABLE:
             buf.append(raw[i + 1])
             i += 2
+        elif ch == "$" and (placeholder := PLACEHOLDER.match(raw, i)) is not None:
+            buf.append(placeholder.group())
+            i = placeholder.end()
         elif ch == "{":
             if i + 1 < n and raw[i + 1] == "}":
                 parts.append("".join(buf))

@@ -3,7 +3,14 @@ behind the intrinsic lexer's path arguments, JSONPath's brackets and a filter's 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
+
+# A deploy-time placeholder (`${Name}`, `${AWS::Region}`, `${Fn.Arn}`, `${self:custom.x}`,
+# `${aws_lambda_function.f.arn}`): text SAM, CloudFormation, CDK, Terraform or the Serverless
+# Framework substitutes before AWS sees the definition. Not `${}`, and nothing holding braces,
+# quotes or backslashes.
+PLACEHOLDER = re.compile(r"\$\{([^{}\"\\\s][^{}\"\\]*)\}")
 
 
 def unquoted(text: str, start: int = 0) -> Iterator[tuple[int, str]]:

@@ -1,0 +1,116 @@
+"""Where users keep their machines: CloudFormation and SAM templates (JSON or YAML, `cdk.out`
+synth output included), `serverless.yml` and Terraform. One module per kind reads its template
+into `TemplateMachine`s (a definition Source located in the template, the template's own
+problems with it) and the local functions the template declares (`FunctionSpec`)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from pathlib import Path
+
+from asl._definition.source import Source
+from asl._definition.templates.model import FunctionSpec, Template, TemplateMachine
+
+__all__ = ["KINDS", "FunctionSpec", "Template", "TemplateMachine", "kind_of", "machines", "read",
+           "substituted_source"]  # fmt: skip
+
+KINDS = ("cloudformation", "serverless", "terraform")
+
+
+_CFN_YAML = re.compile(r"(?m)^(?:Resources|AWSTemplateFormatVersion|Transform)\s*:")
+_CFN_JSON = re.compile(r'"Resources"\s*:\s*\{')
+_SERVERLESS = re.compile(r"(?m)^stepFunctions\s*:")
+
+
+def kind_of(path: Path, text: str | None = None) -> str | None:
+    """Which kind of template `path` is, or None for a plain definition."""
+    if path.suffix == ".tf":
+        return "terraform"
+    if path.stem == "serverless" and path.suffix in (".yml", ".yaml", ".json"):
+        return "serverless"
+    if path.suffix not in (".json", ".yaml", ".yml", ".template"):
+        return None
+    if text is None:
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError):
+            return None
+    if _SERVERLESS.search(text):
+        return "serverless"
+    if _CFN_YAML.search(text) or (_CFN_JSON.search(text) and '"AWS::' in text):
+        return "cloudformation"
+    return None
+
+
+def read(path: str | Path, substitutions: Mapping[str, str] | None = None, *, region: str,
+         account: str) -> Template | None:  # fmt: skip
+    """The template at `path` with its machines, or None when it is a plain definition.
+    `substitutions` (the user's `--substitute`) win over the template's own; `region` and
+    `account` are what the pseudo parameters and local function ARNs say."""
+    path = Path(path)
+    kind = kind_of(path)
+    if kind is None:
+        return None
+    subs = dict(substitutions or {})
+    if kind == "terraform":
+        from asl._definition.templates.terraform import read as read_terraform
+
+        return read_terraform(path, subs, region=region, account=account)
+    if kind == "serverless":
+        from asl._definition.templates.serverless import read as read_serverless
+
+        return read_serverless(path, subs, region=region, account=account)
+    from asl._definition.templates.cloudformation import read as read_cloudformation
+
+    return read_cloudformation(path, subs, region=region, account=account)
+
+
+def substituted_source(definition: object, substitutions: Mapping[str, str]) -> Source:
+    """A plain definition with `substitutions` applied as AWS's tools apply them: to the text,
+    before it is parsed (to a dict's strings, which is the same); each substituted value is
+    located where its placeholder is written."""
+    from asl._definition.source import _looks_like_path, load_source
+    from asl._definition.templates.mapped import block_text, source_from_text, substitute_strings
+
+    def value_of(name: str) -> str | None:
+        return substitutions.get(name)
+
+    if isinstance(definition, dict):
+        return load_source(substitute_strings(definition, value_of))
+    name: str | None = None
+    if isinstance(definition, Path) or (isinstance(definition, str) and _looks_like_path(definition)):
+        path = Path(definition)
+        loaded = load_source(path)
+        if loaded.document is None and loaded.problems:
+            return loaded  # unreadable: nothing to substitute into
+        name = str(path)
+        text = path.read_text(encoding="utf-8-sig")
+    elif isinstance(definition, str):
+        text = definition
+    else:
+        return load_source(definition)
+    mapped, _ = block_text(text, 1, 1).substitute(value_of)
+    source = source_from_text(mapped, name or "")
+    if name is None:
+        source.name = None
+    return source
+
+
+def machines(path: str | Path, substitutions: Mapping[str, str] | None = None, *, region: str,
+             account: str) -> list[TemplateMachine]:  # fmt: skip
+    """Every state machine `path` holds: a template's, or the plain definition itself (id: the
+    file's name)."""
+    template = read(path, substitutions, region=region, account=account)
+    if template is not None:
+        errors = [p for p in template.problems if p.severity == "error"]
+        if errors:
+            from asl._errors import DefinitionError
+
+            raise DefinitionError(errors)
+        return list(template.machines)
+    from asl._definition.source import load_source
+
+    source = substituted_source(Path(path), substitutions) if substitutions else load_source(Path(path))
+    name = Path(path).name.split(".")[0]
+    return [TemplateMachine(name, "definition", str(path), str(path), name, source)]
