@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from asl._definition.templates.mapped import (
-    NO_MACHINE,
     TEMPLATE,
+    UNDEFINED_PLACEHOLDER,
     MappedText,
     Position,
     fixed_text,
@@ -146,12 +146,8 @@ def read(path: Path, user: Mapping[str, str], *, region: str, account: str) -> T
     for logical_id, resource in resources.items():
         if isinstance(resource, dict) and resource.get("Type") in (STEP_FUNCTIONS, SERVERLESS):
             machines.append(_machine(parsed, path, logical_id, resource, resolver, tuple(functions)))
-    problems = list(parsed.problems)
-    if not machines and not problems:
-        problems.append(Problem("/Resources", NO_MACHINE,
-                                f"the template declares no {STEP_FUNCTIONS} or {SERVERLESS}",
-                                "warning", *(parsed.locate("/Resources") or (None, None))))  # fmt: skip
-    return Template(name, "cloudformation", tuple(machines), tuple(problems), tuple(functions))
+    # A template without a state machine (most of a cdk.out) has nothing to check.
+    return Template(name, "cloudformation", tuple(machines), parsed.problems, tuple(functions))
 
 
 def _machine(parsed: Parsed, path: Path, logical_id: str, resource: dict[str, Any],
@@ -203,7 +199,10 @@ def _machine(parsed: Parsed, path: Path, logical_id: str, resource: dict[str, An
         problems.extend(trouble)
         if mapped is not None:
             substituted, left = mapped.substitute(final)
+            reported = {(p.line, p.column) for p in trouble}  # by Fn::Sub, which ran first
             for placeholder, position in left:
+                if position in reported:
+                    continue
                 if not defined(placeholder) and not _opaque(placeholder, resolver):
                     problems.append(undefined_warning(placeholder, where, pointer, position))
             source = source_from_text(substituted, file)
@@ -329,8 +328,9 @@ def _fn_sub(mapped: MappedText, variables: Mapping[str, Any], resolver: Resolver
         if name.partition(".")[0] in resolver.resources or name in resolver.parameters:
             continue
         line, column = position or (None, None)
-        trouble_problem = Problem(at, TEMPLATE, f"Fn::Sub: ${{{name}}} is not a parameter, resource, "
-                                  "pseudo parameter or variable of this Fn::Sub; CloudFormation "
+        trouble_problem = Problem(at, UNDEFINED_PLACEHOLDER, f"Fn::Sub: ${{{name}}} is not a "
+                                  "parameter, resource, pseudo parameter or variable of this "
+                                  "Fn::Sub; CloudFormation "
                                   "rejects the template", "warning", line, column)  # fmt: skip
         trouble.append(trouble_problem)
     return substituted

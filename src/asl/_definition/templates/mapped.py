@@ -265,4 +265,3 @@ def undefined_warning(name: str, where: str, pointer: str, position: Position | 
 # Problem codes of templates (documented in docs/problems.md).
 UNDEFINED_PLACEHOLDER = "undefined-placeholder"
 TEMPLATE = "template"
-NO_MACHINE = "no-state-machine"

@@ -7,13 +7,13 @@ opaque placeholders here."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from asl._definition.templates.cloudformation import Resolver, mapping, resolve_object
 from asl._definition.templates.mapped import (
-    NO_MACHINE,
     TEMPLATE,
     source_from_object,
     source_from_text,
@@ -67,11 +67,7 @@ def read(path: Path, user: Mapping[str, str], *, region: str, account: str) -> T
                                     "error", *(parsed.locate(base) or (None, None))))  # fmt: skip
         machines.append(TemplateMachine(machine_id, "serverless", name, name, str(machine_name),
                                         source, tuple(problems), tuple(functions.values())))  # fmt: skip
-    problems = list(parsed.problems)
-    if not machines and not problems:
-        problems.append(Problem("", NO_MACHINE, "serverless.yml declares no "
-                                "stepFunctions.stateMachines", "warning"))  # fmt: skip
-    return Template(name, "serverless", tuple(machines), tuple(problems), tuple(functions.values()))
+    return Template(name, "serverless", tuple(machines), parsed.problems, tuple(functions.values()))
 
 
 def _functions(document: Mapping[str, Any], root: Path, region: str,
@@ -82,6 +78,9 @@ def _functions(document: Mapping[str, Any], root: Path, region: str,
     service = document.get("service")
     service = service if isinstance(service, str) and "${" not in service else "service"
     stage = provider.get("stage") if isinstance(provider.get("stage"), str) else "dev"
+    if "${" in stage:  # `${opt:stage, 'dev'}`: the fallback is the stage without --stage
+        fallback = re.search(r",\s*['\"]?([\w-]+)['\"]?\s*\}", stage)
+        stage = fallback.group(1) if fallback else "dev"
     specs = {}
     for key, value in mapping(document.get("functions")).items():
         props = mapping(value)

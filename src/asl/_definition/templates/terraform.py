@@ -15,7 +15,6 @@ from typing import Any
 
 from asl._definition.source import Source
 from asl._definition.templates.mapped import (
-    NO_MACHINE,
     TEMPLATE,
     MappedText,
     Position,
@@ -42,6 +41,7 @@ class _Hcl:
     def __init__(self, text: str, folder: Path) -> None:
         self.text = text
         self.folder = folder
+        self.locals: dict[str, Any] = {}
 
     def tokens(self, tree: Any) -> list[Any]:
         from lark import Token, Tree
@@ -183,11 +183,9 @@ def read(path: Path, user: Mapping[str, str], *, region: str, account: str) -> T
                           column=column if isinstance(column, int) and column > 0 else None)  # fmt: skip
         return Template(name, "terraform", (), (problem,))
     hcl = _Hcl(text, path.parent)
+    hcl.locals = _locals(hcl, tree)
     machines = [_machine(hcl, path, block, user) for block in _resources(hcl, tree)]
-    problems: list[Problem] = []
-    if not machines:
-        problems.append(Problem("", NO_MACHINE, f"no {RESOURCE} resource in {name}", "warning"))
-    return Template(name, "terraform", tuple(machines), tuple(problems))
+    return Template(name, "terraform", tuple(machines))
 
 
 def _resources(hcl: _Hcl, tree: Any) -> list[tuple[str, Any]]:
@@ -202,6 +200,23 @@ def _resources(hcl: _Hcl, tree: Any) -> list[tuple[str, Any]]:
         if len(parts) < 4 or hcl.key(parts[0]) != "resource" or hcl.key(parts[1]) != RESOURCE:
             continue
         found.append((f"{RESOURCE}.{hcl.key(parts[2])}", parts[3]))
+    return found
+
+
+def _locals(hcl: _Hcl, tree: Any) -> dict[str, Any]:
+    """The expressions of every `locals { name = ... }` block, by name."""
+    from lark import Tree
+
+    found: dict[str, Any] = {}
+    for node in tree.iter_subtrees_topdown():
+        if node.data != "block":
+            continue
+        parts = [c for c in node.children if isinstance(c, Tree) and c.data != "new_line_or_comment"]
+        if len(parts) == 2 and hcl.key(parts[0]) == "locals":
+            for attribute in parts[1].children:
+                if getattr(attribute, "data", None) == "attribute":
+                    inner = [c for c in attribute.children if not _is_layout(c)]
+                    found[hcl.key(inner[0])] = inner[-1]
     return found
 
 
@@ -227,11 +242,14 @@ def _machine(hcl: _Hcl, path: Path, resource: tuple[str, Any],
     problems: list[Problem] = []
     attribute = _attribute(body, "definition", hcl)
     if attribute is None:
-        problems.append(Problem("", TEMPLATE, f"{address} has no definition", "error",
+        problems.append(Problem("", TEMPLATE, "the resource has no definition", "error",
                                 *hcl.start(body)))  # fmt: skip
         return TemplateMachine(address, "terraform", name, name, label, Source(None, (), name),
                                tuple(problems))  # fmt: skip
     expression, where = attribute
+    reference = hcl.source_text(expression)
+    if reference.startswith("local.") and reference[6:] in hcl.locals:
+        expression = hcl.locals[reference[6:]]  # `definition = local.x`, x a templatefile(...)
     call = _call(expression)
     file = name
     if call is not None and call[0] == "jsonencode" and call[1]:
@@ -241,8 +259,10 @@ def _machine(hcl: _Hcl, path: Path, resource: tuple[str, Any],
         source = source_from_object(document, lambda p: _nearest(positions, p), "", name)
     elif call is not None and call[0] in ("templatefile", "file") and call[1]:
         target = hcl.value(call[1][0], "", {})
-        target = str(target).replace("${path.module}", str(path.parent)).replace(
-            "${path.root}", str(path.parent)).replace("${path.cwd}", ".")
+        # Relative to the module's folder, as path.module is (path.root: the same, for a root
+        # module; path.cwd: where asl runs).
+        target = str(target).replace("${path.module}", ".").replace("${path.root}", ".").replace(
+            "${path.cwd}", str(Path.cwd()))
         variables = {}
         if call[0] == "templatefile" and len(call[1]) > 1:
             variables = hcl.value(call[1][1], "", {})
@@ -252,7 +272,7 @@ def _machine(hcl: _Hcl, path: Path, resource: tuple[str, Any],
             content = file_path.read_text(encoding="utf-8-sig")
         except (OSError, UnicodeDecodeError) as error:
             reason = getattr(error, "strerror", None) or error
-            problems.append(Problem("", TEMPLATE, f"{address}: cannot read {call[0]}() file {target}: "
+            problems.append(Problem("", TEMPLATE, f"cannot read {call[0]}() file {target}: "
                                     f"{reason}", "error", *where))  # fmt: skip
             return TemplateMachine(address, "terraform", name, name, label, Source(None, (), name),
                                    tuple(problems))  # fmt: skip
@@ -267,7 +287,7 @@ def _machine(hcl: _Hcl, path: Path, resource: tuple[str, Any],
     else:
         value = hcl.value(expression, "", {})
         if not isinstance(value, str) or isinstance(value, _Opaque):
-            problems.append(Problem("", TEMPLATE, f"{address}: the definition is an expression asl "
+            problems.append(Problem("", TEMPLATE, "the definition is an expression asl "
                                     "cannot evaluate locally (a heredoc, a string, jsonencode(...), "
                                     "templatefile(...) or file(...) can be read)", "warning",
                                     *where))  # fmt: skip

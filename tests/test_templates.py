@@ -1,0 +1,225 @@
+"""Machines where users keep them: SAM, CloudFormation (JSON and YAML short forms), cdk.out,
+serverless.yml and Terraform. Each fixture under tests/templates/ is shaped like the real thing
+and carries one planted error; its Problem must point at the planted text in the file it is
+written in (the template, or the file the template names)."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import asl
+from asl._cli import main
+
+HERE = Path(__file__).parent / "templates"
+
+
+def _position(file: Path, marker: str) -> tuple[int, int]:
+    text = file.read_text()
+    assert text.count(marker) == 1, f"the marker {marker!r} must be unique in {file}"
+    offset = text.index(marker)
+    return text.count("\n", 0, offset) + 1, offset - (text.rfind("\n", 0, offset) + 1) + 1
+
+
+def _machine(path: Path, machine_id: str) -> asl._machine.TemplateMachine:  # type: ignore[name-defined]
+    found = {m.id: m for m in asl.machines(path)}
+    return found[machine_id]
+
+
+PLANTED = [
+    # template, machine, file the error is in, the planted text, the Problem code
+    pytest.param("sam/template.yaml", "OrderStateMachine", "sam/statemachine/order.asl.json",
+                 '"BackoffRate": 0.5', "out-of-range", id="sam-definition-uri"),
+    pytest.param("cfn.yaml", "PollerStateMachine", "cfn.yaml",
+                 '"TimeoutSeconds": "${TimeoutSeconds}"', "wrong-type", id="cfn-yaml-sub-block"),
+    pytest.param("cfn.json", "EtlStateMachine", "cfn.json",
+                 '\\"Type\\": \\"Tsk\\"', "bad-value", id="cfn-json-sub-escaped-string"),
+    pytest.param("cdk.out/JobPollerStack.template.json", "StateMachine2E01A3A5",
+                 "cdk.out/JobPollerStack.template.json", '\\"SecondsPath\\":\\"waitSeconds\\"',
+                 "bad-path", id="cdk-synth-join"),
+    pytest.param("serverless/serverless.yml", "imagePipeline", "serverless/serverless.yml",
+                 "End: yes", "wrong-type", id="serverless-yaml12-boolean"),
+    pytest.param("terraform/main.tf", "aws_sfn_state_machine.hello", "terraform/main.tf",
+                 '"ResultPath": "result"', "bad-reference-path", id="terraform-heredoc"),
+    pytest.param("terraform/main.tf", "aws_sfn_state_machine.batch",
+                 "terraform/statemachines/batch.asl.json", '"Save": {', "next-and-end",
+                 id="terraform-templatefile"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("template, machine_id, file, marker, code", PLANTED)
+def test_a_planted_error_is_reported_where_it_is_written(
+    template: str, machine_id: str, file: str, marker: str, code: str
+) -> None:
+    if template.endswith(".tf"):
+        pytest.importorskip("hcl2", reason="Terraform needs python-hcl2 (the terraform extra)")
+    machine = _machine(HERE / template, machine_id)
+    assert Path(machine.file).resolve() == (HERE / file).resolve()
+    errors = [p for p in machine.validate() if p.severity == "error"]
+    assert code in [p.code for p in errors]
+    planted = next(p for p in errors if p.code == code)
+    assert (planted.line, planted.column) == _position(HERE / file, marker)
+
+
+def test_a_template_full_of_placeholders_validates_clean() -> None:
+    """Whole-string Resource, an ARN with ${Partition} inside, ${X} inside States.Format, an
+    unquoted number, a Ref to a topic and a GetAtt to another machine: all defined, all fine."""
+    machines = asl.machines(HERE / "placeholders.yaml")
+    assert sorted(m.id for m in machines) == ["ChildStateMachine", "GreeterStateMachine"]
+    assert {m.id: m.validate() for m in machines} == {"ChildStateMachine": [], "GreeterStateMachine": []}
+
+
+def test_the_sam_init_layout_validates_on_its_own() -> None:
+    """What the default pre-commit hook sees: the definition file, placeholders unsubstituted."""
+    assert asl.validate(HERE / "placeholders.asl.json") == []
+
+
+def test_substitutions_are_applied_before_parsing() -> None:
+    greeter = _machine(HERE / "placeholders.yaml", "GreeterStateMachine")
+    states = greeter.source.document["States"]
+    assert states["Pause"]["Seconds"] == 5  # `${WaitSeconds}` unquoted: a number once substituted
+    assert states["Greet"]["Resource"] == "arn:aws:lambda:us-east-1:123456789012:function:GreetFunction"
+    assert states["Format"]["Parameters"]["text.$"] == "States.Format('Hello, {}!', $.name)"
+    assert states["Alert"]["Resource"] == "arn:aws:states:::sns:publish"
+    # Deploy-time values stay opaque placeholders.
+    assert states["Alert"]["Parameters"]["TopicArn"] == "${AlertsTopic}"
+
+
+def test_a_placeholder_the_template_does_not_define_is_a_warning(tmp_path: Path) -> None:
+    (tmp_path / "machine.asl.json").write_text(
+        '{"StartAt": "A", "States": {"A": {"Type": "Task", "Resource": "${FnArn}",\n'
+        '  "Parameters": {"Table": "${Tabel}"}, "End": true}}}\n'
+    )
+    (tmp_path / "template.yaml").write_text(
+        "Transform: AWS::Serverless-2016-10-31\nResources:\n  M:\n"
+        "    Type: AWS::Serverless::StateMachine\n    Properties:\n"
+        "      DefinitionUri: machine.asl.json\n      DefinitionSubstitutions:\n"
+        "        FnArn: arn:aws:lambda:us-east-1:123456789012:function:f\n        Table: orders\n"
+    )
+    [problem] = asl.machines(tmp_path / "template.yaml")[0].validate()
+    assert (problem.code, problem.severity, problem.line, problem.column) == (
+        "undefined-placeholder", "warning", *_position(tmp_path / "machine.asl.json", "${Tabel}"))
+    assert "${Tabel}" in problem.message
+    # Substituting it from outside the template settles it.
+    assert asl.machines(tmp_path / "template.yaml", substitutions={"Tabel": "x"})[0].validate() == []
+
+
+def test_an_fn_sub_name_nothing_defines_is_a_warning(tmp_path: Path) -> None:
+    (tmp_path / "t.yaml").write_text(
+        "Resources:\n  M:\n    Type: AWS::StepFunctions::StateMachine\n    Properties:\n"
+        "      DefinitionString: !Sub |\n"
+        '        {"StartAt": "A", "States": {"A": {"Type": "Pass", "Result": "${Nowhere}", "End": true}}}\n'
+    )
+    [problem] = asl.machines(tmp_path / "t.yaml")[0].validate()
+    assert (problem.severity, problem.line, problem.column) == ("warning", *_position(tmp_path / "t.yaml", "${Nowhere}"))
+    assert "Nowhere" in problem.message
+
+
+def test_a_quoted_placeholder_where_a_number_is_needed_stays_an_error() -> None:
+    unquoted = '{"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": ${Wait}, "End": true}}}'
+    assert asl.validate(unquoted) == []
+    quoted = unquoted.replace("${Wait}", '"${Wait}"')
+    assert [p.code for p in asl.validate(quoted)] == ["wrong-type"]
+
+
+def test_an_unquoted_placeholder_keeps_every_position() -> None:
+    text = '{"StartAt": "W",\n "States": {"W": {"Type": "Wait", "Seconds": ${WaitSeconds}, "Nope": 1, "End": true}}}'
+    [problem] = asl.validate(text)
+    assert (problem.line, problem.column) == (2, text.splitlines()[1].index('"Nope"') + 1)
+
+
+def test_a_broken_placeholder_is_still_an_error() -> None:
+    broken = {"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": "${FnArn", "End": True}}}
+    assert [p.code for p in asl.validate(broken)] == ["bad-resource"]
+
+
+def test_terraform_jsonencode_and_references() -> None:
+    pytest.importorskip("hcl2", reason="Terraform needs python-hcl2 (the terraform extra)")
+    machines = {m.id: m for m in asl.machines(HERE / "terraform" / "main.tf")}
+    assert sorted(machines) == ["aws_sfn_state_machine.batch", "aws_sfn_state_machine.encoded",
+                                "aws_sfn_state_machine.hello"]  # fmt: skip
+    encoded = machines["aws_sfn_state_machine.encoded"]
+    assert encoded.validate() == []
+    work = encoded.source.document["States"]["Work"]
+    assert work["Resource"] == "${aws_lambda_function.worker.arn}"  # known at apply time only
+    assert work["Retry"] == [{"ErrorEquals": ["States.ALL"], "MaxAttempts": 3}]
+    batch = machines["aws_sfn_state_machine.batch"].source.document["States"]["Process"]
+    assert batch["MaxConcurrency"] == 25  # from templatefile()'s vars
+    assert machines["aws_sfn_state_machine.hello"].name == "aws_sfn_state_machine.hello".split(".")[1]
+
+
+def test_serverless_functions_by_key_and_logical_id() -> None:
+    [machine] = asl.machines(HERE / "serverless" / "serverless.yml")
+    states = machine.source.document["States"]
+    assert states["Resize"]["Resource"].endswith(":function:image-pipeline-dev-resize")
+    assert states["Notify"]["Resource"].endswith(":function:image-pipeline-dev-notify")
+    assert states["Notify"]["Parameters"]["bucket"] == "${self:custom.bucket}"  # the framework's
+
+
+def test_load_picks_a_machine_and_says_which_there_are() -> None:
+    with pytest.raises(asl.DefinitionError, match="PollerStateMachine, InlineStateMachine"):
+        asl.load(HERE / "cfn.yaml")
+    with pytest.raises(asl.DefinitionError, match="no state machine 'Nope'"):
+        asl.load(HERE / "cfn.yaml", logical_id="Nope")
+    machine = asl.load(HERE / "cfn.yaml", logical_id="InlineStateMachine")
+    assert machine.name == "InlineStateMachine"
+    with pytest.raises(asl.DefinitionError, match="needs a template"):
+        asl.load(HERE / "placeholders.asl.json", logical_id="X")
+
+
+def test_load_substitutes_a_plain_definition() -> None:
+    machine = asl.load(HERE / "placeholders.asl.json", substitutions={"WaitSeconds": "0", "Greeting": "Hi"})
+    assert machine.definition["States"]["Pause"]["Seconds"] == 0
+    execution = machine.run({"name": "Ada"}, handlers={"${GreetFunctionArn}": lambda e, c: e,
+                                                       "arn:*": lambda e, c: e}, clock=asl.VirtualClock())
+    assert execution.status == "SUCCEEDED", execution.cause
+
+
+def _cli(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    return main(list(argv), out, err), out.getvalue(), err.getvalue()
+
+
+def test_cli_validate_checks_every_machine_of_a_template() -> None:
+    code, out, _ = _cli("validate", str(HERE / "cfn.yaml"), str(HERE / "placeholders.yaml"))
+    assert code == 1
+    line, column = _position(HERE / "cfn.yaml", '"TimeoutSeconds": "${TimeoutSeconds}"')
+    assert out == (f"{HERE / 'cfn.yaml'}:{line}:{column}: wrong-type PollerStateMachine: 'TimeoutSeconds' "
+                   "of state 'Notify' is \"30\"; it must be an integer >= 1 and <= 99999999, or a "
+                   "JSONata expression \"{% ... %}\"\n")
+    code, out, _ = _cli("validate", "--format", "json", str(HERE / "placeholders.yaml"))
+    assert code == 0
+    assert [(r["machine"], r["valid"]) for r in json.loads(out)] == [
+        ("GreeterStateMachine", True), ("ChildStateMachine", True)]
+
+
+def test_cli_substitute_options(tmp_path: Path) -> None:
+    subs = tmp_path / "subs.json"
+    subs.write_text('{"Greeting": "Hi", "WaitSeconds": 0}')
+    plain = str(HERE / "placeholders.asl.json")
+    assert _cli("validate", "--substitutions", str(subs), "--substitute", "Topic=t", plain)[0] == 0
+    code, _, err = _cli("validate", "--substitute", "novalue", plain)
+    assert code == 2 and "KEY=VALUE" in err
+    subs.write_text("[1]")
+    assert _cli("validate", "--substitutions", str(subs), plain)[0] == 2
+
+
+def test_cli_run_names_a_machine_of_a_template(tmp_path: Path) -> None:
+    code, _, err = _cli("run", f"{HERE / 'cfn.yaml'}#Nope")
+    assert code == 1 and "it has: PollerStateMachine, InlineStateMachine" in err
+    code, _, err = _cli("run", f"{HERE / 'cfn.yaml'}#PollerStateMachine")
+    assert code == 1 and err.startswith(f"{HERE / 'cfn.yaml'}:")
+
+
+def test_cli_runs_in_a_subprocess_as_installed() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "asl._cli", "validate", str(HERE / "sam" / "template.yaml")],
+        capture_output=True, text=True, timeout=60, check=False,
+    )
+    assert result.returncode == 1
+    assert "order.asl.json:8:" in result.stdout and "Traceback" not in result.stderr
