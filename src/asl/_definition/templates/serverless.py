@@ -77,7 +77,7 @@ def _functions(document: Mapping[str, Any], root: Path, region: str,
     provider = mapping(document.get("provider"))
     service = document.get("service")
     service = service if isinstance(service, str) and "${" not in service else "service"
-    stage = provider.get("stage") if isinstance(provider.get("stage"), str) else "dev"
+    stage: str = provider["stage"] if isinstance(provider.get("stage"), str) else "dev"
     if "${" in stage:  # `${opt:stage, 'dev'}`: the fallback is the stage without --stage
         fallback = re.search(r",\s*['\"]?([\w-]+)['\"]?\s*\}", stage)
         stage = fallback.group(1) if fallback else "dev"
