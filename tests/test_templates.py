@@ -223,3 +223,32 @@ def test_cli_runs_in_a_subprocess_as_installed() -> None:
     )
     assert result.returncode == 1
     assert "order.asl.json:8:" in result.stdout and "Traceback" not in result.stderr
+
+
+def _hooks() -> dict[str, dict[str, object]]:
+    import yaml
+
+    manifest = yaml.safe_load((Path(__file__).parents[1] / ".pre-commit-hooks.yaml").read_text())
+    return {hook["id"]: hook for hook in manifest}
+
+
+@pytest.mark.parametrize(
+    "path, hook",
+    [("statemachine/stock_trader.asl.json", "asl-validate"),
+     ("template.yaml", "asl-validate-templates"), ("infra/template.json", "asl-validate-templates"),
+     ("serverless.yml", "asl-validate-templates"),
+     ("cdk.out/JobPollerStack.template.json", "asl-validate-templates"),
+     ("infra/main.tf", "asl-validate-templates"), ("functions/check/app.py", None)],
+)  # fmt: skip
+def test_pre_commit_hooks_pick_their_files(path: str, hook: str | None) -> None:
+    import re
+
+    matched = [hook_id for hook_id, spec in _hooks().items() if re.search(str(spec["files"]), path)]
+    assert matched == ([hook] if hook else [])
+
+
+def test_the_default_hook_passes_on_a_sam_init_layout() -> None:
+    """`sam init`'s definition keeps its ${...} placeholders for DefinitionSubstitutions."""
+    layout = HERE / "sam-init" / "statemachine" / "stock_trader.asl.json"
+    assert _hooks()["asl-validate"]["entry"] == "asl validate"
+    assert _cli("validate", str(layout)) == (0, "", "")
