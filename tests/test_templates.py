@@ -252,3 +252,92 @@ def test_the_default_hook_passes_on_a_sam_init_layout() -> None:
     layout = HERE / "sam-init" / "statemachine" / "stock_trader.asl.json"
     assert _hooks()["asl-validate"]["entry"] == "asl validate"
     assert _cli("validate", str(layout)) == (0, "", "")
+
+
+def test_yaml_definitions_take_placeholders_the_same_way() -> None:
+    text = ("StartAt: W\nStates:\n  W:\n    Type: Wait\n    Seconds: ${Wait}  # filled in by SAM\n"
+            "    Next: T\n  T:\n    Type: Task\n    Resource: ${FnArn}\n    TimeoutSeconds: '${T}'\n"
+            "    End: true\n")  # fmt: skip
+    [problem] = asl.validate(text)
+    assert (problem.code, problem.line) == ("wrong-type", 10)  # quoted: a string, as once substituted
+
+
+def test_definition_s3_location_naming_a_local_file(tmp_path: Path) -> None:
+    (tmp_path / "machine.json").write_text('{"StartAt": "A", "States": {"A": {"Type": "Pass", "End": true}}}')
+    (tmp_path / "t.yaml").write_text(
+        "Resources:\n  Local:\n    Type: AWS::StepFunctions::StateMachine\n    Properties:\n"
+        "      DefinitionS3Location: machine.json\n"
+        "  Remote:\n    Type: AWS::StepFunctions::StateMachine\n    Properties:\n"
+        "      DefinitionS3Location:\n        Bucket: my-bucket\n        Key: machine.json\n"
+    )
+    machines = {m.id: m for m in asl.machines(tmp_path / "t.yaml")}
+    assert machines["Local"].validate() == []
+    assert machines["Local"].file == str(tmp_path / "machine.json")
+    [remote] = machines["Remote"].validate()
+    assert (remote.code, remote.severity, remote.line) == ("template", "warning", 9)
+    assert "my-bucket/machine.json" in remote.message
+
+
+def test_a_template_that_does_not_parse_is_reported_at_its_line(tmp_path: Path) -> None:
+    (tmp_path / "template.yaml").write_text("Resources:\n  M:\n    Type: [unclosed\n")
+    code, out, _ = _cli("validate", str(tmp_path / "template.yaml"))
+    assert code == 1 and out.startswith(f"{tmp_path / 'template.yaml'}:4:1: syntax ")
+    with pytest.raises(asl.DefinitionError):
+        asl.machines(tmp_path / "template.yaml")
+
+
+def test_a_definition_with_a_state_named_resources_is_not_a_template(tmp_path: Path) -> None:
+    path = tmp_path / "m.json"
+    path.write_text('{"StartAt": "Resources", "States": {"Resources": {"Type": "Task",'
+                    ' "Resource": "arn:aws:states:::aws-sdk:ec2:describeInstances", "End": true}}}')  # fmt: skip
+    assert [m.kind for m in asl.machines(path)] == ["definition"]
+
+
+SHAPES = [None, 5, True, [], {}, "x", "${A}", {"Fn::Sub": 5}, {"Fn::Sub": ["a ${B}", 5]},
+          {"Fn::Join": ["", [5, {"Ref": 3}]]}, {"Fn::GetAtt": ["NotifyFunction"]}, {"Ref": ["x"]},
+          {"Bucket": "b"}, {"Fn::Sub": {"x": 1}}]  # fmt: skip
+
+
+def _paths(value: object, path: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
+    found = [path]
+    if isinstance(value, dict):
+        for key, child in value.items():
+            found.extend(_paths(child, (*path, key)))
+    elif isinstance(value, list):
+        for i, child in enumerate(value):
+            found.extend(_paths(child, (*path, i)))
+    return found
+
+
+def test_a_malformed_template_never_raises_anything_but_definition_error(tmp_path: Path) -> None:
+    """Replace parts of real-shaped templates by values of every wrong shape: the readers report
+    Problems (or DefinitionError for an unreadable template), never a traceback."""
+    import copy
+    import random
+
+    from asl._definition.templates.parsed import parse
+
+    rng = random.Random(14)
+    for name in ("cfn.yaml", "cdk.out/JobPollerStack.template.json", "serverless/serverless.yml",
+                 "placeholders.yaml", "sam/template.yaml"):  # fmt: skip
+        original = parse(name, (HERE / name).read_text()).document
+        target = tmp_path / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        for _ in range(40):
+            document: object = copy.deepcopy(original)
+            for _ in range(rng.randint(1, 3)):
+                path = rng.choice(_paths(document))
+                value = copy.deepcopy(rng.choice(SHAPES))
+                if not path:
+                    document = value
+                    continue
+                parent: object = document
+                for key in path[:-1]:
+                    parent = parent[key]  # type: ignore[index]
+                parent[path[-1]] = value  # type: ignore[index]
+            target.write_text(json.dumps(document))
+            try:
+                for machine in asl.machines(target):
+                    machine.validate()
+            except asl.DefinitionError:
+                pass

@@ -194,6 +194,10 @@ def _load_text(text: str, name: str | None, yaml_hint: bool) -> Source:
             name,
         )
     if yaml_hint or stripped[0] not in "{[":
+        if "${" in text:
+            from asl._definition.templates.placeholders import unquoted_yaml
+
+            text = unquoted_yaml(text)  # `Seconds: ${Wait}` is a number once substituted
         return _load_yaml(text, name)
     if "${" in text:
         from asl._definition.templates.placeholders import unquoted

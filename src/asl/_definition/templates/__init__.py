@@ -38,8 +38,18 @@ def kind_of(path: Path, text: str | None = None) -> str | None:
             return None
     if _SERVERLESS.search(text):
         return "serverless"
-    if _CFN_YAML.search(text) or (_CFN_JSON.search(text) and '"AWS::' in text):
+    if _CFN_YAML.search(text):
         return "cloudformation"
+    if _CFN_JSON.search(text) and '"AWS::' in text:
+        # A definition may name a state or a parameter "Resources"; a template has it on top.
+        import json
+
+        try:
+            document = json.loads(text)
+        except ValueError:
+            return "cloudformation" if text.lstrip().startswith("{") else None
+        if isinstance(document, dict) and isinstance(document.get("Resources"), dict):
+            return "cloudformation"
     return None
 
 

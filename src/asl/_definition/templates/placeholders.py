@@ -54,6 +54,26 @@ def unquoted(text: str) -> str:
     return "".join(out)
 
 
+_YAML_NUMBER_FIELD = re.compile(
+    r"(?m)^([ \t]*(?:-[ \t]+)?(\w+)[ \t]*:[ \t]+)(\$\{[^{}\"'\\\s][^{}\"'\\]*\})(?=[ \t]*(?:#.*)?$)"
+)
+
+
+def unquoted_yaml(text: str) -> str:
+    """The YAML counterpart of `unquoted`: a plain `Seconds: ${Wait}` in a block mapping is a
+    number once substituted, so it stands as one (same length). A quoted one stays a string."""
+    if "${" not in text:
+        return text
+
+    def replace(match: re.Match[str]) -> str:
+        if match.group(2) not in NUMBER_FIELDS:
+            return match.group()
+        placeholder = match.group(3)
+        return match.group(1) + _stand_in(match.group(2), len(placeholder), placeholder[2:-1])
+
+    return _YAML_NUMBER_FIELD.sub(replace, text)
+
+
 def _stand_in(key: str | None, width: int, name: str) -> str:
     if key in NUMBER_FIELDS:
         # Every number field accepts 1 except a TimeoutSeconds that must exceed a heartbeat.
