@@ -341,3 +341,15 @@ def test_a_malformed_template_never_raises_anything_but_definition_error(tmp_pat
                     machine.validate()
             except asl.DefinitionError:
                 pass
+
+
+def test_validate_and_load_agree_on_a_template() -> None:
+    """asl.validate(template) reports every machine's Problems, naming the machine (and its file
+    when the definition is elsewhere); load() refuses exactly the machines that have errors."""
+    problems = asl.validate(HERE / "sam" / "template.yaml")
+    assert [p.code for p in problems] == ["out-of-range"]
+    assert problems[0].message.startswith(f"OrderStateMachine ({HERE / 'sam' / 'statemachine' / 'order.asl.json'}): ")
+    with pytest.raises(asl.DefinitionError, match="OrderStateMachine: 'Retry"):
+        asl.load(HERE / "sam" / "template.yaml")
+    assert asl.validate(HERE / "placeholders.yaml") == []
+    assert asl.load(HERE / "placeholders.yaml", logical_id="GreeterStateMachine").name == "GreeterStateMachine"

@@ -147,7 +147,8 @@ def load(definition: Any, *, name: str | None = None, arn: str | None = None,
     template = _template_machine(definition, logical_id, substitutions)
     if template is not None:
         source = template.source
-        problems = template.validate()
+        # Which machine of the template, as `asl validate` says it.
+        problems = [p.evolve(message=f"{template.id}: {p.message}") for p in template.validate()]
         if name is None:
             name = template.name
         from asl._integrations.template_functions import handlers

@@ -11,9 +11,10 @@ from pathlib import Path
 
 from asl._definition.source import Source
 from asl._definition.templates.model import FunctionSpec, Template, TemplateMachine
+from asl._errors import Problem
 
 __all__ = ["KINDS", "FunctionSpec", "Template", "TemplateMachine", "kind_of", "machines", "read",
-           "substituted_source"]  # fmt: skip
+           "substituted_source", "template_problems"]  # fmt: skip
 
 KINDS = ("cloudformation", "serverless", "terraform")
 
@@ -53,8 +54,12 @@ def kind_of(path: Path, text: str | None = None) -> str | None:
     return None
 
 
-def read(path: str | Path, substitutions: Mapping[str, str] | None = None, *, region: str,
-         account: str) -> Template | None:  # fmt: skip
+# Without a region and account (validation only), the pseudo parameters stay placeholders.
+OPAQUE_REGION, OPAQUE_ACCOUNT = "${AWS::Region}", "${AWS::AccountId}"
+
+
+def read(path: str | Path, substitutions: Mapping[str, str] | None = None, *,
+         region: str = OPAQUE_REGION, account: str = OPAQUE_ACCOUNT) -> Template | None:  # fmt: skip
     """The template at `path` with its machines, or None when it is a plain definition.
     `substitutions` (the user's `--substitute`) win over the template's own; `region` and
     `account` are what the pseudo parameters and local function ARNs say."""
@@ -107,8 +112,10 @@ def substituted_source(definition: object, substitutions: Mapping[str, str]) -> 
     return source
 
 
-def machines(path: str | Path, substitutions: Mapping[str, str] | None = None, *, region: str,
-             account: str) -> list[TemplateMachine]:  # fmt: skip
+def machines(
+    path: str | Path, substitutions: Mapping[str, str] | None = None, *,
+    region: str = OPAQUE_REGION, account: str = OPAQUE_ACCOUNT,
+) -> list[TemplateMachine]:  # fmt: skip
     """Every state machine `path` holds: a template's, or the plain definition itself (id: the
     file's name)."""
     template = read(path, substitutions, region=region, account=account)
@@ -124,3 +131,21 @@ def machines(path: str | Path, substitutions: Mapping[str, str] | None = None, *
     source = substituted_source(Path(path), substitutions) if substitutions else load_source(Path(path))
     name = Path(path).name.split(".")[0]
     return [TemplateMachine(name, "definition", str(path), str(path), name, source)]
+
+
+def template_problems(definition: object) -> list[Problem] | None:
+    """`asl.validate` on a template: every machine's Problems (the machine's ID, and its file
+    when that is not the template, before each message) and the template's own; None when
+    `definition` is not a path to a template."""
+    from asl._definition.source import _looks_like_path
+
+    if not (isinstance(definition, Path) or isinstance(definition, str) and _looks_like_path(definition)):
+        return None
+    template = read(Path(definition))
+    if template is None:
+        return None
+    problems = list(template.problems)
+    for machine in template.machines:
+        where = machine.id if machine.file == template.path else f"{machine.id} ({machine.file})"
+        problems.extend(p.evolve(message=f"{where}: {p.message}") for p in machine.validate())
+    return problems
