@@ -154,7 +154,7 @@ def test_terraform_jsonencode_and_references() -> None:
 
 
 def test_serverless_functions_by_key_and_logical_id() -> None:
-    [machine] = asl.machines(HERE / "serverless" / "serverless.yml")
+    machine = _machine(HERE / "serverless" / "serverless.yml", "imagePipeline")
     states = machine.source.document["States"]
     assert states["Resize"]["Resource"].endswith(":function:image-pipeline-dev-resize")
     assert states["Notify"]["Resource"].endswith(":function:image-pipeline-dev-notify")
@@ -353,3 +353,19 @@ def test_validate_and_load_agree_on_a_template() -> None:
         asl.load(HERE / "sam" / "template.yaml")
     assert asl.validate(HERE / "placeholders.yaml") == []
     assert asl.load(HERE / "placeholders.yaml", logical_id="GreeterStateMachine").name == "GreeterStateMachine"
+
+
+def test_cdk_function_code_is_its_staged_asset() -> None:
+    [machine] = asl.machines(HERE / "cdk.out" / "JobPollerStack.template.json")
+    functions = {f.logical_id: f for f in machine.functions}
+    assert functions["SubmitLambda8B6E0D6B"].code_dir == (HERE / "cdk.out" / "asset.4f1c").resolve()
+    assert "StatusLambdaB0B5A4C1" not in functions  # its code is only in S3
+
+
+def test_serverless_file_include_is_located_in_the_included_file() -> None:
+    machines = {m.id: m for m in asl.machines(HERE / "serverless" / "serverless.yml")}
+    included = HERE / "serverless" / "includes" / "machines.yml"
+    cleanup = machines["cleanup"]
+    assert cleanup.file == str(included)
+    [problem] = cleanup.validate()
+    assert (problem.code, problem.line, problem.column) == ("wrong-type", *_position(included, "TimeoutSeconds: 0"))

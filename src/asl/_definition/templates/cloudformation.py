@@ -195,7 +195,9 @@ def _machine(parsed: Parsed, path: Path, logical_id: str, resource: dict[str, An
         document = substitute_strings(document, final)
         source = source_from_object(document, parsed.locate, pointer, parsed.name)
     else:
-        mapped, pointer, file, trouble = _definition_text(parsed, path, base, props, sam, resolver)
+        asset = mapping(resource.get("Metadata")).get("aws:asset:path")
+        asset = asset if isinstance(asset, str) else None
+        mapped, pointer, file, trouble = _definition_text(parsed, path, base, props, sam, resolver, asset)
         problems.extend(trouble)
         if mapped is not None:
             substituted, left = mapped.substitute(final)
@@ -224,7 +226,8 @@ def _opaque(name: str, resolver: Resolver) -> bool:
 
 
 def _definition_text(
-    parsed: Parsed, path: Path, base: str, props: Mapping[str, Any], sam: bool, resolver: Resolver
+    parsed: Parsed, path: Path, base: str, props: Mapping[str, Any], sam: bool, resolver: Resolver,
+    asset: str | None = None,
 ) -> tuple[MappedText | None, str, str, list[Problem]]:
     """The definition's text (mapped into its file), its pointer, its file and any trouble."""
     trouble: list[Problem] = []
@@ -237,6 +240,9 @@ def _definition_text(
     pointer = f"{base}/{text_key}"
     if location is None:
         return None, pointer, parsed.name, trouble
+    if isinstance(location, dict) and asset is not None:
+        # CDK's DefinitionBody.fromFile: the S3 object is an asset staged beside the template.
+        location = asset
     if isinstance(location, dict):
         trouble.append(_problem(parsed, pointer, f"{text_key} names an S3 object "
                                 f"({location.get('Bucket')}/{location.get('Key')}); asl reads "
@@ -369,6 +375,11 @@ def read_functions(document: Mapping[str, Any], root: Path, region: str, account
         if sam:
             props = {**defaults, **props}
         code = props.get("CodeUri" if sam else "Code")
+        metadata = mapping(resource.get("Metadata"))
+        if not isinstance(code, str) and isinstance(metadata.get("aws:asset:path"), str):
+            # cdk synth stages a function's code beside the template and says where (the
+            # metadata SAM CLI reads to run CDK functions locally).
+            code = metadata["aws:asset:path"]
         handler = props.get("Handler")
         if not isinstance(code, str) or not isinstance(handler, str) or "://" in code:
             continue  # S3, inline ZipFile or an image: no local code to run

@@ -8,19 +8,20 @@ opaque placeholders here."""
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 from asl._definition.templates.cloudformation import Resolver, mapping, resolve_object
 from asl._definition.templates.mapped import (
     TEMPLATE,
+    Position,
     source_from_object,
     source_from_text,
     substitute_strings,
 )
 from asl._definition.templates.model import FunctionSpec, Template, TemplateMachine
-from asl._definition.templates.parsed import parse
+from asl._definition.templates.parsed import Parsed, parse
 from asl._errors import Problem
 from asl._json import escape
 
@@ -53,6 +54,20 @@ def read(path: Path, user: Mapping[str, str], *, region: str, account: str) -> T
         definition = props.get("definition")
         machine_name = props.get("name") if isinstance(props.get("name"), str) else machine_id
         problems: list[Problem] = []
+        included = _FILE.fullmatch(definition) if isinstance(definition, str) else None
+        if included is not None:
+            found, file, trouble = _include(parsed, path, f"{base}/definition", included)
+            problems.extend(trouble)
+            if found is not None:
+                document_ = substitute_strings(resolve_object(found[0], resolver), user.get)
+                source = source_from_object(document_, found[1], found[2], file)
+            else:
+                from asl._definition.source import Source
+
+                source = Source(None, (), file)
+            machines.append(TemplateMachine(machine_id, "serverless", name, file, str(machine_name),
+                                            source, tuple(problems), tuple(functions.values())))  # fmt: skip
+            continue
         if isinstance(definition, dict):
             document_ = substitute_strings(resolve_object(definition, resolver), user.get)
             source = source_from_object(document_, parsed.locate, f"{base}/definition", name)
@@ -68,6 +83,33 @@ def read(path: Path, user: Mapping[str, str], *, region: str, account: str) -> T
         machines.append(TemplateMachine(machine_id, "serverless", name, name, str(machine_name),
                                         source, tuple(problems), tuple(functions.values())))  # fmt: skip
     return Template(name, "serverless", tuple(machines), parsed.problems, tuple(functions.values()))
+
+
+_FILE = re.compile(r"\$\{file\(([^)]+)\)(?::(\w+))?\}")
+
+
+def _include(
+    parsed: Parsed, path: Path, pointer: str, included: re.Match[str]
+) -> tuple[tuple[dict[str, Any], Callable[[str], Position | None], str] | None, str, list[Problem]]:
+    """`definition: ${file(path)}` (or `${file(path):key}`), the framework's include: the
+    definition, how to locate in its file and the pointer prefix there; its file; trouble."""
+    file = str(path.parent / included.group(1).strip().strip("'\""))
+    where = parsed.locate(pointer) or (None, None)
+    try:
+        other = parse(file, Path(file).read_text(encoding="utf-8-sig"), yaml12=True)
+    except (OSError, UnicodeDecodeError) as error:
+        reason = getattr(error, "strerror", None) or error
+        trouble = Problem(pointer, TEMPLATE, f"cannot read {file}: {reason}", "error", *where)
+        return None, parsed.name, [trouble]
+    if other.problems:
+        return None, file, list(other.problems)
+    key = included.group(2)
+    definition = mapping(other.document).get(key) if key else other.document
+    if not isinstance(definition, dict):
+        what = f"key {key!r} of {file}" if key else file
+        trouble = Problem(pointer, TEMPLATE, f"{what} holds no definition", "error", *where)
+        return None, parsed.name, [trouble]
+    return (definition, other.locate, f"/{escape(key)}" if key else ""), file, []
 
 
 def _functions(document: Mapping[str, Any], root: Path, region: str,

@@ -1,0 +1,2 @@
+def handler(event, context):
+    return {"guid": "job-1", "waitSeconds": 1}
