@@ -146,7 +146,9 @@ def test_terraform_jsonencode_and_references() -> None:
     encoded = machines["aws_sfn_state_machine.encoded"]
     assert encoded.validate() == []
     work = encoded.source.document["States"]["Work"]
-    assert work["Resource"] == "${aws_lambda_function.worker.arn}"  # known at apply time only
+    # A local function's reference resolves to it (its function_name is only known at apply
+    # time, so it goes by its resource name).
+    assert work["Resource"] == "arn:aws:lambda:us-east-1:123456789012:function:worker"
     assert work["Retry"] == [{"ErrorEquals": ["States.ALL"], "MaxAttempts": 3}]
     batch = machines["aws_sfn_state_machine.batch"].source.document["States"]["Process"]
     assert batch["MaxConcurrency"] == 25  # from templatefile()'s vars
@@ -369,3 +371,16 @@ def test_serverless_file_include_is_located_in_the_included_file() -> None:
     assert cleanup.file == str(included)
     [problem] = cleanup.validate()
     assert (problem.code, problem.line, problem.column) == ("wrong-type", *_position(included, "TimeoutSeconds: 0"))
+
+
+def test_terraform_functions_packaged_with_archive_file_run_locally() -> None:
+    pytest.importorskip("hcl2", reason="Terraform needs python-hcl2 (the terraform extra)")
+    machines = {m.id: m for m in asl.machines(HERE / "terraform" / "main.tf")}
+    [worker] = machines["aws_sfn_state_machine.encoded"].functions
+    assert (worker.logical_id, worker.handler, worker.timeout, worker.environment) == (
+        "worker", "worker.handler", 10.0, {"GREETING": "hello"})
+    assert worker.code_dir == (HERE / "terraform" / "src").resolve()
+    machine = asl.load(HERE / "terraform" / "main.tf", logical_id="aws_sfn_state_machine.encoded")
+    execution = machine.run({"n": 1}, clock=asl.VirtualClock())
+    assert execution.status == "SUCCEEDED", execution.cause
+    assert execution.output == {"greeting": "hello", "by": "worker", "n": 1}

@@ -7,12 +7,26 @@ terraform {
   }
 }
 
+data "archive_file" "worker" {
+  type        = "zip"
+  source_dir  = "${path.module}/src"
+  output_path = "${path.module}/build/worker.zip"
+}
+
 resource "aws_lambda_function" "worker" {
-  function_name = "worker"
-  filename      = "worker.zip"
-  handler       = "worker.handler"
-  runtime       = "python3.12"
-  role          = aws_iam_role.lambda.arn
+  function_name    = "worker-${var.env}"
+  filename         = data.archive_file.worker.output_path
+  source_code_hash = data.archive_file.worker.output_base64sha256
+  handler          = "worker.handler"
+  runtime          = "python3.12"
+  timeout          = 10
+  role             = aws_iam_role.lambda.arn
+
+  environment {
+    variables = {
+      GREETING = "hello"
+    }
+  }
 }
 
 # A heredoc, as the aws_sfn_state_machine documentation shows it.

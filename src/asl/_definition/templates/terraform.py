@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import attrs
+
 from asl._definition.source import Source
 from asl._definition.templates.mapped import (
     TEMPLATE,
@@ -24,7 +26,7 @@ from asl._definition.templates.mapped import (
     substitute_strings,
     undefined_warning,
 )
-from asl._definition.templates.model import Template, TemplateMachine
+from asl._definition.templates.model import FunctionSpec, Template, TemplateMachine
 from asl._errors import Problem
 from asl._json import join
 
@@ -184,12 +186,69 @@ def read(path: Path, user: Mapping[str, str], *, region: str, account: str) -> T
         return Template(name, "terraform", (), (problem,))
     hcl = _Hcl(text, path.parent)
     hcl.locals = _locals(hcl, tree)
-    machines = [_machine(hcl, path, block, user) for block in _resources(hcl, tree)]
-    return Template(name, "terraform", tuple(machines))
+    functions = _functions(hcl, tree, path.parent, region, account)
+    # A local function's references resolve to it; the user's --substitute wins.
+    lookup = {**{ref: value for spec in functions for ref, value in _references(spec).items()}, **user}
+    machines = [
+        attrs.evolve(_machine(hcl, path, block, lookup), functions=tuple(functions))
+        for block in _blocks(hcl, tree, "resource", RESOURCE)
+    ]
+    return Template(name, "terraform", tuple(machines), (), tuple(functions))
 
 
-def _resources(hcl: _Hcl, tree: Any) -> list[tuple[str, Any]]:
-    """(address, body) of each `resource "aws_sfn_state_machine" "x"` block."""
+def _references(spec: FunctionSpec) -> dict[str, str]:
+    address = f"aws_lambda_function.{spec.logical_id}"
+    return {f"{address}.arn": spec.arn, f"{address}.function_name": spec.name,
+            f"{address}.qualified_arn": f"{spec.arn}:$LATEST"}  # fmt: skip
+
+
+def _functions(hcl: _Hcl, tree: Any, folder: Path, region: str, account: str) -> list[FunctionSpec]:
+    """`aws_lambda_function`s whose `filename` is an `archive_file` of a local folder or file
+    (the usual way Terraform packages a Python function)."""
+    archives: dict[str, Path] = {}
+    for address, body in _blocks(hcl, tree, "data", "archive_file"):
+        for key in ("source_dir", "source_file"):
+            found = _attribute(body, key, hcl)
+            value = hcl.value(found[0], "", {}) if found else None
+            if isinstance(value, str):
+                relative = value.replace("${path.module}", ".").replace("${path.root}", ".")
+                if "${" not in relative:
+                    source = folder / relative
+                    archives[address.partition(".")[2]] = source if key == "source_dir" else source.parent
+    specs = []
+    for address, body in _blocks(hcl, tree, "resource", "aws_lambda_function"):
+        values = {key: hcl.value(found[0], "", {}) for key in
+                  ("function_name", "handler", "runtime", "timeout", "memory_size", "filename")
+                  if (found := _attribute(body, key, hcl)) is not None}  # fmt: skip
+        filename = values.get("filename")
+        archive = re.fullmatch(r"\$\{data\.archive_file\.(\w+)\.output_path\}", str(filename or ""))
+        handler, name = values.get("handler"), values.get("function_name")
+        if archive is None or archive.group(1) not in archives or not isinstance(handler, str):
+            continue
+        label = address.partition(".")[2]
+        name = name if isinstance(name, str) and "${" not in name else label
+        environment: dict[str, str] = {}
+        for node in body.children:
+            if getattr(node, "data", None) == "block" and hcl.key(node.children[0]) == "environment":
+                inner = [c for c in node.children if getattr(c, "data", None) == "body"]
+                found = _attribute(inner[0], "variables", hcl) if inner else None
+                variables = hcl.value(found[0], "", {}) if found else {}
+                if isinstance(variables, dict):
+                    environment = {str(k): str(v) for k, v in variables.items()
+                                   if isinstance(v, str | int | float)
+                                   and not isinstance(v, _Opaque)}  # fmt: skip
+        timeout, memory, runtime = values.get("timeout"), values.get("memory_size"), values.get("runtime")
+        specs.append(FunctionSpec(
+            label, name, f"arn:aws:lambda:{region}:{account}:function:{name}", handler,
+            archives[archive.group(1)].resolve(), runtime if isinstance(runtime, str) else None,
+            float(timeout) if isinstance(timeout, int | float) else None,
+            memory if isinstance(memory, int) else None, environment,
+        ))  # fmt: skip
+    return specs
+
+
+def _blocks(hcl: _Hcl, tree: Any, kind: str, type_: str) -> list[tuple[str, Any]]:
+    """(address, body) of each `kind "type_" "name" { ... }` block (`resource`, `data`)."""
     from lark import Tree
 
     found = []
@@ -197,9 +256,9 @@ def _resources(hcl: _Hcl, tree: Any) -> list[tuple[str, Any]]:
         if node.data != "block":
             continue
         parts = [c for c in node.children if isinstance(c, Tree) and c.data != "new_line_or_comment"]
-        if len(parts) < 4 or hcl.key(parts[0]) != "resource" or hcl.key(parts[1]) != RESOURCE:
+        if len(parts) < 4 or hcl.key(parts[0]) != kind or hcl.key(parts[1]) != type_:
             continue
-        found.append((f"{RESOURCE}.{hcl.key(parts[2])}", parts[3]))
+        found.append((f"{type_}.{hcl.key(parts[2])}", parts[3]))
     return found
 
 
@@ -308,7 +367,9 @@ def _templatefile(mapped: MappedText, variables: Mapping[str, Any], user: Mappin
         if name in user:
             return user[name]
         value = variables.get(name)
-        if value is None or isinstance(value, _Opaque) or isinstance(value, dict | list):
+        if isinstance(value, _Opaque):  # `worker_arn = aws_lambda_function.worker.arn`
+            return user.get(value[2:-1])
+        if value is None or isinstance(value, dict | list):
             return None
         if isinstance(value, bool):
             return "true" if value else "false"
