@@ -384,3 +384,14 @@ def test_terraform_functions_packaged_with_archive_file_run_locally() -> None:
     execution = machine.run({"n": 1}, clock=asl.VirtualClock())
     assert execution.status == "SUCCEEDED", execution.cause
     assert execution.output == {"greeting": "hello", "by": "worker", "n": 1}
+
+
+@pytest.mark.parametrize("field, state", [
+    ("Seconds", '{"Type": "Wait", "Seconds": ${X}, "End": true}'),
+    ("MaxConcurrency", '{"Type": "Map", "MaxConcurrency": ${X}, "ItemProcessor": {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}, "End": true}'),
+    ("Parameters", '{"Type": "Pass", "Parameters": ${X}, "End": true}'),
+    ("Result", '{"Type": "Pass", "Result": ${X}, "End": true}'),
+    ("timeouts", '{"Type": "Task", "Resource": "${Fn}", "TimeoutSeconds": ${T}, "HeartbeatSeconds": ${H}, "End": true}'),
+])  # fmt: skip
+def test_an_unquoted_placeholder_is_a_value_of_the_kind_its_field_needs(field: str, state: str) -> None:
+    assert asl.validate('{"StartAt": "S", "States": {"S": ' + state + "}}") == []

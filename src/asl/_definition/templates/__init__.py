@@ -96,11 +96,11 @@ def substituted_source(definition: object, substitutions: Mapping[str, str]) -> 
     name: str | None = None
     if isinstance(definition, Path) or (isinstance(definition, str) and _looks_like_path(definition)):
         path = Path(definition)
-        loaded = load_source(path)
-        if loaded.document is None and loaded.problems:
-            return loaded  # unreadable: nothing to substitute into
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError):
+            return load_source(path)  # unreadable: its Problem says why
         name = str(path)
-        text = path.read_text(encoding="utf-8-sig")
     elif isinstance(definition, str):
         text = definition
     else:

@@ -23,6 +23,10 @@ NUMBER_FIELDS = frozenset({
     "NumericGreaterThanEquals", "Version",
 })  # fmt: skip
 
+# Payload templates: an unquoted placeholder there is an object.
+OBJECT_FIELDS = frozenset({"Parameters", "ResultSelector", "ItemSelector", "Assign", "ItemReader",
+                           "ResultWriter", "ItemBatcher", "Credentials"})  # fmt: skip
+
 _STRING_OR_PLACEHOLDER = re.compile(r'"(?:[^"\\]|\\.)*"|\$\{')
 _KEY_BEFORE = re.compile(r'"((?:[^"\\]|\\.)*)"\s*:\s*$')
 
@@ -34,7 +38,8 @@ def names(text: str) -> list[str]:
 
 def unquoted(text: str) -> str:
     """`text` with each placeholder written outside a JSON string replaced by a stand-in of the
-    same length: a number in a field that needs one, a string anywhere else."""
+    same length: a number in a field that needs one, an object in a payload template, a string
+    anywhere else."""
     if "${" not in text:
         return text
     out: list[str] = []
@@ -79,6 +84,8 @@ def _stand_in(key: str | None, width: int, name: str) -> str:
         # Every number field accepts 1 except a TimeoutSeconds that must exceed a heartbeat.
         digits = "9" * min(width, 8) if key == "TimeoutSeconds" else "1"
         return digits.ljust(width)
+    if key in OBJECT_FIELDS:
+        return "{}".ljust(width)
     return f'"${name}"'  # `${name}` -> `"$name"`: two braces become two quotes
 
 
