@@ -22,7 +22,7 @@ from asl._errors import (
 
 if TYPE_CHECKING:
     from asl._clock import SystemClock, VirtualClock
-    from asl._definition.validate import validate
+    from asl._definition.templates.reading import validate
     from asl._machine import StateMachine, load, machines
     from asl._runtime.execution import Execution
 
@@ -49,7 +49,7 @@ _LAZY = {
     "StateMachine": "asl._machine",
     "load": "asl._machine",
     "machines": "asl._machine",
-    "validate": "asl._definition.validate",
+    "validate": "asl._definition.templates.reading",  # plain definitions, and templates' machines
     "SystemClock": "asl._clock",
     "VirtualClock": "asl._clock",
 }

@@ -15,7 +15,7 @@ from asl._integrations.resources import DEFAULT_ACCOUNT, DEFAULT_REGION
 from asl._runtime.options import RunKeywords, RunOptions, check_clock
 
 if TYPE_CHECKING:
-    from asl._definition.templates import TemplateMachine
+    from asl._definition.templates.model import TemplateMachine
     from asl._runtime.core import Machine
     from asl._runtime.execution import Execution
 
@@ -160,7 +160,7 @@ def load(definition: Any, *, name: str | None = None, arn: str | None = None,
                                            "template (CloudFormation, SAM, serverless.yml or "
                                            "Terraform)")])  # fmt: skip
         if substitutions:
-            from asl._definition.templates import substituted_source
+            from asl._definition.templates.reading import substituted_source
 
             source = substituted_source(definition, substitutions)
         else:
@@ -192,7 +192,7 @@ def _template_machine(definition: Any, logical_id: str | None,
 
     if not (isinstance(definition, Path) or isinstance(definition, str) and _looks_like_path(definition)):
         return None
-    from asl._definition.templates import read
+    from asl._definition.templates.reading import read
 
     template = read(definition, substitutions, region=DEFAULT_REGION, account=DEFAULT_ACCOUNT)
     if template is None:
@@ -211,6 +211,6 @@ def machines(path: str | Path, *,
     """The state machines `path` holds: each of a template's (`id` its logical ID or Terraform
     address, `file` where its definition is written, `validate()` its Problems located there,
     `functions` the template's local functions), or the plain definition itself."""
-    from asl._definition.templates import machines as _machines
+    from asl._definition.templates.reading import machines as _machines
 
     return _machines(path, substitutions, region=DEFAULT_REGION, account=DEFAULT_ACCOUNT)

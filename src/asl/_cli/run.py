@@ -113,7 +113,7 @@ def main(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
 def _definition_file(path: str, logical_id: str | None, substitutions: dict[str, str]) -> str:
     """The file a template machine's definition is written in (its DefinitionUri, its
     templatefile), where its Problems' lines and columns are."""
-    from asl._definition.templates import read
+    from asl._definition.templates.reading import read
     from asl._integrations.resources import DEFAULT_ACCOUNT, DEFAULT_REGION
 
     template = read(path, substitutions, region=DEFAULT_REGION, account=DEFAULT_ACCOUNT)

@@ -86,13 +86,13 @@ def _checked(
     for name in files:
         template = None
         if not name.endswith(".asl.json"):  # the common case skips the sniffing
-            from asl._definition.templates import read
+            from asl._definition.templates.reading import read
             from asl._integrations.resources import DEFAULT_ACCOUNT, DEFAULT_REGION
 
             template = read(name, substitutions, region=DEFAULT_REGION, account=DEFAULT_ACCOUNT)
         if template is None:
             if substitutions:
-                from asl._definition.templates import substituted_source
+                from asl._definition.templates.reading import substituted_source
 
                 source = substituted_source(Path(name), substitutions)
             else:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Iterable
-from pathlib import Path
 from typing import Any
 
 from asl._definition.source import TOO_DEEP, Source, load_source
@@ -18,15 +17,8 @@ INTERNAL = "internal"
 
 def validate(definition: object) -> list[Problem]:
     """Every Problem in `definition` (dict, JSON/YAML text, bytes, `Path` or file path),
-    ordered by where it is written; an empty list means it is valid. A template's path gives
-    the Problems of every machine in it (see `asl.machines` for each machine's own)."""
+    ordered by where it is written; an empty list means it is valid."""
     try:
-        if isinstance(definition, str | Path):  # a template: every machine in it
-            from asl._definition.templates import template_problems
-
-            found = template_problems(definition)
-            if found is not None:
-                return found
         return validate_source(load_source(definition))
     except RecursionError:
         return [Problem("", TOO_DEEP, "the definition is nested too deeply to be checked")]
