@@ -395,3 +395,24 @@ def test_terraform_functions_packaged_with_archive_file_run_locally() -> None:
 ])  # fmt: skip
 def test_an_unquoted_placeholder_is_a_value_of_the_kind_its_field_needs(field: str, state: str) -> None:
     assert asl.validate('{"StartAt": "S", "States": {"S": ' + state + "}}") == []
+
+
+def test_only_fn_sub_resolves_resource_names(tmp_path: Path) -> None:
+    """`${Table}` names a resource: Fn::Sub fills it in, a DefinitionUri file's text is not
+    Fn::Sub'd (so without a DefinitionSubstitutions entry it is undefined); an intrinsic in an
+    object Definition is a deploy-time value, not a placeholder."""
+    (tmp_path / "m.asl.json").write_text(
+        '{"StartAt": "A", "States": {"A": {"Type": "Pass", "Result": "${Table}", "End": true}}}')
+    (tmp_path / "t.yaml").write_text(
+        "Transform: AWS::Serverless-2016-10-31\nResources:\n"
+        "  Table:\n    Type: AWS::Serverless::SimpleTable\n"
+        "  FromFile:\n    Type: AWS::Serverless::StateMachine\n    Properties:\n"
+        "      DefinitionUri: m.asl.json\n"
+        "  FromSub:\n    Type: AWS::StepFunctions::StateMachine\n    Properties:\n"
+        "      DefinitionString: !Sub '{\"StartAt\": \"A\", \"States\": {\"A\": {\"Type\": \"Pass\", \"Result\": \"${Table}\", \"End\": true}}}'\n"
+        "  FromObject:\n    Type: AWS::Serverless::StateMachine\n    Properties:\n"
+        "      Definition:\n        StartAt: A\n        States:\n          A:\n            Type: Pass\n"
+        "            Result: !GetAtt Table.Arn\n            End: true\n"
+    )
+    warnings = {m.id: [p.code for p in m.validate()] for m in asl.machines(tmp_path / "t.yaml")}
+    assert warnings == {"FromFile": ["undefined-placeholder"], "FromSub": [], "FromObject": []}

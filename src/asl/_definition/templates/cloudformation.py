@@ -29,7 +29,7 @@ from asl._definition.templates.mapped import (
 from asl._definition.templates.model import FunctionSpec, Template, TemplateMachine
 from asl._definition.templates.parsed import Parsed, parse
 from asl._errors import Problem
-from asl._json import escape
+from asl._json import escape, join
 from asl._languages.scan import PLACEHOLDER
 
 STEP_FUNCTIONS = "AWS::StepFunctions::StateMachine"
@@ -186,10 +186,13 @@ def _machine(parsed: Parsed, path: Path, logical_id: str, resource: dict[str, An
     definition = props.get("Definition")
     if isinstance(definition, dict):
         pointer = f"{base}/Definition"
-        document = resolve_object(definition, resolver)
+        resolved: set[str] = set()
+        document = resolve_object(definition, resolver, "", resolved)
         for at, value in strings(document):
+            if at in resolved:
+                continue  # an intrinsic's deploy-time value, not a placeholder of the text
             for match in PLACEHOLDER.finditer(value):
-                if not defined(match.group(1)) and not _opaque(match.group(1), resolver):
+                if not defined(match.group(1)):
                     problems.append(undefined_warning(match.group(1), where, at,
                                                       parsed.locate(pointer + at)))  # fmt: skip
         document = substitute_strings(document, final)
@@ -203,9 +206,7 @@ def _machine(parsed: Parsed, path: Path, logical_id: str, resource: dict[str, An
             substituted, left = mapped.substitute(final)
             reported = {(p.line, p.column) for p in trouble}  # by Fn::Sub, which ran first
             for placeholder, position in left:
-                if position in reported:
-                    continue
-                if not defined(placeholder) and not _opaque(placeholder, resolver):
+                if position not in reported and not defined(placeholder):
                     problems.append(undefined_warning(placeholder, where, pointer, position))
             source = source_from_text(substituted, file)
     if source is None:
@@ -218,11 +219,6 @@ def _machine(parsed: Parsed, path: Path, logical_id: str, resource: dict[str, An
         source = Source(None, (), parsed.name)
     return TemplateMachine(logical_id, "sam" if sam else "cloudformation", parsed.name, file, name,
                            source, tuple(problems), functions)  # fmt: skip
-
-
-def _opaque(name: str, resolver: Resolver) -> bool:
-    """A placeholder the template resolved to a deploy-time value (a `${Table}` from a Ref)."""
-    return name.partition(".")[0] in resolver.resources or name in resolver.parameters
 
 
 def _definition_text(
@@ -346,19 +342,21 @@ def _problem(parsed: Parsed, pointer: str, message: str, severity: Any = "error"
     return Problem(pointer, TEMPLATE, message, severity, *(parsed.locate(pointer) or (None, None)))
 
 
-def resolve_object(value: Any, resolver: Resolver) -> Any:
-    """An object definition with its intrinsics resolved (a placeholder where not known)."""
+def resolve_object(value: Any, resolver: Resolver, pointer: str = "",
+                   resolved: set[str] | None = None) -> Any:  # fmt: skip
+    """An object definition with its intrinsics resolved (a placeholder where not known); the
+    pointers of the values that came from an intrinsic are added to `resolved`."""
     if isinstance(value, dict):
         if len(value) == 1:
-            (key, arg), = value.items()
+            (key, _), = value.items()
             if key == "Ref" or key.startswith("Fn::"):
-                resolved = resolver.value(value)
                 if resolved is not None:
-                    return resolved
-                return _join_part(value, resolver)
-        return {k: resolve_object(v, resolver) for k, v in value.items()}
+                    resolved.add(pointer)
+                text = resolver.value(value)
+                return text if text is not None else _join_part(value, resolver)
+        return {k: resolve_object(v, resolver, join(pointer, k), resolved) for k, v in value.items()}
     if isinstance(value, list):
-        return [resolve_object(v, resolver) for v in value]
+        return [resolve_object(v, resolver, f"{pointer}/{i}", resolved) for i, v in enumerate(value)]
     return value
 
 

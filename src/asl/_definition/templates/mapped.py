@@ -39,6 +39,11 @@ class Fixed(Origin):
         return self.position
 
 
+class Substituted(Fixed):
+    """A substituted value: shown where its placeholder is written, and final (a later pass
+    does not substitute inside it, as at deploy time it holds the real value)."""
+
+
 class Block(Origin):
     """Lines written one under another from (`line`, `column`) on: a literal block scalar's
     content (every line indented by `column - 1`), a heredoc (column 1)."""
@@ -98,6 +103,9 @@ class MappedText:
         out: list[tuple[str, Origin]] = []
         left: list[tuple[str, Position | None]] = []
         for piece_start, (text, origin) in zip(self._starts, self.pieces, strict=True):
+            if isinstance(origin, Substituted):
+                out.append((text, origin))
+                continue
             last = 0
             for match in PLACEHOLDER.finditer(text):
                 if piece_start + match.start() < start:
@@ -107,7 +115,7 @@ class MappedText:
                     left.append((match.group(1), origin.locate(text, match.start())))
                     continue
                 out.append((text[last : match.start()], _Slice(origin, text, last)))
-                out.append((value, Fixed(origin.locate(text, match.start()))))
+                out.append((value, Substituted(origin.locate(text, match.start()))))
                 last = match.end()
             out.append((text[last:], _Slice(origin, text, last)))
         return MappedText(out), left
