@@ -416,3 +416,15 @@ def test_only_fn_sub_resolves_resource_names(tmp_path: Path) -> None:
     )
     warnings = {m.id: [p.code for p in m.validate()] for m in asl.machines(tmp_path / "t.yaml")}
     assert warnings == {"FromFile": ["undefined-placeholder"], "FromSub": [], "FromObject": []}
+
+
+def test_fn_sub_escapes_leave_placeholders_for_definition_substitutions(tmp_path: Path) -> None:
+    (tmp_path / "t.yaml").write_text(
+        "Resources:\n  M:\n    Type: AWS::StepFunctions::StateMachine\n    Properties:\n"
+        "      DefinitionSubstitutions:\n        Greeting: hello\n"
+        "      DefinitionString: !Sub '{\"StartAt\": \"A\", \"States\": {\"A\": {\"Type\": \"Pass\","
+        " \"Result\": \"${!Greeting} from ${AWS::Region}\", \"End\": true}}}'\n"
+    )
+    [machine] = asl.machines(tmp_path / "t.yaml")
+    assert machine.validate() == []
+    assert machine.source.document["States"]["A"]["Result"] == "hello from us-east-1"

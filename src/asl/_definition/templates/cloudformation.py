@@ -18,7 +18,8 @@ from asl._definition.templates.mapped import (
     TEMPLATE,
     UNDEFINED_PLACEHOLDER,
     MappedText,
-    Position,
+    Text,
+    block_text,
     fixed_text,
     source_from_object,
     source_from_text,
@@ -254,11 +255,7 @@ def _definition_text(
         reason = getattr(error, "strerror", None) or error
         trouble.append(_problem(parsed, pointer, f"cannot read {text_key} {location}: {reason}"))
         return None, pointer, parsed.name, trouble
-    from asl._definition.templates.mapped import block_text
-
-    if file.suffix in (".yaml", ".yml"):
-        # A YAML definition: substituted as text, then read as JSON or YAML like any definition.
-        return block_text(text, 1, 1), "", str(file), trouble
+    # JSON or YAML: substituted as text, then read like any definition.
     return block_text(text, 1, 1), "", str(file), trouble
 
 
@@ -314,27 +311,21 @@ def _fn_sub(mapped: MappedText, variables: Mapping[str, Any], resolver: Resolver
             at: str, trouble: list[Problem]) -> MappedText:  # fmt: skip
     """CloudFormation's Fn::Sub on the definition text: its variables, then the template's
     names; `${!Name}` is the literal `${Name}`; a name nothing defines fails the deploy."""
-    unknown: list[tuple[str, Position | None]] = []
 
     def value_of(name: str) -> str | None:
         if name.startswith("!"):
-            return "${" + name[1:] + "}"
+            return Text("${" + name[1:] + "}")
         if name in variables:
             resolved = resolver.value(variables[name])
             return f"${{{name}}}" if resolved is None else resolved
         return resolver.name(name)
 
     substituted, left = mapped.substitute(value_of)
-    unknown.extend(left)
-    for name, position in unknown:
-        if name.partition(".")[0] in resolver.resources or name in resolver.parameters:
-            continue
+    for name, position in left:
         line, column = position or (None, None)
-        trouble_problem = Problem(at, UNDEFINED_PLACEHOLDER, f"Fn::Sub: ${{{name}}} is not a "
-                                  "parameter, resource, pseudo parameter or variable of this "
-                                  "Fn::Sub; CloudFormation "
-                                  "rejects the template", "warning", line, column)  # fmt: skip
-        trouble.append(trouble_problem)
+        trouble.append(Problem(at, UNDEFINED_PLACEHOLDER, f"Fn::Sub: ${{{name}}} is not a parameter, "
+                               "resource, pseudo parameter or variable of this Fn::Sub; "
+                               "CloudFormation rejects the template", "warning", line, column))  # fmt: skip
     return substituted
 
 

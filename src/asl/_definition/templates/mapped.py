@@ -44,20 +44,23 @@ class Substituted(Fixed):
     does not substitute inside it, as at deploy time it holds the real value)."""
 
 
+class Text(str):
+    """A substitution's value that is template text again (Fn::Sub's `${!Name}` -> `${Name}`,
+    which DefinitionSubstitutions then fills), not a final value."""
+
+
 class Block(Origin):
     """Lines written one under another from (`line`, `column`) on: a literal block scalar's
     content (every line indented by `column - 1`), a heredoc (column 1)."""
 
-    def __init__(self, line: int, column: int, first_column: int | None = None) -> None:
+    def __init__(self, line: int, column: int) -> None:
         self.line = line
         self.column = column
-        self.first_column = column if first_column is None else first_column
 
     def locate(self, text: str, offset: int) -> Position:
         lines = text.count("\n", 0, offset)
         start = text.rfind("\n", 0, offset) + 1
-        column = self.first_column if lines == 0 else self.column
-        return self.line + lines, offset - start + column
+        return self.line + lines, offset - start + self.column
 
 
 class Offsets(Origin):
@@ -115,7 +118,8 @@ class MappedText:
                     left.append((match.group(1), origin.locate(text, match.start())))
                     continue
                 out.append((text[last : match.start()], _Slice(origin, text, last)))
-                out.append((value, Substituted(origin.locate(text, match.start()))))
+                where = origin.locate(text, match.start())
+                out.append((value, Fixed(where) if isinstance(value, Text) else Substituted(where)))
                 last = match.end()
             out.append((text[last:], _Slice(origin, text, last)))
         return MappedText(out), left
@@ -139,8 +143,8 @@ class _Slice(Origin):
         return self.origin.locate(self.text, self.by + offset)
 
 
-def block_text(text: str, line: int, column: int, first_column: int | None = None) -> MappedText:
-    return MappedText([(text, Block(line, column, first_column))])
+def block_text(text: str, line: int, column: int) -> MappedText:
+    return MappedText([(text, Block(line, column))])
 
 
 def fixed_text(text: str, position: Position) -> MappedText:

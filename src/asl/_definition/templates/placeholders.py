@@ -31,11 +31,6 @@ _STRING_OR_PLACEHOLDER = re.compile(r'"(?:[^"\\]|\\.)*"|\$\{')
 _KEY_BEFORE = re.compile(r'"((?:[^"\\]|\\.)*)"\s*:\s*$')
 
 
-def names(text: str) -> list[str]:
-    """The placeholder names in `text`, in order, repeats included."""
-    return PLACEHOLDER.findall(text)
-
-
 def unquoted(text: str) -> str:
     """`text` with each placeholder written outside a JSON string replaced by a stand-in of the
     same length: a number in a field that needs one, an object in a payload template, a string

@@ -17,8 +17,6 @@ if TYPE_CHECKING:
     from asl._definition.templates.model import Template, TemplateMachine
 
 
-KINDS = ("cloudformation", "serverless", "terraform")
-
 
 _CFN_YAML = re.compile(r"(?m)^(?:Resources|AWSTemplateFormatVersion|Transform)\s*:")
 _CFN_JSON = re.compile(r'"Resources"\s*:\s*\{')
