@@ -428,3 +428,32 @@ def test_fn_sub_escapes_leave_placeholders_for_definition_substitutions(tmp_path
     [machine] = asl.machines(tmp_path / "t.yaml")
     assert machine.validate() == []
     assert machine.source.document["States"]["A"]["Result"] == "hello from us-east-1"
+
+
+INLINE = {
+    "main.tf": (
+        'resource "aws_sfn_state_machine" "indented" {\n  name = "x"\n  definition = <<-EOT\n    {\n'
+        '      "StartAt": "A",\n      "States": {"A": {"Type": "Pass", "Bogus": 1, "End": true}}\n    }\n  EOT\n}\n'
+        'resource "aws_sfn_state_machine" "quoted" {\n  name = "y"\n'
+        '  definition = "{\\"StartAt\\": \\"A\\", \\"States\\": {\\"A\\": {\\"Type\\": \\"Pass\\", \\"Bogus\\": 1, \\"End\\": true}}}"\n}\n'
+    ),
+    "template.json": json.dumps({"Resources": {"Obj": {"Type": "AWS::StepFunctions::StateMachine", "Properties": {
+        "Definition": {"StartAt": "A", "States": {"A": {"Type": "Task", "Resource": {"Fn::GetAtt": ["F", "Arn"]}, "Bogus": 1, "End": True}}}}}}}, indent=1),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("file, machine_id, marker", [
+    ("main.tf", "aws_sfn_state_machine.indented", '"Bogus"'),
+    ("main.tf", "aws_sfn_state_machine.quoted", '\\"Bogus'),
+    ("template.json", "Obj", '"Bogus"'),
+])  # fmt: skip
+def test_more_shapes_point_at_the_planted_field(tmp_path: Path, file: str, machine_id: str, marker: str) -> None:
+    if file.endswith(".tf"):
+        pytest.importorskip("hcl2", reason="Terraform needs python-hcl2 (the terraform extra)")
+    path = tmp_path / file
+    path.write_text(INLINE[file])
+    [problem] = _machine(path, machine_id).validate()
+    text = path.read_text()
+    start = text.index(marker, text.index(machine_id.rpartition(".")[2]))  # in this machine's text
+    line = text.count("\n", 0, start) + 1
+    assert (problem.code, problem.line, problem.column) == ("unknown-field", line, start - text.rfind("\n", 0, start))

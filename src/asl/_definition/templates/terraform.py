@@ -21,6 +21,7 @@ from asl._definition.templates.mapped import (
     MappedText,
     Position,
     block_text,
+    json_string,
     source_from_object,
     source_from_text,
     substitute_strings,
@@ -392,6 +393,12 @@ def _definition_text(hcl: _Hcl, expression: Any, value: str) -> MappedText:
     if heredocs:
         content, indent = heredoc(str(heredocs[0]))
         return block_text(content, (heredocs[0].line or 1) + 1, indent + 1)
+    quotes = [t for t in tokens if isinstance(t, Token) and t.type == "DBLQUOTE"]
+    if quotes and not any(getattr(t, "type", "") == "INTERP_START" for t in tokens):
+        # A quoted string: its escapes are JSON's, so each character maps to the file.
+        mapped = json_string(hcl.text, quotes[0].start_pos or 0)
+        if mapped.text == value:
+            return mapped
     line, column = hcl.start(expression)
     return block_text(value, line, column + 1)
 
