@@ -17,7 +17,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("asl._definition",),  # source, schema, rules, validate, the model and its data flows
     ("asl._integrations",),  # what a Task reaches: handlers, Lambda's shapes, mock files
     ("asl._runtime",),  # core, history, the state handlers, the executor
-    ("asl._machine",),  # load() and StateMachine
+    ("asl._machine", "asl._test_state"),  # load() and StateMachine; TestState, offline
     ("asl",),  # the public face
     ("asl._cli",),  # a front end on the public face
 )
@@ -118,8 +118,9 @@ def test_the_cycle_check_reports_a_cycle() -> None:
 
 
 def test_state_handlers_never_import_the_executor() -> None:
-    """Tasks, fan-out and distributed Map are written against `core.Run`; only the public face
-    reaches the executor, which registers them."""
+    """Tasks, fan-out and distributed Map are written against `core.Run`; only the machine
+    layer (`load`/`StateMachine`, and `test_state`, which runs one state through the
+    executor's Run) reaches the executor, which registers them."""
     importers = sorted(module for module, targets in GRAPH.items()
                        if "asl._runtime.executor" in targets)
-    assert importers == ["asl._machine"]
+    assert importers == ["asl._machine", "asl._test_state"]

@@ -22,9 +22,12 @@ def test_all_is_exactly_the_public_contract() -> None:
         "SystemClock",
         "TaskFailed",
         "TaskTokenError",
+        "TestStateError",
+        "TestStateResult",
         "VirtualClock",
         "load",
         "machines",
+        "test_state",
         "validate",
     ]
 
@@ -78,7 +81,7 @@ def test_every_public_exception_is_an_asl_error() -> None:
                   if inspect.isclass(getattr(asl, name)) and issubclass(getattr(asl, name), BaseException)]
     assert {cls.__name__ for cls in exceptions} == {
         "DefinitionError", "Error", "InvalidExecutionInput", "MockConfigError", "TaskFailed",
-        "TaskTokenError"}
+        "TaskTokenError", "TestStateError"}
     assert all(issubclass(cls, asl.Error) for cls in exceptions)
 
 

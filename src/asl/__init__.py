@@ -18,6 +18,7 @@ from asl._errors import (
     Problem,
     TaskFailed,
     TaskTokenError,
+    TestStateError,
 )
 
 if TYPE_CHECKING:
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
     from asl._definition.templates.reading import validate
     from asl._machine import StateMachine, load, machines
     from asl._runtime.execution import Execution
+    from asl._test_state import TestStateResult, test_state
 
 __all__ = [
     "DefinitionError",
@@ -37,9 +39,12 @@ __all__ = [
     "SystemClock",
     "TaskFailed",
     "TaskTokenError",
+    "TestStateError",
+    "TestStateResult",
     "VirtualClock",
     "load",
     "machines",
+    "test_state",
     "validate",
 ]
 
@@ -50,6 +55,8 @@ _LAZY = {
     "load": "asl._machine",
     "machines": "asl._machine",
     "validate": "asl._definition.templates.reading",  # plain definitions, and templates' machines
+    "test_state": "asl._test_state",
+    "TestStateResult": "asl._test_state",
     "SystemClock": "asl._clock",
     "VirtualClock": "asl._clock",
 }

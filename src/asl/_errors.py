@@ -117,6 +117,21 @@ class TaskTokenError(Error, LookupError):
         self.code = code
 
 
+class TestStateError(Error, ValueError):
+    """A TestState call AWS refuses with an API error, before or instead of running the state:
+    `code` is AWS's error code (`ValidationException`, `InvalidDefinition`, ...) and `message`
+    its message word for word. For an `InvalidDefinition`, `problems` lists what is wrong in
+    the definition, located as `asl.validate` locates it."""
+
+    __test__ = False  # not a pytest test class, despite its name
+
+    def __init__(self, code: str, message: str, problems: list[Problem] | None = None) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+        self.problems = problems or []
+
+
 class CompileError(Error, ValueError):
     """A path, template, intrinsic call, Choice rule or expression that cannot be compiled.
 

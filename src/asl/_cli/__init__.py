@@ -1,9 +1,10 @@
 """The `asl` command: one module per subcommand, each with `add_arguments(parser)` and
 `main(args, out, err) -> int`.
 
-Exit codes: 0 success (all valid / execution SUCCEEDED); 1 a definition has errors or the
-execution did not succeed; 2 usage error, unreadable file or unreadable input. Everything beyond
-argparse is imported lazily so that `asl validate` on a valid file starts quickly.
+Exit codes: 0 success (all valid / execution SUCCEEDED / the TestState call answered); 1 a
+definition has errors, the execution did not succeed or the TestState call was refused; 2 usage
+error, unreadable file or unreadable input. Everything beyond argparse is imported lazily so
+that `asl validate` on a valid file starts quickly.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import IO, Any
 COMMANDS: dict[str, tuple[str, str]] = {
     "validate": ("validate", "check definitions (.json, .yaml, .yml)"),
     "run": ("run", "run one execution and print its output"),
+    "test-state": ("test_state", "test one state as AWS's TestState API does, offline"),
 }
 
 

@@ -13,11 +13,14 @@ choice is made here, at load. Every step reads its arguments and never mutates t
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from asl._clock import Clock
 from asl._languages.env import Env
+
+#: What `Flow.finish` tells a caller that inspects the steps: `trace(step, value)`.
+Trace = Callable[[str, Any], None]
 
 JSONPATH = "JSONPath"
 JSONATA = "JSONata"
@@ -72,10 +75,13 @@ class Flow:
         raise NotImplementedError
 
     def finish(self, data: Any, result: Any, env: Env, clock: Clock, *, assign: Any = _OWN,
-               output: Any = _OWN, has_result: bool = True) -> tuple[Any, dict[str, Any] | None]:
+               output: Any = _OWN, has_result: bool = True,
+               trace: Trace | None = None) -> tuple[Any, dict[str, Any] | None]:
         """The state's output and assigned variables from its raw input and its result.
         `assign`/`output` stand in for the state's own (a Choice rule's); with `has_result`
-        False, JSONata's `$states.result` is absent (a Choice rule's Output)."""
+        False, JSONata's `$states.result` is absent (a Choice rule's Output). `trace(step,
+        value)`, when given, sees the steps in between (TestState's inspection data); the
+        handlers never pass one, so a normal run pays one test per step for it."""
         raise NotImplementedError
 
     def caught(self, catcher: Any, data: Any, error_output: Mapping[str, Any], env: Env,
@@ -126,9 +132,12 @@ class JsonPathFlow(Flow):
         return effective if parameters is None else parameters.render(effective, env)
 
     def finish(self, data: Any, result: Any, env: Env, clock: Clock, *, assign: Any = _OWN,
-               output: Any = _OWN, has_result: bool = True) -> tuple[Any, dict[str, Any] | None]:
+               output: Any = _OWN, has_result: bool = True,
+               trace: Trace | None = None) -> tuple[Any, dict[str, Any] | None]:
         if self.result_selector is not None:
             result = self.result_selector.render(result, env)
+        if trace is not None:
+            trace("afterResultSelector", result)
         if assign is _OWN or assign is None:
             assign = self.assign
         # Assign sees the result (after ResultSelector) and takes effect from the next state.
@@ -140,6 +149,8 @@ class JsonPathFlow(Flow):
             value = data
         else:
             value = result_path.apply(data, result)
+        if trace is not None:
+            trace("afterResultPath", value)
         if self.output_path is not None:
             value = select(self.output_path, value, env)
         return value, assigned
@@ -196,7 +207,9 @@ class JsonataFlow(Flow):
                                 now_ms=_now_ms(clock))
 
     def finish(self, data: Any, result: Any, env: Env, clock: Clock, *, assign: Any = _OWN,
-               output: Any = _OWN, has_result: bool = True) -> tuple[Any, dict[str, Any] | None]:
+               output: Any = _OWN, has_result: bool = True,
+               trace: Trace | None = None) -> tuple[Any, dict[str, Any] | None]:
+        # JSONata has no steps between the result and Output/Assign to show (`trace` unused).
         states = self.states(data, env.context, result=result if has_result else _ABSENT)
         if assign is _OWN:
             assign = self.assign

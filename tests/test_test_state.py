@@ -1,0 +1,322 @@
+"""`asl.test_state`: one state at a time, answering as AWS's TestState API does. The recorded
+calls are in test_test_state_cases.py; these pin down the rules around them, state type by
+state type, in both query languages."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+import asl
+
+MACHINE = {
+    "StartAt": "Prepare",
+    "States": {
+        "Prepare": {"Type": "Pass", "Parameters": {"total.$": "$.amount"}, "ResultPath": "$.order",
+                    "Next": "Charge"},
+        "Charge": {
+            "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+            "Parameters": {"FunctionName": "charge", "Payload.$": "$.order"},
+            "ResultSelector": {"charged.$": "$.Payload.charged"}, "ResultPath": "$.charge",
+            "Retry": [{"ErrorEquals": ["Throttled"], "MaxAttempts": 3, "IntervalSeconds": 2,
+                       "BackoffRate": 3}],
+            "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Refund", "ResultPath": "$.error"}],
+            "Next": "Done",
+        },
+        "Refund": {"Type": "Fail", "Error": "Refunded"},
+        "Done": {"Type": "Succeed"},
+    },
+}
+
+
+def _inspection(result: asl.TestStateResult) -> dict[str, Any]:
+    data = result.inspection_data
+    assert data is not None
+    return data
+
+
+# -- the response ---------------------------------------------------------------------------
+
+
+def test_the_response_is_the_apis_with_json_values_as_text() -> None:
+    result = asl.test_state(MACHINE, {"amount": 5}, state_name="Prepare", inspection_level="DEBUG")
+    assert result.response == {
+        "status": "SUCCEEDED",
+        "output": '{"amount":5,"order":{"total":5}}',
+        "nextState": "Charge",
+        "inspectionData": {
+            "input": '{"amount":5}',
+            "afterInputPath": '{"amount":5}',
+            "afterParameters": '{"total":5}',
+            "afterResultSelector": '{"total":5}',
+            "afterResultPath": '{"amount":5,"order":{"total":5}}',
+        },
+    }
+    assert result.status == "SUCCEEDED"
+    assert result.output == {"amount": 5, "order": {"total": 5}}
+    assert result.next_state == "Charge"
+    assert result.error is None and result.cause is None
+    assert _inspection(result)["afterParameters"] == {"total": 5}
+
+
+def test_info_has_no_inspection_data() -> None:
+    result = asl.test_state(MACHINE, {"amount": 5}, state_name="Prepare")
+    assert "inspectionData" not in result.response
+    assert result.inspection_data is None
+
+
+def test_definition_as_text_or_path(tmp_path: Any) -> None:
+    path = tmp_path / "machine.json"
+    path.write_text(json.dumps(MACHINE))
+    by_path = asl.test_state(path, {"amount": 1}, state_name="Prepare")
+    by_text = asl.test_state(json.dumps(MACHINE), {"amount": 1}, state_name="Prepare")
+    assert by_path.response == by_text.response
+
+
+# -- Task -------------------------------------------------------------------------------------
+
+
+def test_a_mocked_task_result_goes_through_the_states_data_flow() -> None:
+    result = asl.test_state(MACHINE, {"order": {"total": 5}}, state_name="Charge",
+                            inspection_level="TRACE",
+                            mock={"result": {"StatusCode": 200, "Payload": {"charged": True}}})
+    assert result.status == "SUCCEEDED"
+    assert result.output == {"order": {"total": 5}, "charge": {"charged": True}}
+    data = _inspection(result)
+    assert data["afterParameters"] == {"FunctionName": "charge", "Payload": {"total": 5}}
+    assert data["result"] == {"StatusCode": 200, "Payload": {"charged": True}}
+    assert data["afterResultSelector"] == {"charged": True}
+
+
+def test_an_unmocked_task_runs_its_handler() -> None:
+    seen = []
+
+    def charge(event: Any, context: Any) -> Any:
+        seen.append(event)
+        return {"charged": event["total"] > 0}
+
+    result = asl.test_state(MACHINE, {"order": {"total": 5}}, state_name="Charge",
+                            handlers={"charge": charge})
+    assert seen == [{"total": 5}]
+    assert result.output == {"order": {"total": 5}, "charge": {"charged": True}}
+
+
+def test_a_mocked_error_that_a_retrier_matches_is_retriable_with_its_back_off() -> None:
+    mock = {"errorOutput": {"error": "Throttled", "cause": "slow down"}}
+    result = asl.test_state(MACHINE, {"order": {}}, state_name="Charge", inspection_level="DEBUG",
+                            mock=mock, state_configuration={"retrierRetryCount": 2})
+    assert (result.status, result.error, result.cause) == ("RETRIABLE", "Throttled", "slow down")
+    assert result.output is None and result.next_state is None
+    # IntervalSeconds × BackoffRate ^ retries already made: 2 × 3² = 18.
+    assert _inspection(result)["errorDetails"] == {"retryIndex": 0, "retryBackoffIntervalSeconds": 18}
+
+
+def test_retries_used_up_fall_to_the_catcher() -> None:
+    mock = {"errorOutput": {"error": "Throttled", "cause": "slow down"}}
+    result = asl.test_state(MACHINE, {"order": {}}, state_name="Charge", inspection_level="DEBUG",
+                            mock=mock, state_configuration={"retrierRetryCount": 3})
+    assert result.status == "CAUGHT_ERROR"
+    assert result.next_state == "Refund"
+    assert result.output == {"order": {}, "error": {"Error": "Throttled", "Cause": "slow down"}}
+    assert _inspection(result)["errorDetails"] == {"retryIndex": 0, "catchIndex": 0}
+
+
+def test_an_error_nothing_handles_fails_the_state() -> None:
+    state = {key: value for key, value in MACHINE["States"]["Charge"].items() if key != "Catch"}
+    result = asl.test_state(state, {"order": {}}, mock={"errorOutput": {"error": "Declined"}})
+    assert result.response == {"status": "FAILED", "error": "Declined"}
+
+
+def test_a_jsonata_task_shows_its_arguments_and_result() -> None:
+    state = {"Type": "Task", "QueryLanguage": "JSONata", "Resource": "arn:aws:states:::lambda:invoke",
+             "Arguments": {"FunctionName": "f", "Payload": "{% $states.input.n * 2 %}"},
+             "Output": "{% $states.result.Payload %}", "Assign": {"seen": "{% $states.input.n %}"},
+             "End": True}
+    result = asl.test_state(state, {"n": 4}, inspection_level="DEBUG",
+                            mock={"result": {"Payload": 8}}, variables={"before": 1})
+    assert result.output == 8
+    assert _inspection(result) == {
+        "input": {"n": 4},
+        "afterArguments": {"FunctionName": "f", "Payload": 8},
+        "result": {"Payload": 8},
+        "variables": {"before": 1, "seen": 4},
+    }
+
+
+# -- mock validation --------------------------------------------------------------------------
+
+
+SEND = {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage",
+        "Parameters": {"QueueUrl": "q", "MessageBody": "m"}, "End": True}
+
+
+@pytest.mark.parametrize(("result", "message"), [
+    ({"MessageId": 7}, "Field 'MessageId' must be a string"),
+    ({"SequenceNumber": ["1"]}, "Field 'SequenceNumber' must be a string"),
+])
+def test_strict_checks_a_mocked_result_against_the_api_shape(result: Any, message: str) -> None:
+    with pytest.raises(asl.TestStateError) as refused:
+        asl.test_state(SEND, {}, mock={"result": result})
+    assert refused.value.code == "ValidationException"
+    assert refused.value.message == "Mock result schema validation error: " + message
+
+
+def test_fields_outside_the_shape_are_accepted() -> None:
+    result = asl.test_state(SEND, {}, mock={"result": {"MessageId": "1", "Extra": [1]}})
+    assert result.output == {"MessageId": "1", "Extra": [1]}
+
+
+def test_strict_wants_the_required_fields_present_only_the_given_ones() -> None:
+    start = {"Type": "Task", "Resource": "arn:aws:states:::states:startExecution",
+             "Parameters": {"StateMachineArn": "arn"}, "End": True}
+    with pytest.raises(asl.TestStateError, match="Field 'ExecutionArn' is required"):
+        asl.test_state(start, {}, mock={"result": {"StartDate": "2025-01-01T00:00:00Z"}})
+    present = asl.test_state(start, {}, mock={"result": {}, "fieldValidationMode": "PRESENT"})
+    assert present.output == {}
+    with pytest.raises(asl.TestStateError, match="Field 'StartDate' must be a timestamp"):
+        asl.test_state(start, {}, mock={"result": {"StartDate": True},
+                                        "fieldValidationMode": "PRESENT"})
+    unchecked = asl.test_state(start, {}, mock={"result": {"StartDate": True},
+                                                "fieldValidationMode": "NONE"})
+    assert unchecked.output == {"StartDate": True}
+
+
+def test_an_sdk_integration_is_checked_against_the_sdk_operation() -> None:
+    get = {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:s3:getObject",
+           "Parameters": {"Bucket": "b", "Key": "k"}, "End": True}
+    with pytest.raises(asl.TestStateError, match="Field 'StorageClass' is not an expected value"):
+        asl.test_state(get, {}, mock={"result": {"StorageClass": "Papyrus"}})
+    assert asl.test_state(get, {}, mock={"result": {"StorageClass": "GLACIER"}}).status == "SUCCEEDED"
+
+
+def test_resources_without_an_api_shape_take_any_result() -> None:
+    function = {"Type": "Task", "Resource": "arn:aws:lambda:us-east-1:123456789012:function:f",
+                "End": True}
+    assert asl.test_state(function, {}, mock={"result": [1, "two"]}).output == [1, "two"]
+    callback = {**SEND, "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken"}
+    assert asl.test_state(callback, {}, mock={"result": {"MessageId": 1}}).output == {"MessageId": 1}
+
+
+# -- the other state types --------------------------------------------------------------------
+
+
+def test_choice_reports_the_next_state() -> None:
+    choice = {"Type": "Choice", "Choices": [{"Variable": "$.n", "NumericGreaterThan": 1, "Next": "Big"}],
+              "Default": "Small"}
+    assert asl.test_state(choice, {"n": 2}).next_state == "Big"
+    assert asl.test_state(choice, {"n": 0}).next_state == "Small"
+    jsonata = {"Type": "Choice", "QueryLanguage": "JSONata",
+               "Choices": [{"Condition": "{% $states.input.n > 1 %}", "Next": "Big",
+                            "Output": {"size": "big"}}], "Default": "Small"}
+    result = asl.test_state(jsonata, {"n": 2})
+    assert (result.next_state, result.output) == ("Big", {"size": "big"})
+
+
+def test_choice_without_a_match_or_default_fails() -> None:
+    choice = {"Type": "Choice", "Choices": [{"Variable": "$.n", "IsNull": True, "Next": "X"}]}
+    result = asl.test_state(choice, {"n": 1})
+    assert result.status == "FAILED"
+    assert result.error == "States.NoChoiceMatched"
+
+
+def test_wait_takes_no_real_time() -> None:
+    clock = asl.VirtualClock(0)
+    result = asl.test_state({"Type": "Wait", "Seconds": 3600, "Next": "After"}, {"a": 1},
+                            clock=clock)
+    assert (result.status, result.output, result.next_state) == ("SUCCEEDED", {"a": 1}, "After")
+    assert clock.now() == 3600
+
+
+def test_succeed_and_fail() -> None:
+    assert asl.test_state({"Type": "Succeed", "OutputPath": "$.a"}, {"a": [1]}).output == [1]
+    result = asl.test_state({"Type": "Fail", "ErrorPath": "$.e", "Cause": "why"}, {"e": "Bad"},
+                            inspection_level="DEBUG")
+    assert result.response["status"] == "FAILED"
+    assert (result.error, result.cause) == ("Bad", "why")
+    assert _inspection(result) == {"input": {"e": "Bad"}, "afterInputPath": {"e": "Bad"}}
+
+
+def test_a_runtime_error_fails_without_retry_or_catch() -> None:
+    state = {"Type": "Pass", "InputPath": "$.missing", "End": True}
+    result = asl.test_state(state, {"a": 1})
+    assert result.status == "FAILED"
+    assert result.error == "States.Runtime"
+
+
+def test_a_parallel_mock_is_its_result() -> None:
+    parallel = {"Type": "Parallel", "ResultSelector": {"first.$": "$[0]"}, "End": True,
+                "Branches": [{"StartAt": "A", "States": {"A": {"Type": "Pass", "End": True}}},
+                             {"StartAt": "B", "States": {"B": {"Type": "Pass", "End": True}}}]}
+    result = asl.test_state(parallel, {}, mock={"result": [1, 2]})
+    assert result.output == {"first": 1}
+
+
+def test_a_map_reports_its_items_and_limits() -> None:
+    state = {"Type": "Map", "ItemsPath": "$.items", "ItemSelector": {"v.$": "$$.Map.Item.Value"},
+             "MaxConcurrency": 2, "ToleratedFailurePercentage": 50,
+             "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                               "StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}},
+             "End": True}
+    result = asl.test_state(state, {"items": [1, 2]}, inspection_level="DEBUG",
+                            mock={"result": ["a", "b"]})
+    assert result.output == ["a", "b"]
+    data = _inspection(result)
+    assert data["afterItemsPath"] == [1, 2]
+    assert data["afterItemSelector"] == [{"v": 1}, {"v": 2}]
+    assert (data["maxConcurrency"], data["toleratedFailurePercentage"]) == (2, 50)
+    exceeded = asl.test_state(state, {"items": [1, 2]}, mock={"result": ["a"]},
+                              state_configuration={"mapIterationFailureCount": 2})
+    assert exceeded.error == "States.ExceedToleratedFailureThreshold"
+
+
+# -- what AWS refuses -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("call", "code", "message"), [
+    (dict(definition={"Type": "Pass", "End": True}, mock={"result": {}}), "ValidationException",
+     "State type 'Pass' is not supported when a mock is specified"),
+    (dict(definition=MACHINE, state_name="Nowhere"), "ValidationException",
+     "State not found in definition"),
+    (dict(definition={"Type": "Map", "End": True, "ItemProcessor": {
+        "StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}}), "InvalidDefinition",
+     "TestState API does not support Map or Parallel states. Supported state types include: "
+     "[Task, Wait, Pass, Succeed, Fail, Choice]"),
+    (dict(definition=SEND, mock={"result": {}}, inspection_level="LOUD"), "ValidationException",
+     "1 validation error detected: Value 'LOUD' at 'inspectionLevel' failed to satisfy "
+     "constraint: Member must satisfy enum value set: [INFO, DEBUG, TRACE]"),
+    (dict(definition=SEND, mock={"result": {}}, context={"Nope": {}}), "ValidationException",
+     "Invalid Context object provided: Field 'Nope' is not allowed"),
+])
+def test_refused_calls_raise_test_state_error(call: dict[str, Any], code: str, message: str) -> None:
+    with pytest.raises(asl.TestStateError) as refused:
+        asl.test_state(**call)
+    assert (refused.value.code, refused.value.message) == (code, message)
+
+
+def test_an_invalid_definition_lists_its_problems() -> None:
+    with pytest.raises(asl.TestStateError) as refused:
+        asl.test_state({"Type": "Pass", "Next": 3})
+    assert refused.value.code == "InvalidDefinition"
+    assert refused.value.message.startswith("Invalid State Machine Definition: '")
+    assert "/States/StateName/Next" in [problem.pointer for problem in refused.value.problems]
+
+
+def test_an_unknown_mock_field_is_a_type_error() -> None:
+    with pytest.raises(TypeError, match='Unknown parameter in mock: "results"'):
+        asl.test_state(SEND, mock={"results": {}})
+
+
+def test_the_context_object_is_the_callers_over_testates_own() -> None:
+    state = {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": True,
+             "Parameters": {"FunctionName": "f", "Context.$": "$$"}}
+    result = asl.test_state(state, {"a": 1}, inspection_level="DEBUG", role_arn="arn:role",
+                            mock={"result": {}}, context={"Execution": {"Name": "mine"}})
+    context = _inspection(result)["afterParameters"]["Context"]
+    assert context["Execution"]["Name"] == "mine"
+    assert context["Execution"]["Input"] == {"a": 1}
+    assert context["Execution"]["RoleArn"] == "arn:role"
+    assert context["State"] == {"EnteredTime": context["State"]["EnteredTime"],
+                                "Name": "StateName", "RetryCount": 0}
+    assert ":express:" in context["Execution"]["Id"]
