@@ -98,9 +98,12 @@ def test_an_unmocked_task_runs_its_handler() -> None:
         return {"charged": event["total"] > 0}
 
     result = asl.test_state(MACHINE, {"order": {"total": 5}}, state_name="Charge",
-                            handlers={"charge": charge})
+                            handlers={"charge": charge}, role_arn="arn:aws:iam::123456789012:role/r")
     assert seen == [{"total": 5}]
     assert result.output == {"order": {"total": 5}, "charge": {"charged": True}}
+    # As on AWS, a Task that really runs needs an execution role.
+    with pytest.raises(asl.TestStateError, match="RoleArn must be specified when testing a Task state"):
+        asl.test_state(MACHINE, {"order": {}}, state_name="Charge", handlers={"charge": charge})
 
 
 def test_a_mocked_error_that_a_retrier_matches_is_retriable_with_its_back_off() -> None:
@@ -171,11 +174,11 @@ def test_fields_outside_the_shape_are_accepted() -> None:
 def test_strict_wants_the_required_fields_present_only_the_given_ones() -> None:
     start = {"Type": "Task", "Resource": "arn:aws:states:::states:startExecution",
              "Parameters": {"StateMachineArn": "arn"}, "End": True}
-    with pytest.raises(asl.TestStateError, match="Field 'ExecutionArn' is required"):
+    with pytest.raises(asl.TestStateError, match="Required field 'ExecutionArn' is missing"):
         asl.test_state(start, {}, mock={"result": {"StartDate": "2025-01-01T00:00:00Z"}})
     present = asl.test_state(start, {}, mock={"result": {}, "fieldValidationMode": "PRESENT"})
     assert present.output == {}
-    with pytest.raises(asl.TestStateError, match="Field 'StartDate' must be a timestamp"):
+    with pytest.raises(asl.TestStateError, match="Field 'StartDate' must be a string"):
         asl.test_state(start, {}, mock={"result": {"StartDate": True},
                                         "fieldValidationMode": "PRESENT"})
     unchecked = asl.test_state(start, {}, mock={"result": {"StartDate": True},
@@ -308,15 +311,28 @@ def test_an_unknown_mock_field_is_a_type_error() -> None:
         asl.test_state(SEND, mock={"results": {}})
 
 
-def test_the_context_object_is_the_callers_over_testates_own() -> None:
+def test_the_context_object_is_testates_own_or_the_callers_as_given() -> None:
     state = {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": True,
              "Parameters": {"FunctionName": "f", "Context.$": "$$"}}
     result = asl.test_state(state, {"a": 1}, inspection_level="DEBUG", role_arn="arn:role",
-                            mock={"result": {}}, context={"Execution": {"Name": "mine"}})
+                            mock={"result": {}})
     context = _inspection(result)["afterParameters"]["Context"]
-    assert context["Execution"]["Name"] == "mine"
     assert context["Execution"]["Input"] == {"a": 1}
     assert context["Execution"]["RoleArn"] == "arn:role"
     assert context["State"] == {"EnteredTime": context["State"]["EnteredTime"],
                                 "Name": "StateName", "RetryCount": 0}
     assert ":express:" in context["Execution"]["Id"]
+    given = asl.test_state(state, {"a": 1}, inspection_level="DEBUG", mock={"result": {}},
+                           context={"Execution": {"Name": "mine"}})
+    assert _inspection(given)["afterParameters"]["Context"] == {"Execution": {"Name": "mine"}}
+
+
+def test_a_callback_task_reads_the_callers_token() -> None:
+    state = {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+             "Parameters": {"QueueUrl": "q", "MessageBody": {"Token.$": "$$.Task.Token"}},
+             "End": True}
+    result = asl.test_state(state, inspection_level="DEBUG", mock={"result": {"ok": 1}},
+                            context={"Task": {"Token": "abc"}})
+    assert _inspection(result)["afterParameters"]["MessageBody"] == {"Token": "abc"}
+    with pytest.raises(asl.TestStateError, match="Context object contains 'Task' when state is not"):
+        asl.test_state(SEND, mock={"result": {}}, context={"Task": {"Token": "abc"}})

@@ -81,7 +81,6 @@ _CONTEXT_FIELDS: dict[str, dict[str, type | tuple[type, ...] | None]] = {
     "State": {"EnteredTime": str, "Name": str, "RetryCount": int},
     "StateMachine": {"Id": str, "Name": str},
     "Task": {"Token": str},
-    "Map": {"Item": dict},
 }
 _TYPE_WORDS = {str: "a string", int: "an integer", dict: "an object"}
 
@@ -197,9 +196,11 @@ def call(request: Mapping[str, Any], *, handlers: Mapping[str, Callable[..., Any
     if "definition" not in request:
         raise TypeError("a TestState request needs a definition")
     state_name = request.get("stateName")
-    graph, state, single = _resolve(request["definition"], state_name)
+    graph, state = _resolve(request["definition"], state_name)
     mock = request.get("mock")
-    mocked = _check_mock(state, mock)
+    mocked = _check_mock(state, mock, bool(request.get("revealSecrets")))
+    if (state.type == "Task" and mocked is None and not request.get("roleArn")):
+        raise TestStateError(VALIDATION, "RoleArn must be specified when testing a Task state")
     data = _decode(request.get("input"), "input", {})
     variables = _decode(request.get("variables"), "variables", {})
     if not isinstance(variables, dict):
@@ -207,11 +208,10 @@ def call(request: Mapping[str, Any], *, handlers: Mapping[str, Callable[..., Any
     config = dict(_known(request.get("stateConfiguration") or {}, _CONFIG_KEYS, "stateConfiguration"))
     context_given = _decode(request.get("context"), "context", None)
     if context_given is not None:
-        _check_context(context_given)
+        _check_context(context_given, state)
     run_clock = check_clock(clock) or VirtualClock(SystemClock().now())
     test = _Test(state, graph, level, mocked, config, run_clock, data, variables,
-                 request.get("roleArn"), handlers, STATE_NAME if single else state.name,
-                 context_given)
+                 request.get("roleArn"), handlers, context_given)
     return test.respond()
 
 
@@ -259,8 +259,8 @@ def _not_json(name: str) -> Any:
     raise ValueError(name)
 
 
-def _resolve(definition: Any, state_name: Any) -> tuple[Graph, State, bool]:
-    """The compiled state under test, the graph it is in and whether it came on its own."""
+def _resolve(definition: Any, state_name: Any) -> tuple[Graph, State]:
+    """The compiled state under test and the graph it is in."""
     from asl._definition.source import load_source
     from asl._machine import load
 
@@ -290,7 +290,7 @@ def _resolve(definition: Any, state_name: Any) -> tuple[Graph, State, bool]:
     found = _find(machine.graph, target)
     if found is None:
         raise TestStateError(VALIDATION, "State not found in definition")
-    return found[0], found[1], state_name is None
+    return found
 
 
 def _invalid(problems: list[E.Problem]) -> TestStateError:
@@ -334,7 +334,7 @@ def _find(graph: Graph, name: str) -> tuple[Graph, State] | None:
     return None
 
 
-def _check_mock(state: State, mock: Any) -> _Mock | None:
+def _check_mock(state: State, mock: Any, reveal_secrets: bool) -> _Mock | None:
     if mock is None:
         if state.type in ("Map", "Parallel"):
             raise TestStateError(INVALID_DEFINITION, "TestState API does not support Map or "
@@ -346,11 +346,18 @@ def _check_mock(state: State, mock: Any) -> _Mock | None:
     if state.type not in ("Task", "Map", "Parallel"):
         raise TestStateError(VALIDATION, f"State type '{state.type}' is not supported when a "
                                          f"mock is specified")
+    if reveal_secrets:
+        raise TestStateError(VALIDATION, "TestState does not support RevealSecrets when a mock is "
+                                         "specified.")
     mode = mock.get("fieldValidationMode") or "STRICT"
     _enum(mode, _MODES, "mock.fieldValidationMode")
     has_result, error_output = "result" in mock, mock.get("errorOutput")
-    if has_result == (error_output is not None):
-        raise TestStateError(VALIDATION, "A mock must specify exactly one of result and errorOutput")
+    if has_result and error_output is not None:
+        raise TestStateError(VALIDATION, "A test mock should have only one of the following "
+                                         "fields: [result, errorOutput].")
+    if not has_result and error_output is None:
+        raise TestStateError(VALIDATION, "A test mock should have one of the following fields: "
+                                         "[result, errorOutput].")
     if error_output is not None:
         error_output = _known(error_output, _ERROR_KEYS, "mock.errorOutput")
         if not isinstance(error_output.get("error"), str):
@@ -358,12 +365,19 @@ def _check_mock(state: State, mock: Any) -> _Mock | None:
         cause = error_output.get("cause")
         return _Mock(None, str(error_output["error"]), None if cause is None else str(cause))
     result = _decode(mock["result"], "result", None)
-    if isinstance(state, ParallelState) and (not isinstance(result, list)
-                                             or len(result) != len(state.branches)):
-        raise TestStateError(VALIDATION, "Mocked result must contain the same number of items as "
-                                         "number of Parallel branches.")
-    if isinstance(state, MapState) and not isinstance(result, list):
-        raise TestStateError(VALIDATION, "Mocked result of a Map state must be a JSON array")
+    if isinstance(state, ParallelState):
+        if not isinstance(result, list):
+            raise TestStateError(VALIDATION, "Mocked result must be an array.")
+        if len(result) != len(state.branches):
+            raise TestStateError(VALIDATION, "Mocked result must contain the same number of items "
+                                             "as number of Parallel branches.")
+    if isinstance(state, MapState):
+        # A Map's result is its array of results, or with a ResultWriter the writer's summary.
+        if state.raw.get("ResultWriter") is not None:
+            if not isinstance(result, dict):
+                raise TestStateError(VALIDATION, "Mocked result must be a JSON object.")
+        elif not isinstance(result, list):
+            raise TestStateError(VALIDATION, "Mocked result must be an array.")
     if isinstance(state, TaskState) and mode != "NONE":
         _check_shape(state.resource, result, strict=mode == "STRICT")
     return _Mock(result, None, None)
@@ -382,27 +396,44 @@ def _check_shape(resource: str, result: Any, *, strict: bool) -> None:
         raise TestStateError(VALIDATION, problem)
 
 
-def _check_context(context: Any) -> None:
+def _check_context(context: Any, state: State) -> None:
+    refuse = "Invalid Context object provided: "
     if not isinstance(context, dict):
-        raise TestStateError(VALIDATION, "Invalid Context object provided: it must be a JSON object")
+        raise TestStateError(VALIDATION, refuse + "The context object must be a JSON object")
     for key, value in context.items():
+        if key == "Map":
+            raise TestStateError(VALIDATION, refuse + "'Map' field is not supported when mocking "
+                                                      "a Context object")
         fields = _CONTEXT_FIELDS.get(key)
         if fields is None:
-            raise TestStateError(VALIDATION, f"Invalid Context object provided: Field '{key}' is "
-                                             f"not allowed")
+            raise TestStateError(VALIDATION, refuse + f"Field '{key}' is not allowed")
+        if key == "Task" and not (isinstance(state, TaskState)
+                                  and (".sync" in state.resource
+                                       or state.resource.endswith(".waitForTaskToken"))):
+            raise TestStateError(VALIDATION, refuse + "Context object contains 'Task' when state "
+                                                      "is not a Task state with a '.sync' or "
+                                                      "'.waitForTaskToken' service integration "
+                                                      "pattern")
         if not isinstance(value, dict):
-            raise TestStateError(VALIDATION, f"Invalid Context object provided: {key} must be an "
-                                             f"object")
+            raise TestStateError(VALIDATION, refuse + f"{key} must be an object")
         for name, item in value.items():
             if name not in fields:
-                raise TestStateError(VALIDATION, f"Invalid Context object provided: Field "
-                                                 f"'{key}.{name}' is not allowed")
+                raise TestStateError(VALIDATION, refuse + f"Field '{name}' is not allowed")
             wanted = fields[name]
             if wanted is not None and item is not None and (
                     not isinstance(item, wanted) or isinstance(item, bool)):
                 word = _TYPE_WORDS.get(wanted, "valid") if isinstance(wanted, type) else "valid"
-                raise TestStateError(VALIDATION, f"Invalid Context object provided: {key}.{name} "
-                                                 f"must be {word}")
+                raise TestStateError(VALIDATION, refuse + f"{key}.{name} must be {word}")
+
+
+class _CallersContext(dict[str, Any]):
+    """The context object the caller gave, as it is: it stands in for the whole context
+    object, and what the engine would set in it (a callback task's `Task.Token`) does not
+    replace what the caller set."""
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        if key not in self:
+            super().__setitem__(key, value)
 
 
 # -- running the state ------------------------------------------------------------------------
@@ -472,7 +503,7 @@ class _Test:
     def __init__(self, state: State, graph: Graph, level: str, mock: _Mock | None,
                  config: Mapping[str, Any], clock: Clock, data: Any, variables: dict[str, Any],
                  role_arn: str | None, handlers: Mapping[str, Callable[..., Any]] | None,
-                 shown_name: str, context_given: Mapping[str, Any] | None) -> None:
+                 context_given: Mapping[str, Any] | None) -> None:
         self.inspect = level != "INFO"
         self.notes: dict[str, Any] = {}
         self.state = attrs.evolve(state, flow=_Inspected(state.flow, self.notes)) if self.inspect else state
@@ -495,7 +526,8 @@ class _Test:
         session.mocks = mock
         self.run = Interpreter(session, execution._history)
         retry_count = int(config.get("retrierRetryCount") or 0)
-        state_context: dict[str, Any] = {"EnteredTime": isoformat(now), "Name": shown_name}
+        # The state is StateName in the machine AWS runs it in, even when picked by stateName.
+        state_context: dict[str, Any] = {"EnteredTime": isoformat(now), "Name": STATE_NAME}
         if state.type in ("Task", "Map", "Parallel"):  # the states that can retry
             state_context["RetryCount"] = retry_count
         context: dict[str, Any] = {
@@ -504,9 +536,9 @@ class _Test:
             "State": state_context,
             "StateMachine": {"Id": machine_arn, "Name": machine_name},
         }
-        for key, value in (context_given or {}).items():
-            context[key] = {**context.get(key, {}), **value}
-        self.env = Env(context, variables)
+        # A context the caller gives is the whole context object (AWS does not fill it in).
+        self.env = Env(context if context_given is None else _CallersContext(context_given),
+                       variables)
         self.retry_count = retry_count
 
     def respond(self) -> dict[str, Any]:
@@ -567,7 +599,8 @@ class _Test:
             self.details["toleratedFailureCount"] = limits.tolerated_count
         if (state.tolerated_failure_percentage is not None
                 or state.tolerated_failure_percentage_path is not None):
-            self.details["toleratedFailurePercentage"] = limits.tolerated_percentage
+            percentage = limits.tolerated_percentage
+            self.details["toleratedFailurePercentage"] = None if percentage is None else float(percentage)
         failed = int(self.config.get("mapIterationFailureCount") or 0)
         if items is not None and failed > len(items):
             raise TestStateError(VALIDATION, "Map iteration failure count must be less than or "

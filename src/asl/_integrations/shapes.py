@@ -70,18 +70,18 @@ def _check(shape: Any, value: Any, name: str, strict: bool, sdk: bool) -> str | 
     if kind == "structure":
         if not isinstance(value, dict):
             return _field(name, "must be an object")
-        members = _members(shape)
-        for key, item in value.items():
-            member = members.get(key)
-            if member is not None:
-                found = _check(member[1], item, key, strict, sdk)
-                if found is not None:
-                    return found
-        if strict:
-            for required in shape.required_members:
-                key = _pascal(required)
-                if value.get(key) is None:
-                    return _field(key, "is required")
+        # In the shape's member order: a required field that is missing (STRICT), or a field
+        # given with a value that does not fit.
+        for name_, member in shape.members.items():
+            key = _pascal(name_)
+            item = value.get(key)
+            if item is None:
+                if strict and name_ in shape.required_members:
+                    return f"{PREFIX}Required field '{key}' is missing"
+                continue
+            found = _check(member, item, key, strict, sdk)
+            if found is not None:
+                return found
         return None
     if kind == "list":
         if not isinstance(value, list):
@@ -116,16 +116,16 @@ def _check(shape: Any, value: Any, name: str, strict: bool, sdk: bool) -> str | 
         return _bounds(shape, value, name, "value")
     if kind == "boolean":
         return None if isinstance(value, bool) else _field(name, "must be a boolean")
-    if kind == "timestamp":
-        ok = isinstance(value, str) or (isinstance(value, (int, float)) and not isinstance(value, bool))
-        return None if ok else _field(name, "must be a timestamp")
+    if kind == "timestamp":  # Step Functions shows a timestamp as text
+        return None if isinstance(value, str) else _field(name, "must be a string")
     return None
 
 
 def _bounds(shape: Any, measure: float, name: str, what: str) -> str | None:
     low, high = shape.metadata.get("min"), shape.metadata.get("max")
     if low is not None and measure < low:
-        return _field(name, f"is smaller than the minimum {what}")
+        return _field(name, "is smaller than the minimum length" if what == "length"
+                      else "is less than the minimum value")
     if high is not None and measure > high:
         return _field(name, f"exceeds the maximum {what}")
     return None
@@ -137,11 +137,6 @@ def _field(name: str, says: str) -> str:
 
 def _pascal(name: str) -> str:
     return name[:1].upper() + name[1:]
-
-
-def _members(shape: Any) -> dict[str, tuple[str, Any]]:
-    """A structure's members by the name Step Functions shows them under."""
-    return {_pascal(name): (name, member) for name, member in shape.members.items()}
 
 
 @functools.cache
