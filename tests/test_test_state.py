@@ -336,3 +336,21 @@ def test_a_callback_task_reads_the_callers_token() -> None:
     assert _inspection(result)["afterParameters"]["MessageBody"] == {"Token": "abc"}
     with pytest.raises(asl.TestStateError, match="Context object contains 'Task' when state is not"):
         asl.test_state(SEND, mock={"result": {}}, context={"Task": {"Token": "abc"}})
+
+
+# -- the guide --------------------------------------------------------------------------------
+
+
+def _guide_snippets() -> list[Any]:
+    import re
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "testing.md").read_text(encoding="utf-8")
+    return [pytest.param(code, id=f"snippet-{number}")
+            for number, code in enumerate(re.findall(r"```python\n(.*?)```", text, re.S), 1)]
+
+
+@pytest.mark.parametrize("code", _guide_snippets())
+def test_the_guides_examples_run_as_written(code: str) -> None:
+    """docs/testing.md's recipes pass their own assertions."""
+    exec(compile(code, "docs/testing.md", "exec"), {})  # noqa: S102  # our own documentation
