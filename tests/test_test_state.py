@@ -298,6 +298,88 @@ def test_refused_calls_raise_test_state_error(call: dict[str, Any], code: str, m
     assert (refused.value.code, refused.value.message) == (code, message)
 
 
+PARALLEL = {"Type": "Parallel", "End": True, "Branches": [
+    {"StartAt": "A", "States": {"A": {"Type": "Pass", "End": True}}},
+    {"StartAt": "B", "States": {"B": {"Type": "Pass", "End": True}}}]}
+MAP = {"Type": "Map", "End": True,
+       "ItemProcessor": {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}}
+
+
+@pytest.mark.parametrize(("call", "message"), [
+    (dict(definition=SEND, mock={"result": {}, "errorOutput": {"error": "E"}}),
+     "A test mock should have only one of the following fields: [result, errorOutput]."),
+    (dict(definition=SEND, mock={"result": {}}, reveal_secrets=True),
+     "TestState does not support RevealSecrets when a mock is specified."),
+    (dict(definition=PARALLEL, mock={"result": {"a": 1}}), "Mocked result must be an array."),
+    (dict(definition=PARALLEL, mock={"result": [1]}),
+     "Mocked result must contain the same number of items as number of Parallel branches."),
+    (dict(definition=MAP, mock={"result": {"a": 1}}), "Mocked result must be an array."),
+    (dict(definition={**MAP, "ResultWriter": {"Resource": "arn:aws:states:::s3:putObject",
+                                              "Parameters": {"Bucket": "b", "Prefix": "p"}},
+                      "ItemProcessor": {**MAP["ItemProcessor"], "ProcessorConfig": {
+                          "Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"}}},
+          mock={"result": [1]}), "Mocked result must be a JSON object."),
+    (dict(definition=MAP, input=[1], mock={"result": [1]},
+          state_configuration={"mapIterationFailureCount": 2}),
+     "Map iteration failure count must be less than or equal to the number of Map iterations"),
+    (dict(definition=SEND, mock={"result": {}}, state_configuration={"retrierRetryCount": -1}),
+     "1 validation error detected: Value '-1' at 'stateConfiguration.retrierRetryCount' failed "
+     "to satisfy constraint: Member must have value greater than or equal to 0"),
+    (dict(definition=SEND, mock={"result": {}}, context={"Map": {}}),
+     "Invalid Context object provided: 'Map' field is not supported when mocking a Context object"),
+    (dict(definition=SEND, mock={"result": {}}, context={"Execution": {"Pokemon": 1}}),
+     "Invalid Context object provided: Field 'Pokemon' is not allowed"),
+    (dict(definition=SEND, mock={"result": {}}, context={"State": {"RetryCount": "0"}}),
+     "Invalid Context object provided: State.RetryCount must be an integer"),
+])
+def test_refused_mocks_and_configurations(call: dict[str, Any], message: str) -> None:
+    with pytest.raises(asl.TestStateError) as refused:
+        asl.test_state(**call)
+    assert (refused.value.code, refused.value.message) == ("ValidationException", message)
+
+
+@pytest.mark.parametrize("resource", [
+    "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+    "arn:aws:states:::states:startExecution.sync:2",
+    "arn:aws:states:us-east-1:123456789012:activity:review",
+])
+def test_callbacks_jobs_and_activities_run_only_mocked(resource: str) -> None:
+    state = {"Type": "Task", "Resource": resource, "End": True}
+    with pytest.raises(asl.TestStateError) as refused:
+        asl.test_state(state, role_arn="arn:aws:iam::123456789012:role/r")
+    assert refused.value.code == "InvalidDefinition"
+    assert asl.test_state(state, mock={"result": {"done": True}}).output == {"done": True}
+
+
+@pytest.mark.parametrize(("mock", "config", "message"), [
+    ({"errorOutput": {"error": 5}}, None, "Invalid type for parameter mock.errorOutput.error"),
+    ({"errorOutput": {"cause": "c"}}, None, 'Missing required parameter in mock.errorOutput: "error"'),
+    ({"result": {}}, {"mapIterationFailureCount": "2"},
+     "Invalid type for parameter stateConfiguration.mapIterationFailureCount"),
+    ({"result": {}}, {"retryCount": 1}, 'Unknown parameter in state_configuration: "retryCount"'),
+])
+def test_what_the_sdk_refuses_before_sending_is_a_type_error(
+        mock: dict[str, Any], config: dict[str, Any] | None, message: str) -> None:
+    with pytest.raises(TypeError, match=message):
+        asl.test_state(SEND, mock=mock, state_configuration=config)
+
+
+def test_a_map_reads_its_items_from_the_context_as_testate_words_it() -> None:
+    state = {**MAP, "ItemsPath": "$$.Execution.Input"}
+    result = asl.test_state(state, [1], mock={"result": [1]}, context={"Execution": {"Input": {}}})
+    assert (result.error, result.cause) == (
+        "States.Runtime", 'Reference path "$.Execution.Input" must point to array.')
+
+
+def test_a_jsonata_map_shows_its_limits_only() -> None:
+    state = {**MAP, "QueryLanguage": "JSONata", "Items": "{% $states.input.xs %}",
+             "MaxConcurrency": "{% $states.input.n %}", "Output": "{% $count($states.result) %}"}
+    result = asl.test_state(state, {"xs": [1, 2], "n": 3}, mock={"result": [5, 6]},
+                            inspection_level="TRACE")
+    assert result.output == 2
+    assert _inspection(result) == {"input": {"xs": [1, 2], "n": 3}, "maxConcurrency": 3}
+
+
 def test_an_invalid_definition_lists_its_problems() -> None:
     with pytest.raises(asl.TestStateError) as refused:
         asl.test_state({"Type": "Pass", "Next": 3})

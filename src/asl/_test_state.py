@@ -20,6 +20,7 @@ catcher that catches (CAUGHT_ERROR, with its output and next state).
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -83,6 +84,8 @@ _CONTEXT_FIELDS: dict[str, dict[str, type | tuple[type, ...] | None]] = {
     "Task": {"Token": str},
 }
 _TYPE_WORDS = {str: "a string", int: "an integer", dict: "an object"}
+#: A service integration's .sync / .sync:2 / .waitForTaskToken pattern.
+_PATTERN_SUFFIX = re.compile(r"^arn:[^:]+:states:::.*\.(sync(:\d+)?|waitForTaskToken)$")
 
 
 @attrs.frozen
@@ -199,13 +202,17 @@ def call(request: Mapping[str, Any], *, handlers: Mapping[str, Callable[..., Any
     graph, state = _resolve(request["definition"], state_name)
     mock = request.get("mock")
     mocked = _check_mock(state, mock, bool(request.get("revealSecrets")))
-    if (state.type == "Task" and mocked is None and not request.get("roleArn")):
+    if isinstance(state, TaskState) and mocked is None and _needs_mock(state.resource):
+        raise TestStateError(INVALID_DEFINITION, "TestState API does not support Activity tasks, "
+                                                 "or the .sync and .waitForTaskToken integration "
+                                                 "patterns, without a mock")
+    if state.type == "Task" and mocked is None and not request.get("roleArn"):
         raise TestStateError(VALIDATION, "RoleArn must be specified when testing a Task state")
     data = _decode(request.get("input"), "input", {})
     variables = _decode(request.get("variables"), "variables", {})
     if not isinstance(variables, dict):
         raise TestStateError(VALIDATION, "Variables must be a JSON object")
-    config = dict(_known(request.get("stateConfiguration") or {}, _CONFIG_KEYS, "stateConfiguration"))
+    config = _check_config(request.get("stateConfiguration") or {})
     context_given = _decode(request.get("context"), "context", None)
     if context_given is not None:
         _check_context(context_given, state)
@@ -226,6 +233,30 @@ def _known(mapping: Any, keys: tuple[str, ...], where: str) -> Mapping[str, Any]
         if key not in keys:
             raise TypeError(f'Unknown parameter in {where}: "{key}", must be one of: {", ".join(keys)}')
     return mapping
+
+
+def _typed(value: Any, kinds: type | tuple[type, ...], where: str) -> None:
+    """The SDK's own check of a parameter's type, made before a request is sent."""
+    if not isinstance(value, kinds) or (isinstance(value, bool) and kinds is int):
+        names = ", ".join(str(kind) for kind in (kinds if isinstance(kinds, tuple) else (kinds,)))
+        raise TypeError(f"Invalid type for parameter {where}, value: {value!r}, "
+                        f"type: {type(value)}, valid types: {names}")
+
+
+def _check_config(config: Any) -> dict[str, Any]:
+    config = dict(_known(config, _CONFIG_KEYS, "stateConfiguration"))
+    for key in ("retrierRetryCount", "mapIterationFailureCount"):
+        if key in config:
+            _typed(config[key], int, f"stateConfiguration.{key}")
+            if config[key] < 0:
+                raise TestStateError(VALIDATION, f"1 validation error detected: Value "
+                                                 f"'{config[key]}' at 'stateConfiguration.{key}' "
+                                                 f"failed to satisfy constraint: Member must have "
+                                                 f"value greater than or equal to 0")
+    for key in ("errorCausedByState", "mapItemReaderData"):
+        if key in config:
+            _typed(config[key], str, f"stateConfiguration.{key}")
+    return config
 
 
 def _enum(value: Any, allowed: tuple[str, ...], field: str) -> None:
@@ -360,9 +391,13 @@ def _check_mock(state: State, mock: Any, reveal_secrets: bool) -> _Mock | None:
                                          "[result, errorOutput].")
     if error_output is not None:
         error_output = _known(error_output, _ERROR_KEYS, "mock.errorOutput")
-        if not isinstance(error_output.get("error"), str):
-            raise TestStateError(VALIDATION, "The mock's errorOutput needs an error")
+        if "error" not in error_output:
+            # The SDK's own check: MockErrorOutput's error is required.
+            raise TypeError('Missing required parameter in mock.errorOutput: "error"')
+        _typed(error_output["error"], str, "mock.errorOutput.error")
         cause = error_output.get("cause")
+        if cause is not None:
+            _typed(cause, str, "mock.errorOutput.cause")
         return _Mock(None, str(error_output["error"]), None if cause is None else str(cause))
     result = _decode(mock["result"], "result", None)
     if isinstance(state, ParallelState):
@@ -381,6 +416,12 @@ def _check_mock(state: State, mock: Any, reveal_secrets: bool) -> _Mock | None:
     if isinstance(state, TaskState) and mode != "NONE":
         _check_shape(state.resource, result, strict=mode == "STRICT")
     return _Mock(result, None, None)
+
+
+def _needs_mock(resource: str) -> bool:
+    """TestState runs these only mocked: an activity's worker, a .sync job or a callback's
+    answer is not something one call can wait for."""
+    return ":activity:" in resource or _PATTERN_SUFFIX.search(resource) is not None
 
 
 def _check_shape(resource: str, result: Any, *, strict: bool) -> None:
@@ -408,8 +449,7 @@ def _check_context(context: Any, state: State) -> None:
         if fields is None:
             raise TestStateError(VALIDATION, refuse + f"Field '{key}' is not allowed")
         if key == "Task" and not (isinstance(state, TaskState)
-                                  and (".sync" in state.resource
-                                       or state.resource.endswith(".waitForTaskToken"))):
+                                  and _PATTERN_SUFFIX.search(state.resource) is not None):
             raise TestStateError(VALIDATION, refuse + "Context object contains 'Task' when state "
                                                       "is not a Task state with a '.sync' or "
                                                       "'.waitForTaskToken' service integration "
