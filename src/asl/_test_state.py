@@ -243,8 +243,8 @@ def _typed(value: Any, kinds: type | tuple[type, ...], where: str) -> None:
                         f"type: {type(value)}, valid types: {names}")
 
 
-def _check_config(config: Any) -> dict[str, Any]:
-    config = dict(_known(config, _CONFIG_KEYS, "stateConfiguration"))
+def _check_config(given: Any) -> dict[str, Any]:
+    config: dict[str, Any] = dict(_known(given, _CONFIG_KEYS, "stateConfiguration"))
     for key in ("retrierRetryCount", "mapIterationFailureCount"):
         if key in config:
             _typed(config[key], int, f"stateConfiguration.{key}")
