@@ -29,7 +29,7 @@ import attrs
 
 from asl import _errors as E
 from asl._clock import Clock, SystemClock, VirtualClock, isoformat
-from asl._definition.flow import _OWN, Flow, Trace
+from asl._definition.flow import _OWN, Flow
 from asl._definition.model import Graph, MapState, ParallelState, PassState, State, TaskState
 from asl._errors import DefinitionError, Failure, GraphFailed, StatesError, TestStateError
 from asl._integrations import shapes as _shapes
@@ -498,10 +498,11 @@ class _Mock:
 
 class _Inspected(Flow):
     """The state's own flow, noting each step's value for the inspection data: the handlers call
-    it as they call any flow, and `Flow.finish` reports the steps inside it (`trace`)."""
+    it as they call any flow; the steps inside `finish` come from the flow's traced copy
+    (`Flow.traced`)."""
 
     def __init__(self, inner: Flow, notes: dict[str, Any]) -> None:
-        self.inner = inner
+        self.inner = inner.traced(notes.__setitem__)
         self.notes = notes
         self.language = inner.language
         self.jsonata = inner.jsonata
@@ -518,11 +519,10 @@ class _Inspected(Flow):
         return value
 
     def finish(self, data: Any, result: Any, env: Env, clock: Clock, *, assign: Any = _OWN,
-               output: Any = _OWN, has_result: bool = True,
-               trace: Trace | None = None) -> tuple[Any, dict[str, Any] | None]:
+               output: Any = _OWN, has_result: bool = True) -> tuple[Any, dict[str, Any] | None]:
         self.notes["result"] = result
         return self.inner.finish(data, result, env, clock, assign=assign, output=output,
-                                 has_result=has_result, trace=self.notes.__setitem__)
+                                 has_result=has_result)
 
     def caught(self, catcher: Any, data: Any, error_output: Mapping[str, Any], env: Env,
                clock: Clock) -> tuple[Any, dict[str, Any] | None]:

@@ -19,7 +19,7 @@ from typing import Any
 from asl._clock import Clock
 from asl._languages.env import Env
 
-#: What `Flow.finish` tells a caller that inspects the steps: `trace(step, value)`.
+#: What a traced flow tells its caller about the steps inside `finish`: `trace(step, value)`.
 Trace = Callable[[str, Any], None]
 
 JSONPATH = "JSONPath"
@@ -75,13 +75,10 @@ class Flow:
         raise NotImplementedError
 
     def finish(self, data: Any, result: Any, env: Env, clock: Clock, *, assign: Any = _OWN,
-               output: Any = _OWN, has_result: bool = True,
-               trace: Trace | None = None) -> tuple[Any, dict[str, Any] | None]:
+               output: Any = _OWN, has_result: bool = True) -> tuple[Any, dict[str, Any] | None]:
         """The state's output and assigned variables from its raw input and its result.
         `assign`/`output` stand in for the state's own (a Choice rule's); with `has_result`
-        False, JSONata's `$states.result` is absent (a Choice rule's Output). `trace(step,
-        value)`, when given, sees the steps in between (TestState's inspection data); the
-        handlers never pass one, so a normal run pays one test per step for it."""
+        False, JSONata's `$states.result` is absent (a Choice rule's Output)."""
         raise NotImplementedError
 
     def caught(self, catcher: Any, data: Any, error_output: Mapping[str, Any], env: Env,
@@ -100,6 +97,11 @@ class Flow:
         ResultWriter's Parameters/Arguments, BatchInput): JSONPath renders it over the
         effective input, JSONata over `$states`."""
         raise NotImplementedError
+
+    def traced(self, trace: Trace) -> Flow:
+        """The same flow, reporting the steps inside `finish` to `trace` (TestState's
+        inspection data). A run never uses one, so its flows carry no tracing at all."""
+        return self
 
 
 class JsonPathFlow(Flow):
@@ -132,12 +134,9 @@ class JsonPathFlow(Flow):
         return effective if parameters is None else parameters.render(effective, env)
 
     def finish(self, data: Any, result: Any, env: Env, clock: Clock, *, assign: Any = _OWN,
-               output: Any = _OWN, has_result: bool = True,
-               trace: Trace | None = None) -> tuple[Any, dict[str, Any] | None]:
+               output: Any = _OWN, has_result: bool = True) -> tuple[Any, dict[str, Any] | None]:
         if self.result_selector is not None:
             result = self.result_selector.render(result, env)
-        if trace is not None:
-            trace("afterResultSelector", result)
         if assign is _OWN or assign is None:
             assign = self.assign
         # Assign sees the result (after ResultSelector) and takes effect from the next state.
@@ -149,8 +148,6 @@ class JsonPathFlow(Flow):
             value = data
         else:
             value = result_path.apply(data, result)
-        if trace is not None:
-            trace("afterResultPath", value)
         if self.output_path is not None:
             value = select(self.output_path, value, env)
         return value, assigned
@@ -171,6 +168,50 @@ class JsonPathFlow(Flow):
     def template(self, template: Any, data: Any, effective: Any, env: Env, clock: Clock,
                  field: str) -> Any:
         return template.render(effective, env)
+
+    def traced(self, trace: Trace) -> Flow:
+        # The same steps, with ResultSelector and ResultPath reporting what they made.
+        return JsonPathFlow(input_path=self.input_path, parameters=self.parameters,
+                            result_selector=_TracedSelector(self.result_selector, trace),
+                            result_path=_TracedResultPath(self.result_path, trace),
+                            output_path=self.output_path, assign=self.assign)
+
+
+class _TracedSelector:
+    """A state's ResultSelector (or its absence) that reports the selected result."""
+
+    __slots__ = ("inner", "trace")
+
+    def __init__(self, inner: Any, trace: Trace) -> None:
+        self.inner = inner
+        self.trace = trace
+
+    def render(self, result: Any, env: Env) -> Any:
+        if self.inner is not None:
+            result = self.inner.render(result, env)
+        self.trace("afterResultSelector", result)
+        return result
+
+
+class _TracedResultPath:
+    """A state's ResultPath (absent: the result; null: the input) that reports the merge."""
+
+    __slots__ = ("inner", "trace")
+
+    def __init__(self, inner: Any, trace: Trace) -> None:
+        self.inner = inner
+        self.trace = trace
+
+    def apply(self, data: Any, result: Any) -> Any:
+        inner = self.inner
+        if inner is None:
+            value = result
+        elif inner is DISCARD:
+            value = data
+        else:
+            value = inner.apply(data, result)
+        self.trace("afterResultPath", value)
+        return value
 
 
 class JsonataFlow(Flow):
@@ -207,9 +248,7 @@ class JsonataFlow(Flow):
                                 now_ms=_now_ms(clock))
 
     def finish(self, data: Any, result: Any, env: Env, clock: Clock, *, assign: Any = _OWN,
-               output: Any = _OWN, has_result: bool = True,
-               trace: Trace | None = None) -> tuple[Any, dict[str, Any] | None]:
-        # JSONata has no steps between the result and Output/Assign to show (`trace` unused).
+               output: Any = _OWN, has_result: bool = True) -> tuple[Any, dict[str, Any] | None]:
         states = self.states(data, env.context, result=result if has_result else _ABSENT)
         if assign is _OWN:
             assign = self.assign
