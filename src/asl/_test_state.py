@@ -619,13 +619,14 @@ class _Test:
             items = None if reader_data is None else _decode(reader_data, "mapItemReaderData", None)
             if items is not None and not isinstance(items, list):
                 raise TestStateError(VALIDATION, "The mapItemReaderData must be a JSON array")
-        elif flow.jsonata or state.items_path is None:
+        elif flow.jsonata:
             items = map_items(run, state, data, effective, env)
         else:
-            found = state.items_path.get(effective, env)
+            path = state.items_path
+            found = effective if path is None else path.get(effective, env)
             if not isinstance(found, list):
                 # TestState words it so, showing a context path ($$...) from the context's root.
-                text = state.items_path.text
+                text = "$" if path is None else path.text
                 shown = text[1:] if text.startswith("$$") else text
                 raise StatesError(E.RUNTIME, f'Reference path "{shown}" must point to array.')
             items = found
