@@ -8,8 +8,11 @@ import json
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import asl
+from strategies import JSON, JSON_SCALARS
 
 MACHINE = {
     "StartAt": "Prepare",
@@ -436,3 +439,40 @@ def _guide_snippets() -> list[Any]:
 def test_the_guides_examples_run_as_written(code: str) -> None:
     """docs/testing.md's recipes pass their own assertions."""
     exec(compile(code, "docs/testing.md", "exec"), {})  # noqa: S102  # our own documentation
+
+
+# -- test_state and run agree -----------------------------------------------------------------
+
+_INPUT_PATHS = st.sampled_from(["$", "$.a", "$.a.b", "$.items[0]", "$['x y']"])
+_RESULT_PATHS = st.sampled_from(["$", "$.a", "$.result", "$.a[1].b"])
+
+
+@st.composite
+def _pass_states(draw: st.DrawFn) -> dict[str, Any]:
+    state: dict[str, Any] = {"Type": "Pass", "End": True}
+    for field, paths in (("InputPath", _INPUT_PATHS), ("ResultPath", _RESULT_PATHS),
+                         ("OutputPath", _INPUT_PATHS)):
+        if draw(st.booleans()):
+            state[field] = draw(paths)
+    if draw(st.booleans()):
+        state["Parameters"] = {"v.$": draw(_INPUT_PATHS), "k": draw(JSON_SCALARS)}
+    elif draw(st.booleans()):
+        state["Result"] = draw(JSON)
+    return state
+
+
+@settings(max_examples=150, deadline=None)
+@given(_pass_states(), st.dictionaries(st.sampled_from(["a", "items", "x y", "b"]), JSON, max_size=3))
+def test_one_state_answers_as_a_one_state_run_does(state: dict[str, Any], data: dict[str, Any]) -> None:
+    """The same handlers and data flow: a state's TestState output is the output of a machine
+    made of that state alone, and a failure is the same error (a run adds where it arose)."""
+    execution = asl.load({"StartAt": "S", "States": {"S": state}}).run(data, clock=asl.VirtualClock())
+    result = asl.test_state(state, data, inspection_level="DEBUG")
+    if execution.status == "SUCCEEDED":
+        assert (result.status, result.output) == ("SUCCEEDED", execution.output)
+        if "OutputPath" not in state:
+            assert _inspection(result)["afterResultPath"] == execution.output
+    else:
+        assert (result.status, result.error) == ("FAILED", execution.error)
+        assert execution.cause is not None and result.cause is not None
+        assert execution.cause.endswith(result.cause)
