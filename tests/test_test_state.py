@@ -76,6 +76,8 @@ def test_definition_as_text_or_path(tmp_path: Any) -> None:
     by_path = asl.test_state(path, {"amount": 1}, state_name="Prepare")
     by_text = asl.test_state(json.dumps(MACHINE), {"amount": 1}, state_name="Prepare")
     assert by_path.response == by_text.response
+    loaded = asl.test_state(asl.load(MACHINE), {"amount": 1}, state_name="Prepare")
+    assert loaded.response == by_text.response
 
 
 # -- Task -------------------------------------------------------------------------------------

@@ -151,11 +151,12 @@ def test_state(
     """Test one state as AWS's TestState API does, offline.
 
     `definition` is a state (an object with `Type`) or a whole machine (then `state_name` picks
-    the state, at any depth), as a dict, JSON/YAML text or a path. `input` (default `{}`),
-    `context` and `variables` are JSON values. `mock` and `state_configuration` take the API's
-    field names: `{"result": VALUE}` or `{"errorOutput": {"error": ..., "cause": ...}}` with
-    `fieldValidationMode` (STRICT, PRESENT, NONE); `retrierRetryCount`, `errorCausedByState`,
-    `mapIterationFailureCount`, `mapItemReaderData` (a JSON value). An unmocked Task runs its
+    the state, at any depth), as a dict, JSON/YAML text, a path or a loaded `StateMachine`.
+    `input` (default `{}`), `context` and `variables` are JSON values. `mock` and
+    `state_configuration` take the API's field names: `{"result": VALUE}` or
+    `{"errorOutput": {"error": ..., "cause": ...}}` with `fieldValidationMode` (STRICT, PRESENT,
+    NONE); `retrierRetryCount`, `errorCausedByState`, `mapIterationFailureCount`,
+    `mapItemReaderData` (a JSON value). An unmocked Task runs its
     handler (`handlers=`, as `StateMachine.run` takes them); `clock` defaults to a virtual
     clock at the current time, so a Wait takes no time.
 
@@ -293,8 +294,10 @@ def _not_json(name: str) -> Any:
 def _resolve(definition: Any, state_name: Any) -> tuple[Graph, State]:
     """The compiled state under test and the graph it is in."""
     from asl._definition.source import load_source
-    from asl._machine import load
+    from asl._machine import StateMachine, load
 
+    if isinstance(definition, StateMachine):  # a machine already loaded: its definition
+        definition = definition.definition
     source = load_source(definition)
     document = source.document
     errors = [p for p in source.problems if p.severity == "error"]
