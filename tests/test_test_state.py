@@ -387,10 +387,14 @@ def test_a_jsonata_map_shows_its_limits_only() -> None:
 
 def test_an_invalid_definition_lists_its_problems() -> None:
     with pytest.raises(asl.TestStateError) as refused:
-        asl.test_state({"Type": "Pass", "Next": 3})
+        asl.test_state('{\n  "Type": "Pass",\n  "Next": 3\n}')
     assert refused.value.code == "InvalidDefinition"
+    # AWS's message points into the machine the state is wrapped in ...
     assert refused.value.message.startswith("Invalid State Machine Definition: '")
-    assert "/States/StateName/Next" in [problem.pointer for problem in refused.value.problems]
+    assert "at /States/StateName/Next" in refused.value.message
+    # ... the Problems into the state as written, with lines and columns.
+    wrong = [p for p in refused.value.problems if p.pointer == "/Next"]
+    assert [(p.code, p.line) for p in wrong] == [("wrong-type", 3)]
 
 
 def test_an_unknown_mock_field_is_a_type_error() -> None:

@@ -320,17 +320,30 @@ def _resolve(definition: Any, state_name: Any) -> tuple[Graph, State]:
         # A whole machine loads from what was given, so Problems keep their lines and columns.
         machine = load(document if state_name is None else definition)
     except DefinitionError as error:
-        raise _invalid(error.problems) from None
+        if state_name is not None:
+            raise _invalid(error.problems) from None
+        # AWS's message points into the machine it wraps the state in; the Problems point into
+        # the state as the caller wrote it, with its lines and columns.
+        raise _invalid(error.problems, _unwrapped(source, error.problems)) from None
     found = _find(machine.graph, target)
     if found is None:
         raise TestStateError(VALIDATION, "State not found in definition")
     return found
 
 
-def _invalid(problems: list[E.Problem]) -> TestStateError:
+def _invalid(problems: list[E.Problem], located: list[E.Problem] | None = None) -> TestStateError:
     listed = ", ".join(f"{p.code}: {p.message} at {p.pointer or '/'}" for p in problems)
     return TestStateError(INVALID_DEFINITION, f"Invalid State Machine Definition: '{listed}'",
-                          problems)
+                          problems if located is None else located)
+
+
+def _unwrapped(source: Any, problems: list[E.Problem]) -> list[E.Problem]:
+    from asl._definition.validate import finish
+
+    inside = "/States/" + STATE_NAME
+    return finish(source, [
+        p.evolve(pointer=p.pointer[len(inside):]) if p.pointer == inside or p.pointer.startswith(inside + "/")
+        else p for p in problems])
 
 
 def _wrap(state: Mapping[str, Any]) -> dict[str, Any]:
