@@ -482,3 +482,13 @@ def test_one_state_answers_as_a_one_state_run_does(state: dict[str, Any], data: 
         assert (result.status, result.error) == ("FAILED", execution.error)
         assert execution.cause is not None and result.cause is not None
         assert execution.cause.endswith(result.cause)
+
+
+def test_with_state_name_the_definition_must_be_a_whole_machine() -> None:
+    with pytest.raises(asl.TestStateError) as refused:
+        asl.test_state({"Type": "Pass", "End": True}, state_name="Pass")
+    assert refused.value.code == "InvalidDefinition"
+    assert "StartAt" in refused.value.message
+    with pytest.raises(asl.TestStateError) as unnamed:
+        asl.test_state(MACHINE)
+    assert unnamed.value.code == "ValidationException"

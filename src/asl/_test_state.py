@@ -313,8 +313,8 @@ def _resolve(definition: Any, state_name: Any) -> tuple[Graph, State]:
     else:
         if not isinstance(state_name, str):
             raise TypeError(f"stateName must be a str, not {type(state_name).__name__}")
-        if not machine_like:
-            raise TestStateError(VALIDATION, "State not found in definition")
+        # With stateName the definition is a whole machine, validated as one (a lone state is
+        # then an invalid machine).
         target = state_name
     try:
         # A whole machine loads from what was given, so Problems keep their lines and columns.
