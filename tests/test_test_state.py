@@ -492,3 +492,22 @@ def test_with_state_name_the_definition_must_be_a_whole_machine() -> None:
     with pytest.raises(asl.TestStateError) as unnamed:
         asl.test_state(MACHINE)
     assert unnamed.value.code == "ValidationException"
+
+
+def test_an_item_reader_reads_map_item_reader_data_as_its_object() -> None:
+    processor = {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                 "StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}
+    state = {"Type": "Map", "End": True, "ItemProcessor": processor,
+             "ItemReader": {"Resource": "arn:aws:states:::s3:getObject",
+                            "ReaderConfig": {"InputType": "CSV", "CSVHeaderLocation": "FIRST_ROW",
+                                             "MaxItems": 2},
+                            "Parameters": {"Bucket": "b", "Key": "k.csv"}},
+             "ItemSelector": {"name.$": "$$.Map.Item.Value.name"},
+             "ItemBatcher": {"MaxItemsPerBatch": 1}, "ToleratedFailureCount": 0}
+    config = {"mapItemReaderData": "name,age\nada,36\nbob,41\ncy,20\n", "mapIterationFailureCount": 1}
+    result = asl.test_state(state, {}, inspection_level="DEBUG", mock={"result": [1, 2]},
+                            state_configuration=config)
+    data = _inspection(result)
+    assert data["afterItemSelector"] == [{"name": "ada"}, {"name": "bob"}]  # MaxItems: 2
+    assert data["afterItemBatcher"] == [{"Items": [{"name": "ada"}]}, {"Items": [{"name": "bob"}]}]
+    assert result.error == "States.ExceedToleratedFailureThreshold"

@@ -36,6 +36,7 @@ from asl._integrations import shapes as _shapes
 from asl._integrations.resources import DEFAULT_ACCOUNT, DEFAULT_REGION
 from asl._json import to_strict_json
 from asl._languages.env import Env
+from asl._runtime import itemio
 from asl._runtime.core import HANDLERS, Machine, Session
 from asl._runtime.execution import Execution
 from asl._runtime.executor import Interpreter, error_matches, retry_delay
@@ -67,14 +68,15 @@ _JSONPATH_STEPS = {
     "Task": ("afterInputPath", "afterParameters", "result", "afterResultSelector",
              "afterResultPath"),
     "Pass": ("afterInputPath", "afterParameters", "afterResultSelector", "afterResultPath"),
-    "Map": ("afterInputPath", "afterItemsPath", "afterItemSelector", "afterResultSelector",
-            "afterResultPath"),
+    "Map": ("afterInputPath", "afterItemsPath", "afterItemSelector", "afterItemBatcher",
+            "afterResultSelector", "afterResultPath"),
     "Parallel": ("afterResultSelector", "afterResultPath"),
 }
 _PASS_WITH_RESULT = ("result", "afterResultSelector", "afterResultPath")
 #: Choice, Succeed, Wait and Fail show the input after InputPath (a Fail's is its input).
 _INPUT_ONLY = ("afterInputPath",)
-_JSONATA_STEPS = {"Task": ("afterArguments", "result"), "Map": ("afterItemSelector",)}
+_JSONATA_STEPS = {"Task": ("afterArguments", "result"),
+                  "Map": ("afterItemSelector", "afterItemBatcher")}
 #: The context object's fields a caller may set, with their JSON types (None: any value).
 _CONTEXT_FIELDS: dict[str, dict[str, type | tuple[type, ...] | None]] = {
     "Execution": {"Id": str, "Input": None, "Name": str, "RoleArn": str, "StartTime": str,
@@ -156,9 +158,9 @@ def test_state(
     `state_configuration` take the API's field names: `{"result": VALUE}` or
     `{"errorOutput": {"error": ..., "cause": ...}}` with `fieldValidationMode` (STRICT, PRESENT,
     NONE); `retrierRetryCount`, `errorCausedByState`, `mapIterationFailureCount`,
-    `mapItemReaderData` (a JSON value). An unmocked Task runs its
-    handler (`handlers=`, as `StateMachine.run` takes them); `clock` defaults to a virtual
-    clock at the current time, so a Wait takes no time.
+    `mapItemReaderData` (a JSON value, or the object's text as it is: CSV, JSON Lines). An
+    unmocked Task runs its handler (`handlers=`, as `StateMachine.run` takes them); `clock`
+    defaults to a virtual clock at the current time, so a Wait takes no time.
 
     Raises `TestStateError` (AWS's `code` and `message`) for what AWS refuses."""
     request: dict[str, Any] = {"definition": definition, "inspectionLevel": inspection_level,
@@ -184,8 +186,10 @@ def test_state(
         request["mock"] = wire
     if state_configuration is not None:
         config = dict(_known(state_configuration, _CONFIG_KEYS, "state_configuration"))
-        if "mapItemReaderData" in config:
-            config["mapItemReaderData"] = _encode(config["mapItemReaderData"], "mapItemReaderData")
+        reader_data = config.get("mapItemReaderData")
+        if reader_data is not None and not isinstance(reader_data, str):
+            # A value is the JSON an object holds; text is the object as it is (CSV, JSON Lines).
+            config["mapItemReaderData"] = _encode(reader_data, "mapItemReaderData")
         request["stateConfiguration"] = config
     return TestStateResult(call(request, handlers=handlers, clock=clock))
 
@@ -512,6 +516,28 @@ class _Mock:
         return ("return", self.result)
 
 
+class _ReaderData:
+    """`mapItemReaderData` as the one object a Map's ItemReader reads ("the data read by
+    ItemReader ... as found in its original source"): the engine's ItemReader parses it by its
+    ReaderConfig (JSON, JSON Lines, CSV, manifest) and applies MaxItems, as in a run."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def get_object(self, bucket: str, key: str) -> bytes:
+        return self.text.encode("utf-8")
+
+    def list_objects(self, bucket: str, prefix: str = "") -> list[Any]:
+        listing = _decode(self.text, "mapItemReaderData", None)
+        if not isinstance(listing, list):
+            raise TestStateError(VALIDATION, "The mapItemReaderData of an S3 listing must be a "
+                                             "JSON array of objects")
+        return listing
+
+    def put_object(self, bucket: str, key: str, body: bytes) -> None:
+        raise TypeError("TestState never writes a Map's results")
+
+
 class _Inspected(Flow):
     """The state's own flow, noting each step's value for the inspection data: the handlers call
     it as they call any flow; the steps inside `finish` come from the flow's traced copy
@@ -577,7 +603,10 @@ class _Test:
         execution = Execution(name=exec_name, arn=machine_arn.replace(":stateMachine:", ":express:")
                               + ":" + exec_name, state_machine_arn=machine_arn, input=data,
                               start=now, history=History(25_000))
-        options = RunOptions.of("test_state", handlers, {"role_arn": role_arn} if role_arn else {})
+        keywords: dict[str, Any] = {"role_arn": role_arn} if role_arn else {}
+        if config.get("mapItemReaderData") is not None:
+            keywords["s3"] = _ReaderData(config["mapItemReaderData"])
+        options = RunOptions.of("test_state", handlers, keywords)
         session = Session(machine, execution, clock, options, synchronous=True)
         session.mocks = mock
         self.run = Interpreter(session, execution._history)
@@ -629,12 +658,12 @@ class _Test:
     def map(self, state: MapState) -> tuple[Any, str | None, dict[str, Any] | None]:
         run, env, data, flow = self.run, self.env, self.data, state.flow
         effective = flow.effective(data, env)
-        reader_data = self.config.get("mapItemReaderData")
         items: list[Any] | None
         if state.item_reader is not None:
-            items = None if reader_data is None else _decode(reader_data, "mapItemReaderData", None)
-            if items is not None and not isinstance(items, list):
-                raise TestStateError(VALIDATION, "The mapItemReaderData must be a JSON array")
+            # The ItemReader reads mapItemReaderData as its object (see _ReaderData); without
+            # it there is nothing to read, and the number of items stays unknown.
+            has_data = self.config.get("mapItemReaderData") is not None
+            items = itemio.read_items(run, state, data, effective, env) if has_data else None
         elif flow.jsonata:
             items = map_items(run, state, data, effective, env)
         else:
@@ -647,9 +676,14 @@ class _Test:
                 raise StatesError(E.RUNTIME, f'Reference path "{shown}" must point to array.')
             items = found
             self.notes["afterItemsPath"] = items
-        if items is not None and state.item_selector is not None:
-            self.notes["afterItemSelector"] = list(iteration_inputs(run, state, data, effective,
-                                                                    items, env))
+        if items is not None:
+            inputs = iteration_inputs(run, state, data, effective, items, env)
+            if state.item_selector is not None:
+                self.notes["afterItemSelector"] = list(inputs)
+            if state.item_batcher is not None:
+                # With an ItemBatcher each iteration is a batch.
+                items = itemio.batches(run, state, data, effective, inputs, env)
+                self.notes["afterItemBatcher"] = items
         limits = read_limits(run, state, data, effective, env)
         self.details["maxConcurrency"] = limits.max_concurrency
         if state.tolerated_failure_count is not None or state.tolerated_failure_count_path is not None:
@@ -714,6 +748,7 @@ class _Test:
     def inspection(self, variables: Mapping[str, Any]) -> dict[str, Any]:
         state, notes = self.original, self.notes
         data: dict[str, Any] = {"input": _text(self.data)}
+        steps: tuple[str, ...]
         if state.flow.jsonata:
             steps = _JSONATA_STEPS.get(state.type, ())
         elif isinstance(state, PassState) and state.has_result:

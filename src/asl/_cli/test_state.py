@@ -44,7 +44,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--error-caused-by-state", metavar="NAME",
                         help="stateConfiguration.errorCausedByState")
     parser.add_argument("--item-reader-data", metavar="JSON|FILE",
-                        help="stateConfiguration.mapItemReaderData: what a Map's ItemReader reads")
+                        help="stateConfiguration.mapItemReaderData: the object a Map's ItemReader "
+                             "reads (JSON, or a file as it is: JSON, JSON Lines, CSV)")
     parser.add_argument("--role-arn", metavar="ARN", help="the execution role ($$.Execution.RoleArn)")
     parser.add_argument("--reveal-secrets", action="store_true", help="revealSecrets")
     parser.add_argument("--handlers", metavar="MODULE",
@@ -134,8 +135,7 @@ def _request(args: argparse.Namespace) -> dict[str, Any]:
     if args.error_caused_by_state is not None:
         config["errorCausedByState"] = args.error_caused_by_state
     if args.item_reader_data is not None:
-        config["mapItemReaderData"] = json.dumps(_json_or_file(args.item_reader_data,
-                                                               "--item-reader-data"))
+        config["mapItemReaderData"] = _json_or_text_file(args.item_reader_data)
     if config:
         request["stateConfiguration"] = config
     return request
@@ -154,6 +154,20 @@ def _json_or_file(text: str, option: str) -> Any:
         raise _Usage(f"{option} is neither JSON nor a readable file: {error}") from None
     except ValueError as error:
         raise _Usage(f"{option}: the file {text} is not JSON: {error}") from None
+
+
+def _json_or_text_file(text: str) -> str:
+    """Inline JSON, or a file's text as it is (an ItemReader's object: JSON, JSON Lines, CSV)."""
+    try:
+        json.loads(text)
+        return text
+    except ValueError:
+        pass
+    try:
+        with open(text, encoding="utf-8") as file:
+            return file.read()
+    except OSError as error:
+        raise _Usage(f"--item-reader-data is neither JSON nor a readable file: {error}") from None
 
 
 def _handlers(module: str | None) -> dict[str, Any] | None:
