@@ -121,3 +121,22 @@ def test_a_single_state_file(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     response: dict[str, Any] = json.loads(done.stdout)
     assert response == {"status": "SUCCEEDED", "output": '{"n":1}', "nextState": "One"}
+
+
+def test_item_reader_data_from_a_file_as_it_is(tmp_path: Path) -> None:
+    state = {"Type": "Map", "End": True,
+             "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                               "StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}},
+             "ItemReader": {"Resource": "arn:aws:states:::s3:getObject",
+                            "ReaderConfig": {"InputType": "CSV", "CSVHeaderLocation": "FIRST_ROW"},
+                            "Parameters": {"Bucket": "b", "Key": "k.csv"}},
+             "ItemSelector": {"n.$": "$$.Map.Item.Value.n"}}
+    path = tmp_path / "map.json"
+    path.write_text(json.dumps(state))
+    rows = tmp_path / "rows.csv"
+    rows.write_text("n\n1\n2\n")
+    done = _run(str(path), "--mock", '{"result": [1, 2]}', "--item-reader-data", str(rows),
+                "--inspection-level", "DEBUG")
+    assert done.returncode == 0, done.stderr
+    inspection = json.loads(done.stdout)["inspectionData"]
+    assert json.loads(inspection["afterItemSelector"]) == [{"n": "1"}, {"n": "2"}]
