@@ -511,3 +511,16 @@ def test_an_item_reader_reads_map_item_reader_data_as_its_object() -> None:
     assert data["afterItemSelector"] == [{"name": "ada"}, {"name": "bob"}]  # MaxItems: 2
     assert data["afterItemBatcher"] == [{"Items": [{"name": "ada"}]}, {"Items": [{"name": "bob"}]}]
     assert result.error == "States.ExceedToleratedFailureThreshold"
+
+
+@pytest.mark.parametrize(("result_path", "after"), [
+    (None, {"r": 1}),                       # absent: the result
+    ("$.out", {"a": 1, "out": {"r": 1}}),   # merged into the input
+    ("__null__", {"a": 1}),                 # null: the result is dropped, the input passes
+])
+def test_the_result_path_step_is_the_merge_a_run_makes(result_path: Any, after: Any) -> None:
+    state: dict[str, Any] = {"Type": "Pass", "Result": {"r": 1}, "End": True}
+    if result_path is not None:
+        state["ResultPath"] = None if result_path == "__null__" else result_path
+    result = asl.test_state(state, {"a": 1}, inspection_level="DEBUG")
+    assert _inspection(result)["afterResultPath"] == after == result.output
