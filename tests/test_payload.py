@@ -109,7 +109,7 @@ def test_intrinsic_failures_pass_through() -> None:
     with pytest.raises(StatesError) as info:
         render({"x.$": "States.ArrayLength($.a)"}, {"a": 1})
     assert info.value.cause == (
-        "The function 'States.ArrayLength($.a)' had the following error: "
+        "There was an error while evaluating the intrinsic function: States.ArrayLength($.a). "
         "Invalid arguments in States.ArrayLength"
     )
 
@@ -123,7 +123,6 @@ def test_intrinsic_failures_pass_through() -> None:
         ({"a": [{"b~.$": "nope"}]}, "/a/0/b~0.$", "neither a path"),
         ({"a.$": "$.b[", "ok": 1}, "/a.$", "'a.$': "),
         ({"s.$": "States.Nope()"}, "/s.$", "unknown intrinsic function 'States.Nope'"),
-        ({"s.$": "States.MathAdd(1)"}, "/s.$", "States.MathAdd takes exactly 2 arguments"),
         ({"a": 1, "a.$": "$"}, "/a.$", "both produce the field 'a'"),
     ],
 )

@@ -181,9 +181,23 @@ def _value_path(where: str, text: str) -> Iterator[Problem]:
     from asl._languages.intrinsics import compile_intrinsic
 
     try:
-        compile_intrinsic(text)
+        intrinsic = compile_intrinsic(text)
     except CompileError as err:
         yield compile_problem(where, err, "bad-intrinsic")
+    else:
+        yield from _intrinsic_warnings(where, intrinsic.warnings)
+
+
+def _intrinsic_warnings(where: str, warnings: tuple[str, ...]) -> Iterator[Problem]:
+    # AWS accepts such a call and fails it when the state runs (recorded), so only a warning.
+    for message in warnings:
+        yield Problem(
+            where,
+            "intrinsic-fails",
+            f"{message}; AWS accepts the definition, and the call fails with States.Runtime "
+            "when it runs",
+            "warning",
+        )
 
 
 def templates(machine: Machine) -> Iterator[Problem]:
@@ -212,6 +226,20 @@ def templates(machine: Machine) -> Iterator[Problem]:
                 compile_template(value)
             except CompileError as err:
                 yield compile_problem(ptr(state.pointer, *keys), err, "bad-template")
+            else:
+                yield from _template_intrinsic_warnings(ptr(state.pointer, *keys), value)
+
+
+def _template_intrinsic_warnings(where: str, value: Any) -> Iterator[Problem]:
+    """Warnings of the intrinsic calls of a template that compiled (so each call compiles)."""
+    from asl._languages.intrinsics import compile_intrinsic, is_intrinsic
+
+    items = value.items() if isinstance(value, dict) else enumerate(value)
+    for key, item in items:
+        if isinstance(item, (dict, list)):
+            yield from _template_intrinsic_warnings(ptr(where, key), item)
+        elif isinstance(key, str) and key.endswith(".$") and is_intrinsic(item):
+            yield from _intrinsic_warnings(ptr(where, key), compile_intrinsic(item).warnings)
 
 
 _TEMPLATE_ROOTS = frozenset((*(keys[0] for keys in TEMPLATE_FIELDS), "Catch"))

@@ -1,10 +1,14 @@
 """The registry of `States.*` intrinsic functions and their bodies.
 
-Each `Function` declares its arity, the JSON types each argument may have and its result type,
-so `asl._languages.intrinsics`' parser reports arity and literal-type mistakes at load as `CompileError`s
-that name the function; an optional `check` looks at literal arguments at compile time too. A
-body receives evaluated argument values (never mutated; a result may share structure with them)
-and raises `StatesError` as AWS fails the call (see the notes at `_RUNTIME_ERROR`).
+Each `Function` declares its arity, the JSON types each argument may have and its result type;
+an optional `check` looks at literal arguments at compile time too. AWS accepts a definition
+whose call breaks these rules and fails the call when it runs (recorded: `States.Hash('hello')`,
+`States.ArrayPartition($.arr, 0)`, `States.MathAdd(1, 'b')` all fail with States.Runtime), so
+`Function.compile` never refuses a call: it returns the implementation together with what is
+wrong, and the implementation of a call that can never succeed fails as AWS's does. The
+validator reports what is wrong as a warning. A body receives evaluated argument values (never
+mutated; a result may share structure with them) and raises `StatesError` as AWS fails the call
+(see the notes at `_RUNTIME_ERROR`).
 
 The registry sees parsed arguments only through what every node of the tree offers:
 `static_type` (the JSON types it can evaluate to), `describe()` (how a message names it) and
@@ -75,27 +79,36 @@ class Function:
     returns: frozenset[str]
     impl: Callable[[str, list[Any]], Any]
     check: Callable[[str, list[Any]], Impl | None] | None = None
+    #: What AWS adds to "Invalid arguments in <name>" for a wrong number of arguments.
+    arity_detail: str = ""
 
-    def compile(self, args: list[Any]) -> Impl:
-        """The implementation of a call with these parsed arguments, or CompileError."""
+    def compile(self, args: list[Any]) -> tuple[Impl, str | None]:
+        """The implementation of a call with these parsed arguments, and why the call can never
+        succeed (None when it may). Such a call's implementation fails as AWS's does: after its
+        arguments are evaluated, with States.Runtime "Invalid arguments in <name>"."""
         count = len(args)
         if count < self.min_args or (self.max_args is not None and count > self.max_args):
-            raise CompileError(f"{self.name} takes {self._arity()}, but was given {count}")
+            return _always_invalid(self.name, self.arity_detail), (
+                f"{self.name} takes {self._arity()}, but was given {count}"
+            )
         for index, arg in enumerate(args):
             allowed = self.params[min(index, len(self.params) - 1)]
             if not (arg.static_type & allowed):
-                raise CompileError(
+                return _always_invalid(self.name), (
                     f"{self.name}: argument {index + 1} must be {_describe(allowed)}, but "
                     f"{arg.describe()} is {_describe(arg.static_type)}"
                 )
-        impl: Impl | None = self.check(self.name, args) if self.check else None
+        try:
+            impl: Impl | None = self.check(self.name, args) if self.check else None
+        except CompileError as err:
+            return _always_invalid(self.name), err.message
         if impl is None:
             name, fn = self.name, self.impl
 
             def impl(values: list[Any]) -> Any:
                 return fn(name, values)
 
-        return impl
+        return impl, None
 
     def _arity(self) -> str:
         if self.max_args == self.min_args:
@@ -106,8 +119,21 @@ class Function:
         return f"{self.min_args} to {self.max_args} arguments"
 
 
-def _invalid(name: str) -> StatesError:
-    return StatesError(_RUNTIME_ERROR, f"Invalid arguments in {name}")
+class InvalidArguments(StatesError):
+    """A call's arguments do not fit its function; AWS words the cause "There was an error
+    while evaluating the intrinsic function: <call>. Invalid arguments in States.X" (recorded),
+    unlike a path argument that selects nothing."""
+
+
+def _invalid(name: str, detail: str = "") -> StatesError:
+    return InvalidArguments(_RUNTIME_ERROR, f"Invalid arguments in {name}{detail}")
+
+
+def _always_invalid(name: str, detail: str = "") -> Impl:
+    def impl(values: list[Any]) -> Any:
+        raise _invalid(name, detail)
+
+    return impl
 
 
 def _literal(arg: Any) -> Any:
@@ -389,6 +415,10 @@ def _base64_decode(name: str, args: list[Any]) -> str:
     import base64
     import binascii
 
+    # Java's basic decoder (AWS's) does not require the closing '=' padding: "QQ" decodes like
+    # "QQ==" (recorded: 9,999 characters decode). A lone last character is still invalid.
+    if "=" not in text and len(text) % 4 in (2, 3):
+        text += "=" * (4 - len(text) % 4)
     try:
         raw = base64.b64decode(text, validate=True)
     except (binascii.Error, ValueError):
@@ -509,7 +539,8 @@ FUNCTIONS: dict[str, Function] = {f.name: f for f in (
     #         name                    min max  arguments     result impl             check
     Function("States.Format",        1, None, (_S, ANY),    _S,  _format,          _check_format),
     Function("States.StringToJson",  1, 1,    (_S,),        ANY, _string_to_json),
-    Function("States.JsonToString",  1, 1,    (ANY,),       _S,  _json_to_string),
+    Function("States.JsonToString",  1, 1,    (ANY,),       _S,  _json_to_string,  None,
+              ": only a single argument is allowed."),
     Function("States.Array",         0, None, (ANY,),       _A,  _array),
     Function("States.ArrayPartition",
               2, 2,    (_A, _N),     _A,  _array_partition, _POSITIVE_CHUNK),

@@ -2,20 +2,19 @@
 
 Pipeline (as in jmespath.py): `_lex` turns the text into tokens, `_Parser` builds a tree of
 `_Literal`, `_PathArg` and `_Call` nodes, and the registry in `asl._languages.intrinsic_functions` declares
-each function's arity, argument types and result type, so arity and literal-type mistakes are
-reported at load as `CompileError`s that name the function. `Intrinsic.evaluate(data, env)` then
+each function's arity, argument types and result type. Only text that is not a call at all (an
+unknown function, a syntax error, a bad path) is a `CompileError`: AWS accepts a call with the
+wrong arity or a literal that can never fit (`States.MathAdd('a', 1)`, `States.Hash('x',
+'SHA256')`) and fails it when the state runs (recorded), so such a call compiles to one that
+fails, and `Intrinsic.warnings` says why for the validator. `Intrinsic.evaluate(data, env)`
 only walks the tree: no parsing, no regex building, no copies (results may share structure with
 `data`, which is never mutated).
 
-Runtime failures follow what AWS writes (see `intrinsic_functions._RUNTIME_ERROR`): the error is
-`States.Runtime` and the cause is "The function '<whole expression>' had the following error:
-<detail>", where detail is "Invalid arguments in States.X" for bad argument values, or "The
-JsonPath argument for the field '$.p' could not be found in the input '<json>'" for a path
-argument that matches nothing.
-
-Known divergence, by design: AWS accepts a definition whose call has the wrong arity or a literal
-that can never fit (`States.MathAdd('a', 1)`, `States.Hash('x', 'SHA256')`) and fails it when the
-state runs; asl rejects it at load, since it can only ever fail.
+Runtime failures follow what AWS writes (recorded; see `intrinsic_functions._RUNTIME_ERROR`): the
+error is `States.Runtime`; bad argument values give "There was an error while evaluating the
+intrinsic function: <whole expression>. Invalid arguments in States.X", a path argument that
+matches nothing "The function '<whole expression>' had the following error: The JsonPath
+argument for the field '$.p' could not be found in the input '<json>'".
 """
 
 from __future__ import annotations
@@ -29,7 +28,13 @@ from asl._errors import RUNTIME, CompileError, StatesError
 from asl._json import to_json
 from asl._languages import paths as _paths
 from asl._languages.env import Env
-from asl._languages.intrinsic_functions import ANY, ESCAPABLE, FUNCTIONS, json_type
+from asl._languages.intrinsic_functions import (
+    ANY,
+    ESCAPABLE,
+    FUNCTIONS,
+    InvalidArguments,
+    json_type,
+)
 from asl._languages.memo import by_text
 from asl._languages.scan import unquoted
 
@@ -48,22 +53,31 @@ def compile_intrinsic(text: str) -> Intrinsic:
     if not isinstance(text, str):
         raise CompileError(f"an intrinsic function call must be a string, not {json_type(text)}")
     tokens = _lex(text)
-    root = _Parser(text, tokens).parse()
-    return Intrinsic(text=text, root=root)
+    parser = _Parser(text, tokens)
+    root = parser.parse()
+    return Intrinsic(text=text, root=root, warnings=tuple(parser.warnings))
 
 
 @attrs.frozen
 class Intrinsic:
-    """A compiled intrinsic call; `evaluate` is the hot path."""
+    """A compiled intrinsic call; `evaluate` is the hot path. `warnings` says why a call can
+    never succeed (it compiles, and fails when it runs, as on AWS)."""
 
     text: str
     root: _Call
+    warnings: tuple[str, ...] = ()
 
     def evaluate(self, data: Any, env: Env) -> Any:
         try:
             return self.root.evaluate(data, env)
-        except StatesError as e:
+        except InvalidArguments as e:
             # AWS names the whole expression as written, not the inner call that failed.
+            raise StatesError(
+                e.error,
+                f"There was an error while evaluating the intrinsic function: {self.text}. "
+                f"{e.cause}",
+            ) from None
+        except StatesError as e:
             raise StatesError(
                 e.error, f"The function '{self.text}' had the following error: {e.cause}"
             ) from None
@@ -256,6 +270,7 @@ class _Parser:
         self.text = text
         self.tokens = tokens
         self.i = 0
+        self.warnings: list[str] = []
 
     def parse(self) -> _Call:
         tok = self.tokens[0]
@@ -299,7 +314,10 @@ class _Parser:
                 if tok.kind != "comma":
                     where = f"at character {tok.pos + 1}" if tok.kind != "end" else "at the end"
                     raise CompileError(f"{name}: expected ',' or ')' {where} of {self.text!r}")
-        return _Call(name, tuple(args), spec.compile(args), spec.returns)
+        impl, wrong = spec.compile(args)
+        if wrong is not None:
+            self.warnings.append(wrong)
+        return _Call(name, tuple(args), impl, spec.returns)
 
     def _arg(self, fn: str, index: int, depth: int) -> Any:
         tok = self.tokens[self.i]
