@@ -1,8 +1,10 @@
 """JSONata (`"QueryLanguage": "JSONata"`): `{% ... %}` expressions compiled once, evaluated per state.
 
-The engine is jsonata-python, a port of jsonata-java: AWS's error texts ("T1006: Attempted to invoke a
-non-function") are the Java port's, and it reads bindings in place where the Rust candidate converts
-every binding on every call (see bench/jsonata_choice.py). On top of it this module adds what AWS
+The engine is jsonata-python, a port of jsonata-java; it reads bindings in place where the Rust
+candidate converts every binding on every call (see bench/jsonata_choice.py). AWS's error texts are
+jsonata-js's (the reference implementation): causes are reworded from the engine's error codes, and
+two of the port's signature checks are put back to jsonata-js's (null is not a missing argument; an
+extra argument is named by its position). On top of it this module adds what AWS
 adds: the `$states` binding, the functions `$partition`, `$range`, `$hash`, `$random([seed])`,
 `$uuid`, `$parse`, the removal of `$eval`, plain-JSON results, and AWS's wording for failures
 (`States.QueryEvaluationError`).
@@ -16,11 +18,12 @@ import random
 import re
 import time
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Final
+from typing import Any, Final, NoReturn
 
 import attrs
 import jsonata  # type: ignore[import-untyped]  # jsonata-python ships no type information
 from jsonata import jexception, tokenizer, utils
+from jsonata import signature as _signature
 
 from asl._errors import QUERY_EVALUATION_ERROR, CompileError, StatesError
 from asl._json import escape, to_json
@@ -84,11 +87,102 @@ def json_type(value: Any) -> str:
 
 
 # ---------------------------------------------------------------------------------------------
+# AWS's wording. AWS's causes quote JSONata's reference implementation (jsonata-js): a message
+# template per code whose {{field}} holes hold JSON.stringify(value) ('T0410: Argument 3 of
+# function "partition" does not match function signature', 'T2001: The left side of the "+"
+# operator ...', recorded). jsonata-python fills the same holes with str(value) and its table,
+# ported from Java, reads "Object" wherever jsonata-js says "function"; the table is derived
+# from the engine's so it follows the engine's codes.
+
+_JS_TEMPLATES: Final = {
+    code: text.replace("Object", "function")
+    for code, text in jexception.JException.error_codes.items()
+}
+_HOLE: Final = re.compile(r"\{\{\{(\w+)\}\}\}|\{\{(\w+)\}\}")
+# Which of the engine's positional values (current, expected, extra) fills each hole, where
+# it is not simply in order: D1002 passes the operator before the value the message names.
+_HOLE_VALUES: Final = {"D1002": (1,)}
+# jsonata-js names an array signature's item type in T0412 ('an array of numbers').
+_ARRAY_OF: Final = {
+    "a": "arrays", "b": "booleans", "f": "functions", "n": "numbers", "o": "objects", "s": "strings",
+}  # fmt: skip
+
+
+def _stringify(value: Any) -> str:
+    """JavaScript's JSON.stringify of a value the engine puts in a message ('undefined' for
+    undefined or a function, as a JavaScript template string shows it)."""
+    try:
+        plain = _json_value(value) if value is not None else UNDEFINED
+    except _Unsupported:
+        return "undefined"
+    return "undefined" if plain is UNDEFINED else to_json(plain)
+
+
+def _js_message(code: str, values: Sequence[Any]) -> str | None:
+    """The jsonata-js message of `code` with its holes filled from `values`, or None for a
+    code the table does not know."""
+    template = _JS_TEMPLATES.get(code)
+    if template is None:
+        return None
+    order = _HOLE_VALUES.get(code)
+    picked = [values[i] for i in order] if order else list(values)
+    if code == "T0412" and len(picked) > 2:
+        picked[2] = _ARRAY_OF.get(picked[2]) if isinstance(picked[2], str) else None
+    holes = iter(picked)
+
+    def fill(match: re.Match[str]) -> str:
+        value = next(holes, None)
+        if match.group(1):  # {{{raw}}}
+            return "undefined" if value is None else str(value)
+        return _stringify(value)
+
+    return _HOLE.sub(fill, template)
+
+
+def _signature_mismatch(self: Any, bad_args: Any, bad_sig: str, function_name: Any) -> NoReturn:
+    """jsonata-js's T0410: the argument is the first one the signature's parameters, matched
+    as a prefix one after another, cannot take (the port matches each prefix against the whole
+    supplied signature, so an extra argument was reported as argument 1)."""
+    partial = "^"
+    good_to = 0
+    for param in self._params:
+        partial += param.regex
+        match = re.match(partial, bad_sig)
+        if match is None:
+            break
+        good_to = match.end()
+    raise jexception.JException("T0410", -1, good_to + 1, function_name)
+
+
+_port_symbol = _signature.Signature.get_symbol
+
+
+def _symbol(self: Any, value: Any) -> str:
+    """jsonata-js's signature symbol: null is 'l', which no number, string or boolean parameter
+    takes (the port reads its null marker as 'm', a missing argument, and lets it through to
+    fail inside the function with a Python error: `$abs(null)`)."""
+    return "l" if value is _NULL else str(_port_symbol(self, value))
+
+
+_signature.Signature.throw_validation_error = _signature_mismatch
+_signature.Signature.get_symbol = _symbol
+
+
+# ---------------------------------------------------------------------------------------------
 # AWS's added functions. Each raises _FunctionError, reported like a JSONata evaluation error.
 
 
 class _FunctionError(Exception):
-    """An AWS function rejected its arguments; the message is what the user reads."""
+    """An AWS function rejected its arguments: a JSONata error code and the values of its
+    message's holes (D3137 is jsonata-js's code for a message given in full)."""
+
+    def __init__(self, code: str, *values: Any) -> None:
+        super().__init__(code, *values)
+        self.code = code
+        self.values = values
+
+    def __str__(self) -> str:
+        return f"{self.code}: {_js_message(self.code, self.values)}"
 
 
 _HASHES: Final = {
@@ -98,29 +192,28 @@ _HASHES: Final = {
     "SHA-384": "sha384",
     "SHA-512": "sha512",
 }
+# The order AWS lists them in its cause (recorded).
+_HASH_NAMES: Final = "SHA-1, SHA-384, SHA-256, SHA-512, MD5"
 
 
-def _integer(value: Any, function: str, argument: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != int(value):
-        raise _FunctionError(f"The {argument} argument of ${function} must be an integer")
-    return int(value)
-
-
-def _partition(array: Sequence[Any], size: Any) -> list[list[Any]]:
-    chunk = _integer(size, "partition", "size")
-    if chunk <= 0:
-        raise _FunctionError("The size argument of $partition must be a positive integer")
+def _partition(array: Any, size: float) -> list[list[Any]]:
+    if not isinstance(array, list):
+        # AWS's wording (recorded): its signature's item type has no name.
+        raise _FunctionError("T0412", 1, "partition", None)
+    if size < 0:
+        raise _FunctionError("D3137", "Second argument must be zero or greater")
+    chunk = int(size)  # truncated: AWS splits [1..5] by 2.6 into pairs (recorded)
+    if chunk == 0:
+        return []
     items = list(array)
     # A plain list, not a sequence: AWS keeps a single chunk nested ([[0, 1, 2]]).
     return [items[i : i + chunk] for i in range(0, len(items), chunk)]
 
 
-def _range(start: Any, end: Any, step: Any) -> Any:
-    first = _integer(start, "range", "start")
-    last = _integer(end, "range", "end")
-    stride = _integer(step, "range", "step")
+def _range(start: float, end: float, step: float) -> Any:
+    first, last, stride = int(start), int(end), int(step)
     if stride == 0:
-        raise _FunctionError("The step argument of $range must not be 0")
+        return None  # undefined: AWS's $range(1, 10, 0) and (1, 10, 0.49) return nothing (recorded)
     stop = last + (1 if stride > 0 else -1)  # the end is inclusive, as in States.ArrayRange
     # A JSONata sequence: AWS returns a lone number for a one-element range ($range(1, 9, 9) = 1).
     return utils.Utils.create_sequence_from_iter(range(first, stop, stride))
@@ -129,9 +222,8 @@ def _range(start: Any, end: Any, step: Any) -> Any:
 def _hash(value: str, algorithm: str) -> str:
     name = _HASHES.get(algorithm)
     if name is None:
-        supported = ", ".join(_HASHES)
         raise _FunctionError(
-            f"The hash algorithm '{algorithm}' is not supported; use one of {supported}"
+            "D3137", f"Hash algorithm '{algorithm}' must be one of {_HASH_NAMES}"
         )
     import hashlib  # rare functions import their modules lazily (start-up)
 
@@ -143,7 +235,7 @@ def _random(seed: Any = None) -> float:
     if seed is None or seed is _NULL:
         return random.random()
     if isinstance(seed, (dict, list)):
-        raise _FunctionError("The seed argument of $random must be a number or a string")
+        raise _FunctionError("D3137", "The seed argument of $random must be a number or a string")
     return random.Random(seed).random()
 
 
@@ -156,8 +248,8 @@ def _uuid() -> str:
 def _parse(text: str) -> Any:
     try:
         value = json.loads(text)
-    except ValueError as error:
-        raise _FunctionError(f"The argument of $parse is not valid JSON: {error}") from None
+    except ValueError:
+        raise _FunctionError("D3137", "Invalid JSON") from None  # AWS's words (recorded)
     return _NULL if value is None else value
 
 
@@ -178,7 +270,8 @@ def _aws_frame() -> jsonata.Jsonata.Frame:
     frame = jsonata.Jsonata.Frame(jsonata.Jsonata.static_frame)
     # Signatures use JSONata's notation: a = array, n = number, s = string, j = any JSON, ? = optional.
     for name, function, signature in (
-        ("partition", _partition, "<an:a>"),
+        # j, not a: the engine would wrap a non-array in one, and AWS refuses it (T0412).
+        ("partition", _partition, "<jn:a>"),
         ("range", _range, "<nnn:a<n>>"),
         ("hash", _hash, "<ss:s>"),
         ("random", _random, "<j?:n>"),
@@ -275,7 +368,8 @@ def _subject(text: str, field: str) -> str:
 
 def _describe_failure(error: Exception) -> str:
     if isinstance(error, jexception.JException):
-        return f"{error.error}: {error}"
+        message = _js_message(error.error, (error.current, error.expected, error.extra))
+        return f"{error.error}: {error if message is None else message}"
     if isinstance(error, _FunctionError):
         return str(error)
     if isinstance(error, ZeroDivisionError):
