@@ -24,7 +24,7 @@ RESOURCES = st.sampled_from(
 )
 
 
-def _io_fields(draw: st.DrawFn) -> dict[str, Any]:
+def _io_fields(draw: st.DrawFn, depth: int) -> dict[str, Any]:
     fields: dict[str, Any] = {}
     if draw(st.booleans()):
         fields["InputPath"] = draw(PATHS)
@@ -33,7 +33,8 @@ def _io_fields(draw: st.DrawFn) -> dict[str, Any]:
     if draw(st.booleans()):
         fields["Parameters"] = {"v.$": draw(PATHS), "k": draw(JSON_SCALARS)}
     if draw(st.booleans()):
-        fields["Assign"] = {"seen.$": draw(PATHS), "n": draw(JSON_SCALARS)}
+        # Named by depth: a branch or iteration may not assign a name its outer scopes assign.
+        fields["Assign"] = {f"seen{depth}.$": draw(PATHS), f"n{depth}": draw(JSON_SCALARS)}
     return fields
 
 
@@ -46,7 +47,7 @@ def _body(draw: st.DrawFn, depth: int, names: set[str]) -> dict[str, Any]:
     kind = draw(st.sampled_from(kinds))
     body: dict[str, Any] = {"Type": kind}
     if kind == "Pass":
-        body.update(_io_fields(draw))
+        body.update(_io_fields(draw, depth))
         if draw(st.booleans()):
             body["Result"] = draw(JSON)
     elif kind == "Wait":
@@ -59,7 +60,7 @@ def _body(draw: st.DrawFn, depth: int, names: set[str]) -> dict[str, Any]:
             body["Timestamp"] = "2016-03-14T01:59:00Z"
     elif kind == "Task":
         body["Resource"] = draw(RESOURCES)
-        body.update(_io_fields(draw))
+        body.update(_io_fields(draw, depth))
         if draw(st.booleans()):
             body["TimeoutSeconds"] = draw(st.integers(2, 100))
             body["HeartbeatSeconds"] = 1

@@ -3,6 +3,7 @@ names, limits (history, timeout) and the shape of the history."""
 
 from __future__ import annotations
 
+import json
 import time
 from datetime import UTC, datetime
 from typing import Any
@@ -61,18 +62,25 @@ def test_wait_seconds_path_negative_is_states_runtime() -> None:
 
 @pytest.mark.parametrize("value", ["10", 1.5, None, True])
 def test_wait_seconds_path_not_an_integer_is_states_runtime(value: Any) -> None:
-    """A SecondsPath value that is not an integer fails with States.Runtime."""
+    """A SecondsPath value that is not an integer fails with States.Runtime, worded as AWS words
+    an object there (recorded)."""
     execution = run(one({"Type": "Wait", "SecondsPath": "$.s", "End": True}), {"s": value})
     assert execution.error == "States.Runtime"
-    assert "SecondsPath" in (execution.cause or "")
+    assert execution.cause == (
+        prefix() + f"The SecondsPath parameter cannot be parsed as a long value: $.s == {json.dumps(value)}"
+    )
 
 
 @pytest.mark.parametrize("value", ["yesterday", "2024-01-01T00:00:00", 5])
 def test_wait_timestamp_path_not_a_timestamp_is_states_runtime(value: Any) -> None:
-    """A TimestampPath value that is not an RFC 3339 date-time with offset fails."""
+    """A TimestampPath value that is not an RFC 3339 date-time with offset fails, naming the
+    path and the value (recorded for a number)."""
     execution = run(one({"Type": "Wait", "TimestampPath": "$.t", "End": True}), {"t": value})
     assert execution.error == "States.Runtime"
-    assert "TimestampPath" in (execution.cause or "")
+    assert execution.cause == prefix() + (
+        "The TimestampPath parameter does not reference a valid ISO-8601 extended offset "
+        f"date-time format string: $.t == {json.dumps(value)}"
+    )
 
 
 def test_wait_longer_than_aws_allows_is_states_runtime() -> None:

@@ -22,6 +22,7 @@ from asl._definition.rules_language import (
     query_language_fields,
     templates,
 )
+from asl._definition.rules_scope import reader_config, states_members, variable_scopes
 from asl._definition.rules_walk import Machine, State, dig, number, ptr, suggest, walk
 from asl._definition.templates.placeholders import stands_for_arn
 from asl._errors import STATES_ALL, Problem
@@ -309,4 +310,7 @@ RULES: tuple[Callable[[Machine], Iterator[Problem]], ...] = (
     templates,
     query_language_fields,
     jsonata_expressions,
+    states_members,
+    variable_scopes,
+    reader_config,
 )

@@ -68,7 +68,7 @@ def run_wait(run: Run, state: WaitState, data: Any, env: Env, lane: Lane) -> Sta
         if not _is_int(seconds):
             raise StatesError(
                 E.RUNTIME,
-                f"The SecondsPath parameter does not reference a valid integer value: "
+                f"The SecondsPath parameter cannot be parsed as a long value: "
                 f"{state.seconds_path.text} == {to_json(seconds)}",
             )
         if seconds < 0:
@@ -79,17 +79,18 @@ def run_wait(run: Run, state: WaitState, data: Any, env: Env, lane: Lane) -> Sta
             )
     else:
         stamp = state.timestamp
-        field = "Timestamp"
+        field, shown = "Timestamp", ""
         if state.timestamp_path is not None:
             stamp = state.timestamp_path.get(effective, env)
-            field = "TimestampPath"
+            # AWS names the path and the value it selected, as for SecondsPath (recorded).
+            field, shown = "TimestampPath", f"{state.timestamp_path.text} == "
         elif not isinstance(stamp, str):
             stamp = flow.expression(stamp, data, env, run.clock, "Timestamp")
         moment = _parse_timestamp(stamp)
         if moment is None:
             raise StatesError(E.RUNTIME, f"The {field} parameter does not reference a valid "
                                          f"ISO-8601 extended offset date-time format string: "
-                                         f"{to_json(stamp)}")
+                                         f"{shown}{to_json(stamp)}")
         seconds = max(0.0, moment - run.clock.now())
     if seconds > WAIT_LIMIT:
         # Past the one-year execution quota; also keeps the clock inside datetime's range.
