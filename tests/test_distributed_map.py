@@ -262,3 +262,14 @@ def test_process_pool_children_bring_their_history_back(tmp_path: Path) -> None:
     assert [uuid.sub("?", str(c.history)) for c in theirs] == [uuid.sub("?", str(c.history)) for c in ours]
     assert theirs[0].history[-1]["executionSucceededEventDetails"]["output"].startswith(
         '{"ExecutedVersion":"$LATEST","Payload":{"echo":{"n":1}}')
+
+
+def test_parquet_refuses_a_version_id(bucket: Path) -> None:
+    """AWS cannot read one version of a Parquet object, and says so without the state prefix
+    (recorded)."""
+    reader = _reader(InputType="PARQUET")
+    reader["Parameters"]["VersionId"] = "v1"
+    execution = _run(_map(ItemReader=reader), {"key": "a.parquet"}, bucket.parent)
+    assert (execution.error, execution.cause) == (
+        "States.ItemReaderFailed", "S3 Version ID selection is not currently supported for PARQUET files"
+    )

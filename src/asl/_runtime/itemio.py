@@ -29,7 +29,7 @@ import attrs
 from asl import _errors as E
 from asl._clock import VirtualClock, isoformat
 from asl._definition.model import MapState
-from asl._errors import Aborted, StatesError
+from asl._errors import Aborted, Failure, StatesError
 from asl._json import to_json
 from asl._languages.env import Env
 from asl._runtime import fanout
@@ -131,6 +131,10 @@ def read_items(run: Run, state: MapState, data: Any, effective: Any, env: Env) -
         key = parameters.get("Key")
         if not isinstance(key, str):
             raise StatesError(E.ITEM_READER_FAILED, "The ItemReader's Parameters need a Key string.")
+        if config.get("InputType") == "PARQUET" and "VersionId" in parameters:
+            # AWS's words, and its cause carries no "An error occurred ..." prefix (recorded).
+            raise Failure(E.ITEM_READER_FAILED,
+                          "S3 Version ID selection is not currently supported for PARQUET files")
         items = parse_object(s3.get_object(bucket, key), config, f"s3://{bucket}/{key}")
     else:
         raise StatesError(E.ITEM_READER_FAILED, f"Unsupported ItemReader Resource: {resource}")
