@@ -434,3 +434,16 @@ def test_compile_never_raises_anything_but_compile_error(text: str) -> None:
         path.get({"a": [1, {"b": None}], "c": "x"}, ENV)
     except StatesError:
         pass
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("$.a.[0]", 5), ("$.['b c']", 7), ("$.a.[1]", 6), ("$.o.['k']", 1), (" $.a ", [5, 6]), ("$.x ", 3)],
+)
+def test_aws_accepts_a_dot_before_a_bracket_and_blanks_around_the_path(text: str, expected: Any) -> None:
+    """Jayway reads `.[` as `[` (`$.['b c']` is in AWS's documentation), and blanks around a
+    whole path are trimmed; both compile as definite paths."""
+    path = compile_path(text)
+    assert path.definite
+    assert path.get({"a": [5, 6], "b c": 7, "o": {"k": 1}, "x": 3}, ENV) == expected
+    assert is_path(text)

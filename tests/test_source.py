@@ -89,7 +89,7 @@ def test_duplicate_keys_are_warnings_at_the_later_key() -> None:
         ("a: [1\n", "syntax"),
         ("a: !!binary aGk=\n", "not-json"),
         ("? [1, 2]\n: 3\n", "syntax"),
-        ("1: x\n", "not-json"),
+        ("!!binary aGk=: x\n", "not-json"),
     ],
 )
 def test_bad_input_is_a_problem(definition: object, code: str) -> None:
@@ -143,3 +143,15 @@ def test_locating_a_large_definition_is_fast() -> None:
     source = load_source(text)
     assert source.locate("/States/S1999/Parameters/b/1") is not None
     assert time.perf_counter() - start < 1.5  # generous: the machine is shared; ~25 ms alone
+
+
+def test_yaml_keys_stay_the_strings_written() -> None:
+    """`Yes:` and `No:` name states and `1:` is the key "1": YAML 1.1 would read booleans and
+    numbers, which a JSON key cannot be. Values are read as YAML reads them."""
+    source = load_source(
+        'StartAt: "Yes"\nStates:\n  Yes:\n    Type: Pass\n    Next: "No"\n'
+        "    Result: {1: on, off: 2}\n  No:\n    Type: Succeed\n"
+    )
+    assert source.problems == ()
+    assert list(source.document["States"]) == ["Yes", "No"]
+    assert source.document["States"]["Yes"]["Result"] == {"1": True, "off": 2}

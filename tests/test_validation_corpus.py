@@ -53,10 +53,6 @@ KNOWN_DIVERGENCES: dict[str, str] = {
     "invalid/pystatelint__state_machine-positive_int_fields-3-99999999.json": (
         "TimeoutSeconds 99999999: AWS's maximum is 99999999 (the same off-by-one in statelint)"
     ),
-    "invalid/asls__documentMapResultWriterMissingOutputType.json": (
-        "ResultWriter with an empty WriterConfig: not checked yet (schema owner); AWS's docs "
-        "require WriterConfig to give Transformation and OutputType"
-    ),
 }
 
 

@@ -22,7 +22,12 @@ from asl._definition.rules_language import (
     query_language_fields,
     templates,
 )
-from asl._definition.rules_scope import reader_config, states_members, variable_scopes
+from asl._definition.rules_scope import (
+    reader_config,
+    states_members,
+    variable_scopes,
+    writer_config,
+)
 from asl._definition.rules_walk import Machine, State, dig, number, ptr, suggest, walk
 from asl._definition.templates.placeholders import stands_for_arn
 from asl._errors import STATES_ALL, Problem
@@ -313,4 +318,5 @@ RULES: tuple[Callable[[Machine], Iterator[Problem]], ...] = (
     states_members,
     variable_scopes,
     reader_config,
+    writer_config,
 )

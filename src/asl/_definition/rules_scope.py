@@ -202,3 +202,22 @@ def reader_config(machine: Machine) -> Iterator[Problem]:
                 f"Field 'ManifestType' is not supported (ATHENA_DATA takes InputType CSV, "
                 f"JSONL or PARQUET, not {kind})",
             )
+
+
+def writer_config(machine: Machine) -> Iterator[Problem]:
+    """A ResultWriter's WriterConfig gives both Transformation and OutputType (documented: both
+    are required when WriterConfig is present)."""
+    for state in machine.states:
+        if state.type != "Map":
+            continue
+        config = dig(state.node, ("ResultWriter", "WriterConfig"))
+        if not isinstance(config, dict):
+            continue
+        for field in ("Transformation", "OutputType"):
+            if field not in config:
+                yield Problem(
+                    ptr(state.pointer, "ResultWriter", "WriterConfig"),
+                    "writer-config",
+                    f"WriterConfig needs {field} (Transformation NONE, COMPACT or FLATTEN; "
+                    "OutputType JSON or JSONL)",
+                )

@@ -347,6 +347,7 @@ def _load_yaml(text: str, name: str | None) -> Source:
                 ),
                 name,
             )
+        _string_keys(node)
         document = loader.construct_document(node)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
@@ -377,6 +378,26 @@ def _load_yaml(text: str, name: str | None) -> Source:
         problems.append(problem.evolve(line=line, column=column))
     problems.extend(_top_level(document))
     return Source(document, tuple(problems), name, index)
+
+
+_STR_TAG = "tag:yaml.org,2002:str"
+_KEY_TAGS = frozenset(f"tag:yaml.org,2002:{kind}" for kind in ("bool", "int", "float", "null"))
+
+
+def _string_keys(root: Any) -> None:
+    """Plain mapping keys stay the text written: `Yes:` and `No:` name states, `1:` is "1"
+    (YAML 1.1 would read true, false and 1; a JSON key is always a string)."""
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if node.id == "mapping":
+            for key, value in node.value:
+                if key.id == "scalar" and not key.style and key.tag in _KEY_TAGS:
+                    key.tag = _STR_TAG
+                stack.append(key)
+                stack.append(value)
+        elif node.id == "sequence":
+            stack.extend(node.value)
 
 
 _LOADER: type | None = None

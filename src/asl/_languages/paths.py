@@ -55,8 +55,9 @@ _PROVIDER = "com.jayway.jsonpath.spi.json.JsonSmartJsonProvider"
 
 
 def is_path(text: object) -> bool:
-    """True when `text` looks like a JSONPath (starts with `$`), whatever else it contains."""
-    return isinstance(text, str) and text.startswith("$")
+    """True when `text` looks like a JSONPath (starts with `$`, after any blanks), whatever else
+    it contains."""
+    return isinstance(text, str) and text.lstrip().startswith("$")
 
 
 def is_context_path(text: object) -> bool:
@@ -147,6 +148,8 @@ def compile_path(text: str) -> JsonPath:
     """Compile a Path (InputPath, OutputPath, a `.$` value, ...): definite or not."""
     if not isinstance(text, str):
         raise CompileError(f"a path must be a string, not {type_phrase(text)}")
+    # AWS trims blanks around a whole path (" $.a " reads $.a).
+    text = text.strip()
     root, variable, start = _parse_root(text)
     parsed = _parse_steps(text, start)
     steps = tuple(step for step in parsed if isinstance(step, str | int))
@@ -226,6 +229,10 @@ def _parse_steps(text: str, i: int) -> list[Step | _jayway.Selector]:
             elif i + 1 < n and text[i + 1] == "*":
                 steps.append(_jayway.wildcard)
                 i += 2
+            elif i + 1 < n and text[i + 1] == "[":
+                # Jayway (and so AWS) reads `.[` as `[`: `$.a.[0]`, `$.['b c']` (the latter is
+                # in AWS's own documentation).
+                i += 1
             else:
                 name, i = _read_name(text, i + 1)
                 steps.append(name)
