@@ -146,3 +146,14 @@ def test_nested_map_in_parallel_in_map() -> None:
     assert execution.output == [[[1, 2], "y"], [[3], "y"]]
     ids = [e["id"] for e in execution.history]
     assert ids == list(range(1, len(ids) + 1))
+
+
+def test_a_fail_without_error_or_cause_leaves_them_absent_through_parallel_and_map() -> None:
+    """A branch's or iteration's Fail state without Error and Cause fails its Parallel or Map,
+    and the execution, with both absent, as at top level (absent is not "")."""
+    inner = {"StartAt": "F", "States": {"F": {"Type": "Fail"}}}
+    for state in ({"Type": "Parallel", "Branches": [inner], "End": True},
+                  {"Type": "Map", "ItemProcessor": inner, "End": True}):
+        execution = asl.load({"StartAt": "S", "States": {"S": state}}).run([1], clock=asl.VirtualClock())
+        assert (execution.status, execution.error, execution.cause) == ("FAILED", None, None)
+        assert execution.history[-1]["executionFailedEventDetails"] == {}

@@ -197,7 +197,9 @@ class Interpreter(Run):
                         "error": error, "cause": cause, "state": state.name})
                 self.failed_event(state, lane)
                 raise GraphFailed(error, cause) from None
-            error_output = {"Error": error, "Cause": cause} if cause is not None else {"Error": error}
+            # An absent Error or Cause (a Fail state without them) stays absent, not "".
+            error_output = {key: value for key, value in (("Error", error), ("Cause", cause))
+                            if value is not None}
             output, assigned = state.flow.caught(catcher, data, error_output, env, self.clock)
             self.failed_event(state, lane)
             return output, catcher.next, assigned

@@ -30,7 +30,7 @@ import re
 import threading
 import time
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, cast
 
 import attrs
 
@@ -55,6 +55,11 @@ class Failed:
 
     error: str | None
     cause: str | None
+
+    def failure(self) -> Failure:
+        """The failure it passes on to its Map or Parallel state. A Fail state without Error
+        leaves the error absent, as at top level: None, not "" (absent is not empty)."""
+        return Failure(cast(str, self.error), self.cause)
 
 
 @attrs.frozen
@@ -233,7 +238,7 @@ class Tally:
         # An inline Map with no tolerance fails with the failed iteration's own error (the first
         # to fail, in time when iterations run concurrently).
         first = results[trip] if trip is not None else failures[0]
-        return Failure(first.error or "", first.cause)
+        return first.failure()
 
 
 # -- the fan-out engine -------------------------------------------------------------------------

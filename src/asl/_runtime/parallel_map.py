@@ -7,7 +7,7 @@ from typing import Any
 
 from asl import _errors as E
 from asl._definition.model import MapState, ParallelState
-from asl._errors import Failure, GraphFailed, StatesError
+from asl._errors import GraphFailed, StatesError
 from asl._json import to_json
 from asl._languages.env import Env
 from asl._languages.jsonata import json_type
@@ -49,8 +49,7 @@ def run_parallel(run: Run, state: ParallelState, data: Any, env: Env, lane: Lane
                             stop=lambda value: isinstance(value, Failed), on_cut=state_aborted)
     if trip is not None:
         # The branch that failed first (in time, when they run concurrently) fails the state.
-        value = results[trip]
-        raise Failure(value.error or "", value.cause)
+        raise results[trip].failure()
     # Like MapStateSucceeded: recorded after the branches, without moving the lane.
     run.event(lane, "ParallelStateSucceeded", chain=False)
     return _finish(run, state, data, list(results), env)
