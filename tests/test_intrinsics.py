@@ -584,3 +584,26 @@ def test_compile_never_raises_anything_but_compile_error(text: str) -> None:
             compile_intrinsic(candidate)
         except CompileError:
             pass
+
+
+def test_a_machine_runs_when_a_call_that_cannot_succeed_is_never_reached() -> None:
+    """AWS creates the machine and runs it; only reaching the call fails (recorded: the state
+    fails with States.Runtime). The validator warns."""
+    import asl
+
+    definition = {"StartAt": "C", "States": {
+        "C": {"Type": "Choice", "Choices": [{"Variable": "$.go", "BooleanEquals": True, "Next": "Bad"}],
+              "Default": "Done"},
+        "Bad": {"Type": "Pass", "Parameters": {"h.$": "States.Hash('only one')"}, "End": True},
+        "Done": {"Type": "Succeed"},
+    }}  # fmt: skip
+    warnings = [p for p in asl.validate(definition) if p.code == "intrinsic-fails"]
+    assert [(p.pointer, p.severity) for p in warnings] == [("/States/Bad/Parameters/h.$", "warning")]
+    machine = asl.load(definition)
+    assert machine.run({"go": False}).status == "SUCCEEDED"
+    failed = machine.run({"go": True})
+    assert (failed.status, failed.error) == ("FAILED", "States.Runtime")
+    assert (failed.cause or "").endswith(
+        "There was an error while evaluating the intrinsic function: States.Hash('only one'). "
+        "Invalid arguments in States.Hash"
+    )

@@ -84,6 +84,7 @@ def test_output_expression_that_yields_nothing_fails() -> None:
     failed = execution.history[2]
     assert failed["previousEventId"] == 0
     assert failed["evaluationFailedEventDetails"]["state"] == "S"
+    assert failed["evaluationFailedEventDetails"]["location"] == "Output"
 
 
 def test_expression_that_throws_is_a_query_evaluation_error() -> None:

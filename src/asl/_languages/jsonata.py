@@ -30,6 +30,7 @@ from asl._json import escape, to_json
 
 __all__ = [
     "UNDEFINED",
+    "EvaluationFailed",
     "Expression",
     "JsonataTemplate",
     "compile_expression",
@@ -361,6 +362,15 @@ class _Engine(jsonata.Jsonata):  # type: ignore[misc]  # untyped base
             raise
 
 
+class EvaluationFailed(StatesError):
+    """A JSONata field failed; `location` is the state's field ('Output', 'Items'), which AWS's
+    EvaluationFailed event names (documented: "the location of the field in the state")."""
+
+    def __init__(self, error: str, cause: str, location: str) -> None:
+        super().__init__(error, cause)
+        self.location = location
+
+
 def _subject(text: str, field: str) -> str:
     where = f" specified for the field '{field}'" if field else ""
     return f"The JSONata expression '{text}'{where}"
@@ -453,7 +463,9 @@ class Expression:
         return value
 
     def _error(self, what: str, field: str = "") -> StatesError:
-        return StatesError(QUERY_EVALUATION_ERROR, f"{_subject(self.text, field)} {what}")
+        return EvaluationFailed(
+            QUERY_EVALUATION_ERROR, f"{_subject(self.text, field)} {what}", field.split("/")[0]
+        )
 
 
 # JSONata 2.1 operators: AWS runs JSONata 2.0.6 and rejects them; the engine knows them.

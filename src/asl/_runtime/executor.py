@@ -193,8 +193,13 @@ class Interpreter(Run):
                 if error == E.QUERY_EVALUATION_ERROR and not isinstance(failure, Failure):
                     # AWS chains EvaluationFailed to what preceded the state's entry, before
                     # MapStateFailed; a branch's or iteration's own failure already has one.
-                    lane.last = self.history.add(Lane(before), "EvaluationFailed", self.clock.now(), {
-                        "error": error, "cause": cause, "state": state.name})
+                    details = {"error": error, "cause": cause}
+                    location = getattr(failure, "location", None)
+                    if location:  # the failed field, as AWS names it (a JSONata failure)
+                        details["location"] = location
+                    details["state"] = state.name
+                    lane.last = self.history.add(Lane(before), "EvaluationFailed", self.clock.now(),
+                                                 details)
                 self.failed_event(state, lane)
                 raise GraphFailed(error, cause) from None
             # An absent Error or Cause (a Fail state without them) stays absent, not "".
