@@ -41,6 +41,15 @@ def test_error_output_in_a_catcher_and_result_in_output_are_accepted() -> None:
     assert _errors(document) == []
 
 
+def test_a_member_states_does_not_hold_is_refused_everywhere() -> None:
+    """$states holds input, result, errorOutput and context; anything else does not exist."""
+    problems = list(check(_jsonata({"Type": "Pass", "End": True,
+                                    "Output": {"a": "{% $states.inputs %}", "b": "{% $states.context.State.Name %}"}})))  # fmt: skip
+    assert [(p.pointer, p.message.split(" (")[0]) for p in problems if p.code == "states-member"] == [
+        ("/States/S/Output/a", "Field '$states.inputs' does not exist.")
+    ]
+
+
 def test_result_is_not_read_before_the_work() -> None:
     """Arguments run before the task, so $states.result is not there yet (documented)."""
     task = {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": True,

@@ -18,7 +18,9 @@ from asl._languages.scan import unquoted
 
 # --- $states members -------------------------------------------------------------------------
 
-_STATES_MEMBER = re.compile(r"\$states\s*\.\s*(errorOutput|result)\b")
+_STATES_MEMBER = re.compile(r"\$states\s*\.\s*([A-Za-z_][A-Za-z0-9_]*)")
+# What `$states` holds (documented); other members do not exist anywhere.
+_EVERYWHERE = frozenset({"input", "context"})
 _RESULT = frozenset({"result"})
 _ERROR_OUTPUT = frozenset({"errorOutput"})
 
@@ -68,22 +70,22 @@ def states_members(machine: Machine) -> Iterator[Problem]:
     """`$states.errorOutput` is read only in a Catcher's Output and Assign (recorded: AWS
     refuses a Pass Output reading it with "Field '$states.errorOutput' does not exist.");
     `$states.result` only in a state's (or a Choice rule's) Output and Assign, after the work
-    (documented; not in a Catcher, whose state failed)."""
+    (documented; not in a Catcher, whose state failed); a member `$states` does not hold
+    (`$states.foo`) nowhere (inferred from the recorded wording)."""
     for state in machine.states:
         if not state.jsonata:
             continue
         for parts, value, allowed in _fields(state):
             for inner, text in _expressions(value, parts):
-                for member in sorted(_members(text) - allowed):
-                    where = (
-                        "a Catcher's Output or Assign" if member == "errorOutput"
-                        else "a state's Output or Assign"
-                    )  # fmt: skip
+                for member in sorted(_members(text) - allowed - _EVERYWHERE):
+                    where = {
+                        "errorOutput": "It can be read only in a Catcher's Output or Assign.",
+                        "result": "It can be read only in a state's Output or Assign.",
+                    }.get(member, "$states holds input, result, errorOutput and context.")
                     yield Problem(
                         ptr(state.pointer, *inner),
                         "states-member",
-                        f"Field '$states.{member}' does not exist. (It can be read only in "
-                        f"{where}.)",
+                        f"Field '$states.{member}' does not exist. ({where})",
                     )
 
 
