@@ -238,6 +238,12 @@ def test_partition_truncates_a_fractional_size() -> None:
         ("$sum('a')", 'T0412: Argument 1 of function "sum" must be an array of "numbers"'),
         ("'a' + 1", 'T2001: The left side of the "+" operator must evaluate to a number'),
         ("-'a'", 'D1002: Cannot negate a non-numeric value: "a"'),
+        ("$number('x')", 'D3030: Unable to cast value to a number: "x"'),
+        ("$toMillis('x')", 'D3110: The argument of the toMillis function must be an ISO 8601 formatted '
+                           'timestamp. Given "x"'),
+        ("$sort([1, 'a'])", "D3070: The single argument form of the sort function can only be applied to "
+                            "an array of strings or an array of numbers.  Use the second argument to "
+                            "specify a comparison function"),
     ],
 )  # fmt: skip
 def test_argument_errors_in_jsonata_js_words(call: str, message: str) -> None:

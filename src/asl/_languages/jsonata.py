@@ -267,6 +267,34 @@ class _Native(jsonata.Jsonata.JFunctionCallable):  # type: ignore[misc]  # untyp
         return self.function(*(None if a is _NULL else a for a in values))
 
 
+class _Guarded(jsonata.Jsonata.JFunctionCallable):  # type: ignore[misc]  # untyped base
+    """A built-in whose Python implementation fails with a Python error where jsonata-js
+    throws a coded one: the error is reworded as jsonata-js words it."""
+
+    def __init__(self, original: Any, code: str, holes: Callable[[Sequence[Any]], tuple[Any, ...]]) -> None:
+        self.original = original
+        self.code = code
+        self.holes = holes
+
+    def call(self, input: Any, args: Sequence[Any] | None) -> Any:
+        try:
+            return self.original.call(input, args)
+        except (ValueError, TypeError, ArithmeticError) as error:
+            raise _FunctionError(self.code, *self.holes(list(args or ()))) from error
+
+
+def _first(args: Sequence[Any]) -> tuple[Any, ...]:
+    return (args[0] if args else None,)
+
+
+# jsonata-js's codes for what the port's implementations fail on with Python errors.
+_GUARDED: Final = (
+    ("number", "D3030", _first),  # "Unable to cast value to a number: "x""
+    ("toMillis", "D3110", _first),  # "... must be an ISO 8601 formatted timestamp. Given "x""
+    ("sort", "D3070", lambda args: ()),  # mixed strings and numbers without a comparator
+)
+
+
 def _aws_frame() -> jsonata.Jsonata.Frame:
     frame = jsonata.Jsonata.Frame(jsonata.Jsonata.static_frame)
     # Signatures use JSONata's notation: a = array, n = number, s = string, j = any JSON, ? = optional.
@@ -280,6 +308,11 @@ def _aws_frame() -> jsonata.Jsonata.Frame:
         ("parse", _parse, "<s:j>"),
     ):
         frame.bind(name, jsonata.Jsonata.JFunction(_Native(function), signature))
+    for name, code, holes in _GUARDED:
+        original = jsonata.Jsonata.static_frame.lookup(name)
+        guarded = jsonata.Jsonata.JFunction(_Guarded(original, code, holes), None)
+        guarded.signature, guarded.function_name = original.signature, original.function_name
+        frame.bind(name, guarded)
     # AWS supports every JSONata 2.0.6 function except $eval (use $parse): unbound, so calling it
     # fails as calling any unknown name does (T1006).
     frame.bind("eval", None)
