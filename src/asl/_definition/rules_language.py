@@ -204,7 +204,7 @@ def templates(machine: Machine) -> Iterator[Problem]:
     """`.$` keys of Parameters, ResultSelector, ItemSelector and Assign (a state's or a
     Catcher's) hold a valid path or intrinsic call; plain keys whose value looks like a path
     get AWS's NO_DOLLAR warning."""
-    compile_template: Callable[[Any], object] | None = None  # imported on first use
+    compile_template: Callable[[Any], Any] | None = None  # imported on first use
     for state in machine.states:
         node = state.node
         if state.jsonata or _TEMPLATE_ROOTS.isdisjoint(node):
@@ -223,23 +223,12 @@ def templates(machine: Machine) -> Iterator[Problem]:
 
                 compile_template = _payload.compile_template
             try:
-                compile_template(value)
+                compiled = compile_template(value)
             except CompileError as err:
                 yield compile_problem(ptr(state.pointer, *keys), err, "bad-template")
             else:
-                yield from _template_intrinsic_warnings(ptr(state.pointer, *keys), value)
-
-
-def _template_intrinsic_warnings(where: str, value: Any) -> Iterator[Problem]:
-    """Warnings of the intrinsic calls of a template that compiled (so each call compiles)."""
-    from asl._languages.intrinsics import compile_intrinsic, is_intrinsic
-
-    items = value.items() if isinstance(value, dict) else enumerate(value)
-    for key, item in items:
-        if isinstance(item, (dict, list)):
-            yield from _template_intrinsic_warnings(ptr(where, key), item)
-        elif isinstance(key, str) and key.endswith(".$") and is_intrinsic(item):
-            yield from _intrinsic_warnings(ptr(where, key), compile_intrinsic(item).warnings)
+                for where, why in compiled.warnings:
+                    yield from _intrinsic_warnings(ptr(state.pointer, *keys) + where, (why,))
 
 
 _TEMPLATE_ROOTS = frozenset((*(keys[0] for keys in TEMPLATE_FIELDS), "Catch"))

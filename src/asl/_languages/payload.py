@@ -29,7 +29,9 @@ from asl._languages.memo import by_value
 @by_value
 def compile_template(obj: Any) -> Template:
     """Compile a payload template; raises CompileError with `subpointer` at the offending key."""
-    return Template(_compile(obj, ""))
+    warnings: list[tuple[str, str]] = []
+    root = _compile(obj, "", warnings)
+    return Template(root, tuple(warnings))
 
 
 @attrs.frozen
@@ -37,6 +39,8 @@ class Template:
     """A compiled payload template; `render` is the hot path and never mutates `data`."""
 
     root: Any  # _Const | _Object | _Array
+    #: (subpointer, why) of each intrinsic call that compiles but can never succeed.
+    warnings: tuple[tuple[str, str], ...] = ()
 
     @property
     def is_constant(self) -> bool:
@@ -103,18 +107,18 @@ class _Array:
 # --------------------------------------------------------------------------- compilation
 
 
-def _compile(obj: Any, pointer: str) -> Any:
+def _compile(obj: Any, pointer: str, warnings: list[tuple[str, str]]) -> Any:
     if isinstance(obj, Mapping):
-        return _compile_object(obj, pointer)
+        return _compile_object(obj, pointer, warnings)
     if isinstance(obj, list):
-        nodes = tuple(_compile(item, f"{pointer}/{i}") for i, item in enumerate(obj))
+        nodes = tuple(_compile(item, f"{pointer}/{i}", warnings) for i, item in enumerate(obj))
         if all(isinstance(n, _Const) for n in nodes):
             return _Const([n.value for n in nodes])
         return _Array(nodes)
     return _Const(obj)
 
 
-def _compile_object(obj: Mapping[str, Any], pointer: str) -> Any:
+def _compile_object(obj: Mapping[str, Any], pointer: str, warnings: list[tuple[str, str]]) -> Any:
     items: list[tuple[str, Any]] = []
     sources: dict[str, str] = {}  # output key -> the template key that produced it
     for key, value in obj.items():
@@ -122,8 +126,10 @@ def _compile_object(obj: Mapping[str, Any], pointer: str) -> Any:
         if isinstance(key, str) and key.endswith(".$"):
             out_key = key[:-2]
             node = _compile_dynamic(key, value, where)
+            if isinstance(node, _IntrinsicValue):
+                warnings.extend((where, why) for why in node.intrinsic.warnings)
         else:
-            out_key, node = key, _compile(value, where)
+            out_key, node = key, _compile(value, where, warnings)
         if out_key in sources:
             raise CompileError(
                 f"the keys '{sources[out_key]}' and '{key}' both produce the field '{out_key}'; "
