@@ -22,6 +22,11 @@ _STATES_MEMBER = re.compile(r"\$states\s*\.\s*([A-Za-z_][A-Za-z0-9_]*)")
 # What `$states` holds (documented); other members do not exist anywhere.
 _EVERYWHERE = frozenset({"input", "context"})
 _RESULT = frozenset({"result"})
+# Fields holding other states or rules (looked at on their own) or never evaluated.
+_NOT_EVALUATED = frozenset(
+    {"Catch", "Choices", "Branches", "ItemProcessor", "Iterator", "Comment", "Type", "Next",
+     "End", "Default", "QueryLanguage", "Resource"}
+)
 _ERROR_OUTPUT = frozenset({"errorOutput"})
 
 
@@ -51,7 +56,7 @@ def _fields(state: State) -> Iterator[tuple[tuple[object, ...], Any, frozenset[s
     for field, value in node.items():
         if field in ("Output", "Assign"):
             yield (field,), value, _RESULT
-        elif field not in ("Catch", "Choices", "Branches", "ItemProcessor", "Iterator"):
+        elif field not in _NOT_EVALUATED:
             yield (field,), value, frozenset()
     for field in ("Catch", "Choices"):
         items = node.get(field)
@@ -59,6 +64,8 @@ def _fields(state: State) -> Iterator[tuple[tuple[object, ...], Any, frozenset[s
             for i, item in enumerate(items):
                 if isinstance(item, dict):
                     for key, value in item.items():
+                        if key == "Comment":
+                            continue
                         if field == "Catch":
                             allowed = _ERROR_OUTPUT if key in ("Output", "Assign") else frozenset()
                         else:
