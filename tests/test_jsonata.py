@@ -266,6 +266,15 @@ def test_range(args: str, expected: Any) -> None:
     assert ev(f"$range({args})") == expected
 
 
+def test_range_is_bounded() -> None:
+    """A range of more than a million numbers fails instead of filling memory."""
+    assert failure("$range(0, 1e12, 1)").endswith(
+        "D3137: The size of the sequence allocated by $range must not exceed 1e6. "
+        "Attempted to allocate 1000000000001."
+    )
+    assert len(ev("$range(1, 1000000, 1)")) == 1_000_000
+
+
 def test_range_with_a_zero_step_is_undefined() -> None:
     """`$range` with a step that is 0 once truncated returns nothing (recorded: a field set to
     it fails as "returned nothing")."""

@@ -211,11 +211,21 @@ def _partition(array: Any, size: float) -> list[list[Any]]:
     return [items[i : i + chunk] for i in range(0, len(items), chunk)]
 
 
+_MAX_RANGE: Final = 1_000_000  # the engine's limit for `[a..b]`
+
+
 def _range(start: float, end: float, step: float) -> Any:
     first, last, stride = int(start), int(end), int(step)
     if stride == 0:
         return None  # undefined: AWS's $range(1, 10, 0) and (1, 10, 0.49) return nothing (recorded)
     stop = last + (1 if stride > 0 else -1)  # the end is inclusive, as in States.ArrayRange
+    size = len(range(first, stop, stride))
+    if size > _MAX_RANGE:
+        # Not recorded; bounded like JSONata's own range operator (D2014) so memory cannot run away.
+        raise _FunctionError(
+            "D3137", f"The size of the sequence allocated by $range must not exceed 1e6. "
+            f"Attempted to allocate {size}."
+        )
     # A JSONata sequence: AWS returns a lone number for a one-element range ($range(1, 9, 9) = 1).
     return utils.Utils.create_sequence_from_iter(range(first, stop, stride))
 
