@@ -102,7 +102,7 @@ def _scope(draw: st.DrawFn, depth: int, names: set[str]) -> dict[str, Any]:
                 if body["Type"] == "Task" and draw(st.booleans()):
                     catcher = {"ErrorEquals": ["States.ALL"], "Next": following}
                     catcher.update(draw(st.fixed_dictionaries({}, optional={
-                        "ResultPath": REFERENCE_PATHS, "Assign": st.just({"error.$": "$.Error"}),
+                        "ResultPath": REFERENCE_PATHS, "Assign": st.just({f"error{depth}.$": "$.Error"}),
                     })))  # fmt: skip
                     body["Catch"] = [catcher]
         states[name] = body
