@@ -155,3 +155,17 @@ def test_yaml_keys_stay_the_strings_written() -> None:
     assert source.problems == ()
     assert list(source.document["States"]) == ["Yes", "No"]
     assert source.document["States"]["Yes"]["Result"] == {"1": True, "off": 2}
+
+
+def test_yaml_alias_cycles_and_alias_bombs_are_problems() -> None:
+    """An alias inside the node it names, or aliases that expand past a million values, are
+    Problems at once, not a RecursionError or an exponential walk; shared aliases are fine."""
+    bomb = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]\n" for i in range(1, 9)
+    )
+    for text in ("a: &x [*x]\n", "a: &y {k: *y}\n", bomb):
+        started = time.perf_counter()
+        assert _codes(text) == ["not-json"]
+        assert time.perf_counter() - started < 5
+    source = load_source("StartAt: A\nStates:\n  A: &s {Type: Pass, End: true}\nx: [*s, *s]\n")
+    assert "not-json" not in [p.code for p in source.problems]

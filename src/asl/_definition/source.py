@@ -348,6 +348,11 @@ def _load_yaml(text: str, name: str | None) -> Source:
                 name,
             )
         _string_keys(node)
+        shape = _alias_problem(node)
+        if shape is not None:
+            message, mark = shape
+            problem = Problem("", NOT_JSON, message, line=mark.line + 1, column=mark.column + 1)
+            return Source(None, (problem,), name, _Index(text, positions={}))
         document = loader.construct_document(node)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
@@ -387,9 +392,12 @@ _KEY_TAGS = frozenset(f"tag:yaml.org,2002:{kind}" for kind in ("bool", "int", "f
 def _string_keys(root: Any) -> None:
     """Plain mapping keys stay the text written: `Yes:` and `No:` name states, `1:` is "1"
     (YAML 1.1 would read true, false and 1; a JSON key is always a string)."""
-    stack = [root]
+    stack, seen = [root], set()
     while stack:
         node = stack.pop()
+        if id(node) in seen:  # an alias repeats a node, and may make the graph a cycle
+            continue
+        seen.add(id(node))
         if node.id == "mapping":
             for key, value in node.value:
                 if key.id == "scalar" and not key.style and key.tag in _KEY_TAGS:
@@ -398,6 +406,51 @@ def _string_keys(root: Any) -> None:
                 stack.append(value)
         elif node.id == "sequence":
             stack.extend(node.value)
+
+
+# Nodes a document may hold once YAML aliases are expanded: JSON has no aliases, so the rules
+# (and the engine) see every repetition; a "billion laughs" document must not get that far.
+MAX_EXPANDED_NODES = 1_000_000
+
+
+def _alias_problem(root: Any) -> tuple[str, Any] | None:
+    """Why a YAML node graph cannot be a JSON document, with the mark to point at: an alias
+    inside the node it names (a cycle), or aliases that expand past MAX_EXPANDED_NODES."""
+    size: dict[int, int] = {}  # id(node) -> nodes it expands to, once finished
+    on_path: set[int] = set()
+    stack: list[tuple[Any, bool]] = [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        key = id(node)
+        if children_done:
+            on_path.discard(key)
+            children = _children(node)
+            size[key] = 1 + sum(size[id(child)] for child in children)
+            if size[key] > MAX_EXPANDED_NODES:
+                return (
+                    f"YAML aliases expand this document past {MAX_EXPANDED_NODES:,} values; "
+                    "write the repeated parts out or make them smaller",
+                    node.start_mark,
+                )
+            continue
+        if key in size:
+            continue
+        if key in on_path:
+            return "a YAML alias refers to a node that contains it; JSON cannot hold a cycle", (
+                node.start_mark
+            )
+        on_path.add(key)
+        stack.append((node, True))
+        stack.extend((child, False) for child in _children(node) if id(child) not in size)
+    return None
+
+
+def _children(node: Any) -> list[Any]:
+    if node.id == "mapping":
+        return [part for pair in node.value for part in pair]
+    if node.id == "sequence":
+        return list(node.value)
+    return []
 
 
 _LOADER: type | None = None
