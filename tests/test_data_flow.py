@@ -271,3 +271,17 @@ def test_changing_the_input_after_a_run_leaves_its_output_alone() -> None:
     execution = machine.run(given, clock=asl.VirtualClock())
     given["a"].append(5)
     assert execution.output == {"a": [1]}
+
+
+def test_parameters_need_not_be_an_object() -> None:
+    """AWS creates and runs machines whose Parameters is a string, array or number
+    (aws/amazon-states-language-service#83): the value is a template, and a string in it is
+    literal text, not a path (only a key ending in `.$` selects)."""
+    import asl
+
+    definition = {"StartAt": "P", "States": {"P": {
+        "Type": "Parallel", "Parameters": ["$.foo", {"a.$": "$.a"}], "End": True,
+        "Branches": [{"StartAt": "B", "States": {"B": {"Type": "Pass", "End": True}}}]}}}
+    assert asl.validate(definition) == []
+    execution = asl.load(definition).run({"a": 1}, clock=asl.VirtualClock())
+    assert execution.output == [["$.foo", {"a": 1}]]

@@ -36,16 +36,6 @@ KNOWN_DIVERGENCES: dict[str, str] = {
         "a CloudFormation template fragment ({'Fn::GetAtt': ...}, {'Ref': ...} as Resource); AWS "
         "receives the substituted ARN string and rejects an object Resource"
     ),
-    "valid/statelint__map-with-itemspath-context-object.json": (
-        "string Parameters ('$.foo'): our schema (_schema.py) requires a JSON object, as the ASL "
-        "spec's Payload Template is an object; statelint accepts any JSON value"
-    ),
-    "valid/statelint__map-with-resultselector.json": (
-        "string Parameters ('$.foo'): our schema requires a JSON object (Payload Template)"
-    ),
-    "valid/statelint__parallel-with-parameters.json": (
-        "string Parameters ('$.foo'): our schema requires a JSON object (Payload Template)"
-    ),
     "invalid/pystatelint__retrier-bad_fields-3.json": (
         "MaxAttempts 99999999: AWS documents 99999999 as the maximum, so it is valid; "
         "statelint's own message calls 99999999 the allowed ceiling (an off-by-one there)"
