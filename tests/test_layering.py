@@ -16,6 +16,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("asl._languages",),  # JSONPath, payload templates, intrinsics, Choice rules, JSONata
     ("asl._definition",),  # source, schema, rules, validate, the model and its data flows
     ("asl._integrations",),  # what a Task reaches: handlers, Lambda's shapes, mock files
+    ("asl._lambda",),  # the local Lambda service: functions, versions, environments, async
     ("asl._runtime",),  # core, history, the state handlers, the executor
     ("asl._machine", "asl._test_state"),  # load() and StateMachine; TestState, offline
     ("asl",),  # the public face

@@ -14,6 +14,7 @@ from asl._errors import (
     DefinitionError,
     Error,
     InvalidExecutionInput,
+    LambdaError,
     MockConfigError,
     Problem,
     TaskFailed,
@@ -24,6 +25,7 @@ from asl._errors import (
 if TYPE_CHECKING:
     from asl._clock import SystemClock, VirtualClock
     from asl._definition.templates.reading import validate
+    from asl._lambda.service import Functions
     from asl._machine import StateMachine, load, machines
     from asl._runtime.execution import Execution
     from asl._test_state import TestStateResult, test_state
@@ -32,7 +34,9 @@ __all__ = [
     "DefinitionError",
     "Error",
     "Execution",
+    "Functions",
     "InvalidExecutionInput",
+    "LambdaError",
     "MockConfigError",
     "Problem",
     "StateMachine",
@@ -51,6 +55,7 @@ __all__ = [
 # The heavier modules load on first use, so `asl validate` starts fast.
 _LAZY = {
     "Execution": "asl._runtime.execution",
+    "Functions": "asl._lambda.service",
     "StateMachine": "asl._machine",
     "load": "asl._machine",
     "machines": "asl._machine",

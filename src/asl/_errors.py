@@ -132,6 +132,21 @@ class TestStateError(Error, ValueError):
         self.problems = problems or []
 
 
+class LambdaError(Error):
+    """An error answer of the local Lambda service (`asl.Functions`), named and worded as
+    Lambda's API answers it: `code` (e.g. `ResourceNotFoundException`), `message`, the HTTP
+    `status_code`, and for throttles the `reason` (e.g.
+    `ReservedFunctionConcurrentInvocationLimitExceeded`)."""
+
+    def __init__(self, code: str, message: str, status_code: int = 400,
+                 reason: str | None = None) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+        self.status_code = status_code
+        self.reason = reason
+
+
 class CompileError(Error, ValueError):
     """A path, template, intrinsic call, Choice rule or expression that cannot be compiled.
 

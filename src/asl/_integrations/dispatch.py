@@ -23,7 +23,15 @@ from typing import Any, TypeVar
 import attrs
 
 from asl._clock import Clock
-from asl._errors import HEARTBEAT_TIMEOUT, RUNTIME, TIMEOUT, Failure, StatesError, TaskFailed
+from asl._errors import (
+    HEARTBEAT_TIMEOUT,
+    RUNTIME,
+    TIMEOUT,
+    Failure,
+    LambdaError,
+    StatesError,
+    TaskFailed,
+)
 from asl._integrations import lambda_ as _lambda
 from asl._integrations.lambda_ import (
     LAMBDA_MAX_SECONDS,
@@ -35,11 +43,14 @@ from asl._integrations.lambda_ import (
     LambdaResponse,
     error_payload,
     event_copy,
+    from_wire,
     function_not_found,
     lambda_service_event,
     make_context,
     request_ids,
     request_text,
+    timeout_cause,
+    wire_json,
 )
 from asl._integrations.resources import (
     DEFAULT_ACCOUNT,
@@ -50,6 +61,7 @@ from asl._integrations.resources import (
     Pattern,
     parse_function,
 )
+from asl._json import to_json
 
 T = TypeVar("T")
 # AWS's default TimeoutSeconds: anything this long is "no timeout" and takes the inline fast path.
@@ -124,11 +136,18 @@ def attempt(
         assert plan.function is not None  # resolve() always sets it for Kind.LAMBDA
         arn = plan.function.arn(region, account)
         if plan.handler is None:
+            service = plan.handlers.service
+            if service is not None and service.has(plan.resource):
+                body = payload_text if payload_text is not None else wire_json(payload)
+                value = _from_service(plan, plan.resource, None, body.encode(), request_id,
+                                      "RequestResponse", False, limit, heartbeat_seconds, clock,
+                                      beat)[1:]
+                return value[0], value[0], value[1]
             raise function_not_found(arn, request_id)
         event = event_copy(payload, payload_text)
         ref = plan.function
         context = make_context(Function(ref.name, ref.version, arn, plan.resource), request_id,
-                           limit, beat, task_token)
+                               beat, task_token)
         if limit is None and heartbeat_seconds is None:
             value, text = _lambda_call(plan.handler, event, context, request_id, False)
         else:
@@ -251,13 +270,27 @@ def _invoke_lambda_service(
     if target is None:
         target = _lambda_target(plan, name, key[1], request_id, region, account)
     function, handler = target
+    invocation_type = parameters.get("InvocationType")
+    if handler is None:  # the run's Lambda service has it
+        event = lambda_service_event(parameters.get("Payload"), parameters_text, request_id)
+        answer, value, text = _from_service(
+            plan, name, key[1], wire_json(event).encode(), request_id,
+            invocation_type if isinstance(invocation_type, str) else "RequestResponse", True,
+            limit, heartbeat_seconds, clock, beat)
+        second = int(clock.now() if clock is not None else time.time())
+        if answer.status != 200:
+            return (LambdaResponse(None, "", '""', 0, answer.status, request_id, second),
+                    None, None)
+        assert text is not None  # a 200 answer always has its text
+        return (LambdaResponse(answer.version, value, text, None, 200, request_id, second),
+                value, text)
     payload = parameters.get("Payload")
     if parameters_text is not None and type(payload) is dict:
         # The parameters' text (also TaskScheduled's) read back: its Payload is the body.
         event = SCAN(parameters_text, 0)[0]["Payload"]
     else:
         event = lambda_service_event(payload, parameters_text, request_id)
-    context = make_context(function, request_id, limit, beat, task_token)
+    context = make_context(function, request_id, beat, task_token)
     if limit is None and heartbeat_seconds is None:
         value, text = _lambda_call(handler, event, context, request_id, True)  # inline
     else:
@@ -265,7 +298,6 @@ def _invoke_lambda_service(
             functools.partial(_lambda_call, handler, event, context, request_id, True),
             limit, heartbeat_seconds, clock, beat)
     second = int(clock.now() if clock is not None else time.time())
-    invocation_type = parameters.get("InvocationType")
     if invocation_type in ("Event", "DryRun"):
         # Lambda answers an asynchronous (or dry-run) invocation with an empty body.
         status = 202 if invocation_type == "Event" else 204
@@ -275,7 +307,7 @@ def _invoke_lambda_service(
 
 
 def _lambda_target(plan: Invocation, name: str, qualifier: str | None, request_id: str,
-                   region: str, account: str) -> tuple[Function, Handler]:
+                   region: str, account: str) -> tuple[Function, Handler | None]:
     """The function a `lambda:invoke` names, its ARN and handler; remembered per run once found
     (the parsing and matching cost more than a local call)."""
     ref = parse_function(name)
@@ -292,11 +324,72 @@ def _lambda_target(plan: Invocation, name: str, qualifier: str | None, request_i
         )
     arn = ref.arn(region, account)
     handler = plan.handlers.function(ref, arn)
-    if handler is None:
-        raise function_not_found(arn, request_id)
     function = Function(ref.name, ref.version, arn, plan.resource)
+    if handler is None:
+        service = plan.handlers.service
+        if service is None or not service.has(name):
+            raise function_not_found(arn, request_id)
     target = plan.targets[(name, qualifier, region, account)] = (function, handler)
     return target
+
+
+def _from_service(
+    plan: Invocation, name: str, qualifier: str | None, body: bytes, request_id: str,
+    invocation_type: str, compact: bool, limit: float | None, heartbeat_seconds: float | None,
+    clock: Clock | None, beat: Heartbeat,
+) -> tuple[Any, Any, str | None]:
+    """A function of the run's Lambda service invoked, under the state's own timeouts (which,
+    as on AWS, end the task but not the function): `(answer, value, text)`."""
+    call = functools.partial(_service_answer, plan.handlers.service, plan.handlers.rng, name,
+                             qualifier, body, request_id, invocation_type, compact)
+    if limit is None and heartbeat_seconds is None:
+        return call()
+    return run_with_timeout(call, limit, heartbeat_seconds, clock, beat)
+
+
+def _service_answer(service: Any, rng: Any, name: str, qualifier: str | None, body: bytes,
+                    request_id: str, invocation_type: str,
+                    compact: bool) -> tuple[Any, Any, str | None]:
+    try:
+        answer = service.call(name, qualifier, body, invocation_type=invocation_type,
+                              request_id=request_id, rng=rng)
+    except LambdaError as exc:
+        # Step Functions names a Lambda API error `Lambda.<code>`, its cause the SDK's text.
+        raise Failure(
+            f"Lambda.{exc.code}",
+            f"{exc.message} (Service: AWSLambda; Status Code: {exc.status_code}; Error Code: "
+            f"{exc.code}; Request ID: {request_id}; Proxy: null)",
+        ) from None
+    if answer.error:
+        raise function_error(answer.payload, compact=compact)
+    if answer.status != 200:
+        return answer, None, None
+    raw = answer.payload.decode("utf-8", "replace")
+    try:
+        value = json.loads(raw) if raw else None
+        text = request_text(value)
+    except ValueError:  # bytes a handler returned as is: Step Functions gets them as a string
+        value = raw
+        text = request_text(value)
+    return answer, from_wire(text), text
+
+
+def function_error(payload: bytes, *, compact: bool) -> Failure:
+    """A function's error payload as Step Functions reports it: Error is its `errorType`,
+    Cause the payload (re-serialised compactly by `lambda:invoke`, as the runtime wrote it for a
+    Lambda ARN resource); without an errorType, `Lambda.Unknown` (FACTS §2d)."""
+    text = payload.decode("utf-8", "replace")
+    try:
+        parsed = json.loads(text)
+    except ValueError:
+        parsed = None
+    error_type = parsed.get("errorType") if isinstance(parsed, dict) else None
+    if not isinstance(error_type, str) or not error_type:
+        shown = to_json(parsed) if parsed is not None else text
+        return Failure("Lambda.Unknown",
+                       "The cause could not be determined because Lambda did not return an "
+                       f"error type. Returned payload: {shown}")
+    return Failure(error_type, to_json(parsed) if compact else text)
 
 
 def _no_handler_message(plan: Invocation) -> str:
@@ -348,6 +441,7 @@ def _lambda_call(
     """The handler call as Lambda makes it: the result serialised once, giving the value the
     state gets (a copy: the handler may keep and mutate its own) and its history text. (The
     response body's size, Content-Length, is `LambdaResponse`'s to work out if asked.)"""
+    started = time.monotonic()
     try:
         result = handler(event, context)
         if type(result) not in _PLAIN and inspect.isawaitable(result):
@@ -356,6 +450,11 @@ def _lambda_call(
         raise _task_failed(exc, lambda_=True) from None
     except Exception as exc:  # noqa: BLE001 - the handler boundary: any error fails the task
         raise _lambda_error(exc, request_id, compact=compact) from None
+    timeout = context._function.timeout
+    if time.monotonic() - started > timeout:
+        # It ran past its function's timeout: Lambda would have ended it and answered this
+        # (a thread cannot be stopped, so the late result is discarded).
+        raise Failure("Sandbox.Timedout", timeout_cause(request_id, timeout, compact=compact))
     try:
         text = request_text(result)
     except (TypeError, ValueError) as exc:

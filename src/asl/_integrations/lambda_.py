@@ -17,9 +17,12 @@ from typing import Any, NamedTuple
 from asl._errors import RUNTIME, Failure, StatesError
 from asl._json import Deferred, to_json
 
-# Lambda's own ceiling on a function's run time; what get_remaining_time_in_millis counts down from
-# when the state sets no TimeoutSeconds.
+# Lambda's own ceiling on a function's run time.
 LAMBDA_MAX_SECONDS = 900
+#: A function's timeout when created without one (FACTS §1, recorded): what a handler's
+#: get_remaining_time_in_millis counts down from, as Lambda's does from the function's timeout
+#: (a state's TimeoutSeconds never reaches the function).
+LAMBDA_DEFAULT_TIMEOUT = 3
 # The context's memory size is a string in the real Python runtime (read from the environment).
 LAMBDA_MEMORY_MB = "128"
 
@@ -86,6 +89,7 @@ class Function(NamedTuple):
     arn: str
     resource: str
     memory_limit_in_mb: str = LAMBDA_MEMORY_MB
+    timeout: int = LAMBDA_DEFAULT_TIMEOUT
 
 
 class Context:
@@ -177,15 +181,14 @@ class Context:
         return f"Context(function_name={self.function_name!r}, aws_request_id={self.aws_request_id!r})"
 
 
-def make_context(function: Function, request_id: str, limit: float | None, beat: Heartbeat,
-             task_token: str | None) -> Context:
+def make_context(function: Function, request_id: str, beat: Heartbeat,
+                 task_token: str | None) -> Context:
     # Context(...) field by field, without its keyword-argument parsing (once per attempt).
     context = blank_context(Context)
     context._function = function
     context.aws_request_id = request_id
     context.task_token = task_token
-    context._deadline = time.monotonic() + (
-        LAMBDA_MAX_SECONDS if limit is None else min(limit, LAMBDA_MAX_SECONDS))
+    context._deadline = time.monotonic() + function.timeout
     context._heartbeat = beat
     return context
 
@@ -371,6 +374,14 @@ def event_copy(payload: Any, payload_text: str | None) -> Any:
     if payload_text is not None:
         return SCAN(payload_text, 0)[0]
     return round_trip_event(payload)
+
+
+def timeout_cause(request_id: str, timeout: float, *, compact: bool) -> str:
+    """Lambda's timeout payload (FACTS §2c, current shape: errorType then errorMessage)."""
+    payload = {"errorType": "Sandbox.Timedout",
+               "errorMessage": f"RequestId: {request_id} Error: Task timed out after "
+                               f"{timeout:.2f} seconds"}
+    return to_json(payload) if compact else json.dumps(payload)
 
 
 def error_payload(

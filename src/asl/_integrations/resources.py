@@ -101,9 +101,14 @@ def _AMBIGUOUS(event: Any, context: Any) -> None:
 
 class Handlers:
     """The user's handler mapping, indexed once: exact resources, Lambda functions by ARN and by
-    name, and glob patterns compiled to regexes (fnmatch syntax)."""
+    name, and glob patterns compiled to regexes (fnmatch syntax); and the run's local Lambda
+    service (`functions=`, an `asl.Functions`), which serves the functions no handler does,
+    with the run's random source when it is seeded (request ids, weighted aliases)."""
 
-    def __init__(self, handlers: Mapping[str, Handler]) -> None:
+    def __init__(self, handlers: Mapping[str, Handler], functions: Any = None,
+                 rng: Any = None) -> None:
+        self.service = functions
+        self.rng = rng
         self.exact: dict[str, Handler] = {}
         self.functions: dict[str, Handler] = {}  # unqualified function ARN or "name[:qualifier]"
         self.patterns: list[tuple[re.Pattern[str], str, Handler]] = []
@@ -176,7 +181,7 @@ class Invocation:
     event_types: tuple[str, str, str] = attrs.field(init=False, repr=False, eq=False)
     #: lambda:invoke targets found so far: (FunctionName, Qualifier, region, account) ->
     #: (function, handler). Plans are made per run, so handlers cannot change under them.
-    targets: dict[tuple[str, str | None, str, str], tuple[Function, Handler]] = attrs.field(
+    targets: dict[tuple[str, str | None, str, str], tuple[Function, Handler | None]] = attrs.field(
         init=False, factory=dict, repr=False, eq=False)
 
     def __attrs_post_init__(self) -> None:

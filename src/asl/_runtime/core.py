@@ -98,7 +98,8 @@ class Session:
             "RedriveCount": 0,
         }
         self.context_machine = {"Id": machine.arn, "Name": machine.name}
-        self.handlers = _resources.Handlers(options.handlers)
+        self.handlers = _resources.Handlers(options.handlers, options.functions,
+                                            self.rng if self.seeded else None)
         self.plans: dict[str, _resources.Invocation] = {}
         self.tokens: TaskTokens = execution._tokens
         self.mocks = options.mocks

@@ -34,6 +34,7 @@ class RunKeywords(TypedDict, total=False):
     s3_root: str | Path | None
     child_history: bool
     role_arn: str
+    functions: Any
 
 
 def _optional(kind: type | tuple[type, ...], what: str) -> Callable[[Any, Any, Any], None]:
@@ -50,6 +51,15 @@ def _callable(_instance: Any, attribute: Any, value: Any) -> None:
 
 def _or_empty(value: Any) -> Any:
     return {} if value is None else value
+
+
+def _functions(_instance: Any, attribute: Any, value: Any) -> None:
+    if value is None:
+        return
+    from asl._lambda.service import Functions  # only for a run that passes one
+
+    if not isinstance(value, Functions):
+        raise TypeError(f"functions must be an asl.Functions, not {type(value).__name__}: {value!r}")
 
 
 def _seed(_instance: Any, attribute: Any, value: Any) -> None:
@@ -77,6 +87,8 @@ class RunOptions:
     s3_root: str | Path | None = attrs.field(default=None, validator=_optional((str, Path), "a path"))
     child_history: bool = attrs.field(default=True, validator=_optional(bool, "a bool"))
     role_arn: str = attrs.field(default=DEFAULT_ROLE_ARN, validator=_optional(str, "a str"))
+    #: The local Lambda service (an `asl.Functions`) Task states invoke functions through.
+    functions: Any = attrs.field(default=None, validator=_functions)
     #: The resolved test case of `mock_config` (set by `StateMachine`, not by callers).
     mocks: Any = None
 

@@ -1,0 +1,223 @@
+"""Asynchronous invocation (InvocationType Event): Lambda's event queue, its retries on the
+service's clock (one minute, then two, FACTS §6), throttled events re-queued with a growing
+back-off, the maximum event age, and the invocation record sent to on-success / on-failure
+destinations or the dead-letter handler."""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import json
+import threading
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from asl._clock import SystemClock, isoformat
+from asl._errors import LambdaError
+from asl._lambda.config import invalid, validation
+
+if TYPE_CHECKING:
+    from asl._lambda.records import Record
+
+#: The service (`service.Functions`, which imports this module: typed loosely to keep the
+#: import graph a tree).
+Functions = Any
+
+DEFAULT_RETRIES = 2
+DEFAULT_MAX_AGE = 21600
+#: The waits before the second and third attempts after a function error.
+RETRY_DELAYS = (60.0, 120.0)
+THROTTLE_FIRST, THROTTLE_MAX = 1.0, 300.0
+
+
+def check_event_config(fns: Functions, record: Record, retries: Any, age: Any, on_success: Any,
+                       on_failure: Any, dead_letter: Any) -> None:
+    violations = []
+    if retries is not None:
+        if isinstance(retries, bool) or not isinstance(retries, int):
+            raise TypeError(f"maximum_retry_attempts must be an int, not {retries!r}")
+        if not 0 <= retries <= 2:
+            bound = ("less than or equal to 2" if retries > 2 else "greater than or equal to 0")
+            violations.append(f"Value '{retries}' at 'maximumRetryAttempts' failed to satisfy "
+                              f"constraint: Member must have value {bound}")
+    if age is not None:
+        if isinstance(age, bool) or not isinstance(age, int):
+            raise TypeError(f"maximum_event_age must be an int, not {age!r}")
+        if not 60 <= age <= 21600:
+            bound = ("less than or equal to 21600" if age > 21600 else "greater than or equal to 60")
+            violations.append(f"Value '{age}' at 'maximumEventAgeInSeconds' failed to satisfy "
+                              f"constraint: Member must have value {bound}")
+    if violations:
+        raise validation(violations)
+    if all(v is None for v in (retries, age, on_success, on_failure, dead_letter)):
+        raise invalid("You must specify at least one of error handling or destination setting.")
+    for target in (on_success, on_failure):
+        if target is None or callable(target):
+            continue
+        if not isinstance(target, str):
+            raise TypeError(f"a destination is a callable or a function name/ARN, not {target!r}")
+        if not fns.has(target):
+            raise invalid(f"The destination ARN {target} is invalid.")
+        if fns._parse(target, None)[0] == record.name:
+            raise invalid("You can't specify the function as a destination for itself.")
+    if dead_letter is not None and not callable(dead_letter):
+        raise TypeError(f"dead_letter must be a callable taking the DLQ message, not {dead_letter!r}")
+
+
+@attrs.define
+class Event:
+    record: Record
+    qualifier: str | None
+    body: bytes
+    request_id: str
+    received: float
+    attempts: int = 0
+    throttle_wait: float = 0.0
+
+
+class Queue:
+    """The service's event queue, worked by one thread in due order."""
+
+    def __init__(self, fns: Functions) -> None:
+        self.fns = fns
+        self.clock = fns.clock
+        self.heap: list[tuple[float, int, Event]] = []
+        self.order = itertools.count()
+        self.cond = threading.Condition()
+        self.busy = False
+        self.stopped = False
+        self.failures: list[BaseException] = []  # destinations that raised (kept, not lost)
+        self.thread = threading.Thread(target=self._work, name="asl-lambda-async", daemon=True)
+        self.thread.start()
+
+    def put(self, record: Record, qualifier: str | None, body: bytes, request_id: str) -> None:
+        with self.fns._lock:
+            record.async_events += 1
+        event = Event(record, qualifier, body, request_id, self.clock.now())
+        self._schedule(event, 0.0)
+
+    def _schedule(self, event: Event, delay: float) -> None:
+        with self.cond:
+            heapq.heappush(self.heap, (self.clock.now() + delay, next(self.order), event))
+            self.cond.notify_all()
+
+    def join(self, timeout: float | None) -> bool:
+        with self.cond:
+            return self.cond.wait_for(lambda: not self.heap and not self.busy, timeout)
+
+    def stop(self) -> None:
+        with self.cond:
+            self.stopped = True
+            self.cond.notify_all()
+
+    def _work(self) -> None:
+        while True:
+            with self.cond:
+                while not self.heap and not self.stopped:
+                    self.cond.wait()
+                if self.stopped:
+                    return
+                due, _, event = self.heap[0]
+                wait = due - self.clock.now()
+                if wait > 0:
+                    if isinstance(self.clock, SystemClock):
+                        self.cond.wait(wait)  # a new, earlier event may come meanwhile
+                        continue
+                    self.clock.sleep(wait)  # a virtual clock: the wait takes no real time
+                heapq.heappop(self.heap)
+                self.busy = True
+            try:
+                self._attempt(event)
+            except BaseException as exc:  # noqa: BLE001 - a destination's own failure is kept
+                self.failures.append(exc)
+            finally:
+                with self.cond:
+                    self.busy = False
+                    self.cond.notify_all()
+
+    def _attempt(self, event: Event) -> None:
+        fns, record = self.fns, event.record
+        settings = record.events
+        max_age = settings.maximum_event_age or DEFAULT_MAX_AGE
+        retries = (settings.maximum_retry_attempts if settings.maximum_retry_attempts is not None
+                   else DEFAULT_RETRIES)
+        if record.reserved == 0:
+            self._failed(event, "ZeroReservedConcurrency", None)
+            return
+        if self.clock.now() - event.received > max_age:
+            self._failed(event, "EventAgeExceeded", None)
+            return
+        try:
+            version, configuration, invoked = fns._route(record, event.qualifier, fns.rng)
+            answer = fns.run_invocation(record, version, configuration, invoked, event.body,
+                                        event.request_id)
+        except LambdaError as error:
+            if error.code == "TooManyRequestsException":
+                # Back on the queue, waiting longer each time (1 s doubling to 5 minutes).
+                event.throttle_wait = min(THROTTLE_MAX, max(THROTTLE_FIRST, event.throttle_wait * 2))
+                self._schedule(event, event.throttle_wait)
+                return
+            raise
+        event.attempts += 1
+        if not answer.error:
+            self._send(record.events.on_success, self._record(event, "Success", answer))
+            return
+        if event.attempts <= retries:
+            self._schedule(event, RETRY_DELAYS[min(event.attempts - 1, len(RETRY_DELAYS) - 1)])
+            return
+        self._failed(event, "RetriesExhausted", answer)
+
+    def _failed(self, event: Event, condition: str, answer: Any) -> None:
+        settings = event.record.events
+        self._send(settings.on_failure, self._record(event, condition, answer))
+        if settings.dead_letter is not None:
+            message = "" if answer is None else _parsed(answer.payload).get("errorMessage", "")
+            settings.dead_letter({
+                "body": event.body.decode("utf-8", "replace"),
+                "attributes": {"RequestID": event.request_id, "ErrorCode": "200",
+                               "ErrorMessage": str(message)},
+            })
+
+    def _record(self, event: Event, condition: str, answer: Any) -> dict[str, Any]:
+        """Lambda's invocation record (FACTS §6, key order as recorded)."""
+        record: dict[str, Any] = {
+            "version": "1.0",
+            "timestamp": isoformat(self.clock.now()),
+            "requestContext": {
+                "requestId": event.request_id,
+                "functionArn": f"{event.record.arn}:{event.qualifier or '$LATEST'}",
+                "condition": condition,
+                "approximateInvokeCount": event.attempts,
+            },
+            "requestPayload": _parsed_any(event.body),
+        }
+        if answer is not None:
+            context: dict[str, Any] = {"statusCode": 200, "executedVersion": answer.version}
+            if answer.error:
+                context["functionError"] = "Unhandled"
+            record["responseContext"] = context
+            record["responsePayload"] = _parsed_any(answer.payload)
+        return record
+
+    def _send(self, target: Any, record: dict[str, Any]) -> None:
+        if target is None:
+            return
+        if callable(target):
+            target(record)
+            return
+        self.fns.call(target, None, json.dumps(record).encode(), invocation_type="Event")
+
+
+def _parsed_any(body: bytes) -> Any:
+    if not body:
+        return None
+    try:
+        return json.loads(body)
+    except ValueError:
+        return body.decode("utf-8", "replace")
+
+
+def _parsed(body: bytes) -> dict[str, Any]:
+    value = _parsed_any(body)
+    return value if isinstance(value, dict) else {}

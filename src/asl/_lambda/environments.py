@@ -1,0 +1,579 @@
+"""Execution environments: where one function version's invocations run, one at a time each.
+
+`InProcess` calls a Python callable (or `module.function` imported once) on the caller's thread.
+`Isolated` is a process running AWS's own Python runtime interface client (`awslambdaric`,
+the bootstrap of AWS's Python base images) against a Runtime API served here on 127.0.0.1: module
+initialisation once per process, its own environment variables and temporary directory, memory
+and file-size limits, and a timeout that ends the process (Lambda's `Sandbox.Timedout`).
+
+Both answer `invoke(request) -> Outcome` with the payload bytes the runtime posted, so the
+service above them treats the two modes alike.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import traceback
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from asl._integrations import lambda_ as _shapes
+from asl._lambda.config import Configuration
+
+#: Lambda's limit on the Init phase of an on-demand environment (FACTS §5).
+INIT_LIMIT = 10.0
+_API = "/2018-06-01/runtime"
+
+
+@attrs.define
+class Request:
+    """One invocation handed to an environment."""
+
+    request_id: str
+    body: bytes
+    invoked_arn: str
+    version: str
+    client_context: str | None = None
+    # Filled as it runs (time.monotonic() seconds):
+    handed: float | None = None  # when the runtime received it (the timeout counts from here)
+    deadline: float | None = None
+    finished: bool = False
+    payload: bytes = b""
+    error: bool = False
+    cond: threading.Condition = attrs.field(factory=threading.Condition)
+
+    def finish(self, payload: bytes, error: bool) -> None:
+        with self.cond:
+            if not self.finished:
+                self.payload, self.error, self.finished = payload, error, True
+                self.cond.notify_all()
+
+
+@attrs.define
+class Outcome:
+    """What an invocation came to, with the service's own measurements."""
+
+    payload: bytes
+    error: bool  # FunctionError: Unhandled
+    duration_ms: float
+    init_ms: float | None  # set on a cold start (the environment initialised for this call)
+    max_memory_mb: int
+    lines: list[str]  # the function's own log lines during the call (init's first if cold)
+    started: float  # monotonic: handed to the runtime
+    deadline: float
+    ended: float  # monotonic: the answer (or the timeout's end of the process)
+    timed_out: bool = False
+    init_lines: int = 0  # how many of `lines` the initialisation printed (before START)
+
+
+def timeout_payload(request_id: str, timeout: int) -> bytes:
+    """Lambda's current timeout payload (FACTS §2c: only these two keys, two decimals)."""
+    return json.dumps({"errorType": "Sandbox.Timedout",
+                       "errorMessage": f"RequestId: {request_id} Error: Task timed out after "
+                                       f"{timeout:.2f} seconds"}).encode()
+
+
+def exit_payload(request_id: str, returncode: int | None) -> bytes:
+    if returncode == 0:
+        reason = "Runtime exited without providing a reason"
+    elif returncode is not None and returncode < 0:
+        name = {signal.SIGKILL: "killed", signal.SIGSEGV: "segmentation fault"}.get(
+            signal.Signals(-returncode), signal.Signals(-returncode).name.lower())
+        reason = f"Runtime exited with error: signal: {name}"
+    else:
+        reason = f"Runtime exited with error: exit status {returncode}"
+    return json.dumps({"errorType": "Runtime.ExitError",
+                       "errorMessage": f"RequestId: {request_id} Error: {reason}"}).encode()
+
+
+def error_body(message: str, error_type: str, request_id: str, stack: list[str]) -> bytes:
+    """The runtime client's `make_error` payload, as its `to_json` writes it."""
+    return json.dumps({"errorMessage": message, "errorType": error_type,
+                       "requestId": request_id, "stackTrace": stack}).encode()
+
+
+class Environment:
+    """The interface both kinds share."""
+
+    config: Configuration
+    initialised: bool = False
+
+    def invoke(self, request: Request) -> Outcome:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Ends the environment (its process, its directory)."""
+
+
+# --- in-process -----------------------------------------------------------------------------
+
+
+_import_lock = threading.Lock()
+
+
+def _import_handler(handler: str, code: Path | None) -> Any:
+    """The runtime client's `_get_handler`, in this process: FaultException's types and texts."""
+    try:
+        modname, fname = handler.rsplit(".", 1)
+    except ValueError as exc:
+        raise _Fault("Runtime.MalformedHandlerName", f"Bad handler '{handler}': {exc}") from None
+    with _import_lock:
+        if code is not None and str(code) not in sys.path:
+            sys.path.insert(0, str(code))
+        try:
+            if modname.split(".")[0] in sys.builtin_module_names:
+                raise _Fault("Runtime.BuiltInModuleConflict",
+                             f"Cannot use built-in module {modname} as a handler module")
+            module = importlib.import_module(modname.replace("/", "."))
+        except ImportError as exc:
+            raise _Fault("Runtime.ImportModuleError",
+                         f"Unable to import module '{modname}': {exc}") from None
+        except SyntaxError as exc:
+            raise _Fault("Runtime.UserCodeSyntaxError",
+                         f"Syntax error in module '{modname}': {exc}",
+                         [f'  File "{exc.filename}" Line {exc.lineno}\n    {exc.text}']) from None
+    try:
+        return getattr(module, fname)
+    except AttributeError:
+        raise _Fault("Runtime.HandlerNotFound",
+                     f"Handler '{fname}' missing on module '{modname}'") from None
+
+
+class _Fault(Exception):
+    def __init__(self, error_type: str, message: str, trace: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.error_type, self.message, self.trace = error_type, message, trace or []
+
+
+_HERE = os.path.abspath(__file__)
+
+
+def _stack(exc: BaseException) -> list[str]:
+    # As the runtime client reports it: traceback.format_list of the frames after its own.
+    frames = traceback.extract_tb(exc.__traceback__)
+    while frames and os.path.abspath(frames[0].filename) == _HERE:
+        frames = traceback.StackSummary.from_list(frames[1:])
+    return traceback.format_list(frames)
+
+
+class InProcess(Environment):
+    """An environment in this process: the handler runs on the caller's thread. Its timeout is
+    applied when it returns (a thread cannot be stopped): a call that ran past it answers
+    Lambda's timeout payload, its result discarded."""
+
+    def __init__(self, config: Configuration, function_name: str, version: str) -> None:
+        self.config = config
+        self.function = function_name
+        self.version = version
+        self.handler: Any = None
+        self.initialised = False
+
+    def _init(self) -> bytes | None:
+        handler = self.config.handler
+        try:
+            self.handler = (_import_handler(handler, self.config.code)
+                            if isinstance(handler, str) else handler)
+        except _Fault as fault:
+            return error_body(fault.message, fault.error_type, "", fault.trace)
+        except Exception as exc:  # noqa: BLE001 - the module's own init failure, as Lambda reports it
+            return error_body(str(exc), type(exc).__name__, "", _stack(exc))
+        except SystemExit as exc:
+            return exit_payload("", exc.code if isinstance(exc.code, int) else 1)
+        self.initialised = True
+        return None
+
+    def invoke(self, request: Request) -> Outcome:
+        config = self.config
+        init_ms = None
+        if not self.initialised:
+            begun = time.monotonic()
+            failure = self._init()
+            init_ms = (time.monotonic() - begun) * 1000
+            if failure is not None:
+                now = time.monotonic()
+                return Outcome(failure, True, 0.0, init_ms, _rss_mb(), [], now,
+                               now + config.timeout, now)
+        started = time.monotonic()
+        deadline = started + config.timeout
+        context = _shapes.make_context(
+            _shapes.Function(self.function, self.version, request.invoked_arn, request.invoked_arn,
+                             str(config.memory), config.timeout),
+            request.request_id, _shapes.Heartbeat(), None)
+        payload, error = self._call(request, context)
+        ended = time.monotonic()
+        timed_out = ended > deadline
+        if timed_out:
+            payload, error = timeout_payload(request.request_id, config.timeout), True
+        return Outcome(payload, error, (ended - started) * 1000, init_ms, _rss_mb(), [], started,
+                       deadline, ended, timed_out)
+
+    def _call(self, request: Request, context: Any) -> tuple[bytes, bool]:
+        request_id = request.request_id
+        try:
+            event = json.loads(request.body) if request.body else {}
+        except ValueError as exc:
+            return error_body(f"Unable to unmarshal input: {exc}", "Runtime.UnmarshalError",
+                              request_id, []), True
+        try:
+            result = self.handler(event, context)
+            if inspect.isawaitable(result):
+                import asyncio
+
+                async def wait() -> Any:
+                    return await result
+
+                result = asyncio.run(wait())
+        except SystemExit as exc:
+            # The runtime process would end: Lambda answers Runtime.ExitError and re-inits.
+            self.initialised = False
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+            return exit_payload(request_id, code), True
+        except Exception as exc:  # noqa: BLE001 - the handler boundary, as the runtime client's
+            return error_body(str(exc), type(exc).__name__, request_id, _stack(exc)), True
+        if isinstance(result, bytes):
+            return result, False
+        try:
+            ascii_only = self.config.runtime not in ("python3.12", "python3.13", "python3.14")
+            return json.dumps(result, ensure_ascii=ascii_only).encode(), False
+        except (TypeError, ValueError) as exc:
+            return error_body(f"Unable to marshal response: {exc}", "Runtime.MarshalError",
+                              request_id, []), True
+
+
+def _rss_mb() -> int:
+    import resource
+
+    return max(1, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
+
+
+# --- isolated -------------------------------------------------------------------------------
+
+
+class _Api(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, env: Isolated) -> None:
+        self.env = env
+        super().__init__(("127.0.0.1", 0), _ApiHandler)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        pass  # a runtime ended mid-call (a timeout, a crash): its connection just goes
+
+
+class _ApiHandler(BaseHTTPRequestHandler):
+    """The Runtime API (next, response, error, init/error) for one environment."""
+
+    server: _Api
+    protocol_version = "HTTP/1.1"
+
+    def setup(self) -> None:
+        super().setup()
+        # Header and body go out as written: without this, Nagle's algorithm and delayed
+        # acknowledgements hold every answer back by ~40 ms.
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base's name
+        pass  # the runtime's HTTP calls are not the function's log
+
+    def _body(self) -> bytes:
+        return self.rfile.read(int(self.headers.get("Content-Length") or 0))
+
+    def _answer(self, status: int, body: bytes = b"", headers: dict[str, str] | None = None) -> None:
+        self.send_response(status)
+        for key, value in (headers or {}).items():
+            self.send_header(key, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server's name
+        if self.path != f"{_API}/invocation/next":
+            self._answer(404, b'{"errorType":"NotFound"}')
+            return
+        request = self.server.env.next_request()
+        if request is None:  # the environment is closing
+            self._answer(500, b'{"errorType":"Shutdown"}')
+            return
+        assert request.deadline is not None
+        self._answer(200, request.body, {
+            "Content-Type": "application/json",
+            "Lambda-Runtime-Aws-Request-Id": request.request_id,
+            "Lambda-Runtime-Deadline-Ms": str(int((time.time() + request.deadline
+                                                   - time.monotonic()) * 1000)),
+            "Lambda-Runtime-Invoked-Function-Arn": request.invoked_arn,
+            "Lambda-Runtime-Trace-Id": f"Root=1-{int(time.time()):08x}-"
+                                       f"{request.request_id.replace('-', '')[:24]};Sampled=0",
+            **({"Lambda-Runtime-Client-Context": request.client_context}
+               if request.client_context else {}),
+        })
+
+    def do_POST(self) -> None:  # noqa: N802 - http.server's name
+        body = self._body()
+        env = self.server.env
+        parts = self.path[len(_API):].strip("/").split("/")
+        if parts == ["init", "error"]:
+            env.init_failed(body)
+            self._answer(202, b'{"status":"OK"}')
+        elif len(parts) == 3 and parts[0] == "invocation" and parts[2] in ("response", "error"):
+            env.answered(parts[1], body, parts[2] == "error")
+            self._answer(202, b'{"status":"OK"}')
+        else:
+            self._answer(404, b'{"errorType":"NotFound"}')
+
+
+def runtime_client_available() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("awslambdaric") is not None
+
+
+class Isolated(Environment):
+    """An environment as a process under awslambdaric. The process is started on the first
+    invocation (cold start) and kept (warm); a timeout or a crash ends it, and the next
+    invocation starts a new process in the same environment (its /tmp kept, globals reset, as
+    Lambda restarts the runtime in the same sandbox)."""
+
+    def __init__(self, config: Configuration, function_name: str, version: str, region: str,
+                 account: str, root: Path) -> None:
+        self.config = config
+        self.function = function_name
+        self.version = version
+        self.region, self.account = region, account
+        self.directory = Path(tempfile.mkdtemp(prefix="env-", dir=root))
+        self.tmp = self.directory / "tmp"
+        self.tmp.mkdir()
+        self.log_path = self.directory / "log"
+        self.log_path.touch()
+        self.log_offset = 0
+        self.process: subprocess.Popen[bytes] | None = None
+        self.initialised = False
+        self.last_memory = 0
+        self.init_lines: list[str] = []
+        self.spawned = 0.0
+        self.init_ms: float | None = None
+        self.current: Request | None = None
+        self.waiting: Request | None = None  # handed out on the runtime's next call
+        self.cond = threading.Condition()
+        self.closed = False
+        self.killing = False
+        self.api = _Api(self)
+        self.api_thread = threading.Thread(target=self.api.serve_forever, name="asl-runtime-api",
+                                           daemon=True)
+        self.api_thread.start()
+        self.stream = f"{time.strftime('%Y/%m/%d', time.gmtime())}/[{version}]{os.urandom(16).hex()}"
+
+    # -- the Runtime API's side --
+
+    def next_request(self) -> Request | None:
+        with self.cond:
+            if not self.initialised:
+                self.initialised = True
+                self.init_ms = (time.monotonic() - self.spawned) * 1000
+                self.init_lines = self._read_log()  # what the module printed as it loaded
+            while self.waiting is None and not self.closed:
+                self.cond.wait(0.5)
+            request, self.waiting = self.waiting, None
+            if request is None:
+                return None
+            now = time.monotonic()
+            with request.cond:
+                request.handed = now
+                request.deadline = now + self.config.timeout
+                request.cond.notify_all()
+            self.current = request
+            return request
+
+    def answered(self, request_id: str, body: bytes, error: bool) -> None:
+        request = self.current
+        if request is not None and request.request_id == request_id:
+            request.finish(body, error)
+
+    def init_failed(self, body: bytes) -> None:
+        with self.cond:
+            request = self.waiting or self.current
+        if request is not None:
+            request.finish(body, True)
+
+    # -- the service's side --
+
+    def _environment(self) -> dict[str, str]:
+        config = self.config
+        code = str(config.code) if config.code is not None else os.getcwd()
+        assert isinstance(config.handler, str)
+        host, port = str(self.api.server_address[0]), int(self.api.server_address[1])
+        variables = {
+            "PATH": os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin"),
+            "LANG": "en_US.UTF-8",
+            "TZ": ":UTC",
+            "PYTHONPATH": code,
+            "LAMBDA_TASK_ROOT": code,
+            "LAMBDA_RUNTIME_DIR": os.path.dirname(os.path.dirname(shutil.which("python3") or
+                                                                  sys.executable)),
+            "TMPDIR": str(self.tmp),
+            "HOME": str(self.tmp),
+            "_HANDLER": config.handler,
+            "AWS_EXECUTION_ENV": f"AWS_Lambda_{config.runtime}",
+            "AWS_LAMBDA_FUNCTION_NAME": self.function,
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(config.memory),
+            "AWS_LAMBDA_FUNCTION_VERSION": self.version,
+            "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
+            "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{self.function}",
+            "AWS_LAMBDA_LOG_STREAM_NAME": self.stream,
+            "AWS_LAMBDA_RUNTIME_API": f"{host}:{port}",
+            "AWS_REGION": self.region,
+            "AWS_DEFAULT_REGION": self.region,
+            "AWS_XRAY_CONTEXT_MISSING": "LOG_ERROR",
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "PYTHONUNBUFFERED": "1",
+        }
+        variables.update(config.environment)
+        return variables
+
+    def _spawn(self) -> None:
+        config = self.config
+        memory = config.memory * 1024 * 1024
+        file_size = config.ephemeral_storage * 1024 * 1024
+
+        def limits() -> None:  # in the child, before exec
+            import resource
+
+            # The heap (and every private writable mapping) is bounded by the memory setting,
+            # plus the interpreter's own start-up share; each file by the ephemeral storage.
+            resource.setrlimit(resource.RLIMIT_DATA, (memory + _BASELINE, memory + _BASELINE))
+            resource.setrlimit(resource.RLIMIT_FSIZE, (file_size, file_size))
+            signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past it raises EFBIG
+            os.setsid()
+
+        log = open(self.log_path, "ab")  # noqa: SIM115 - handed to the child, closed below
+        self.initialised = False
+        self.spawned = time.monotonic()
+        try:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "awslambdaric", str(config.handler)],
+                cwd=str(config.code) if config.code is not None else None,
+                env=self._environment(), stdin=subprocess.DEVNULL, stdout=log,
+                stderr=subprocess.STDOUT, preexec_fn=limits,  # noqa: PLW1509 - no threads in the child before exec
+            )
+        finally:
+            log.close()
+        threading.Thread(target=self._watch, args=(self.process,), name="asl-env-watch",
+                         daemon=True).start()
+
+    def _watch(self, process: subprocess.Popen[bytes]) -> None:
+        code = process.wait()
+        with self.cond:
+            if self.process is process:
+                self.process = None
+                self.initialised = False
+            request = self.waiting or self.current
+        if request is not None and not request.finished and not self.killing:
+            request.finish(exit_payload(request.request_id, code), True)
+
+    def _kill(self) -> None:
+        process = self.process
+        if process is None:
+            return
+        self.killing = True
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            process.kill()
+        process.wait()
+        with self.cond:
+            self.process = None
+            self.initialised = False
+        self.killing = False
+
+    def invoke(self, request: Request) -> Outcome:
+        with self.cond:
+            cold = self.process is None
+            if cold:
+                self._spawn()
+            self.waiting = request
+            self.cond.notify_all()
+        spawned = self.spawned
+        timed_out = False
+        with request.cond:
+            while not request.finished:
+                limit = (request.deadline if request.deadline is not None
+                         else spawned + INIT_LIMIT + self.config.timeout)
+                remaining = limit - time.monotonic()
+                if remaining <= 0:
+                    timed_out = True
+                    break
+                request.cond.wait(remaining)
+        if timed_out:
+            self._kill()
+            request.finish(timeout_payload(request.request_id, self.config.timeout), True)
+        ended = time.monotonic()
+        with self.cond:
+            if self.waiting is request:
+                self.waiting = None
+            self.current = None
+        started = request.handed if request.handed is not None else ended
+        deadline = request.deadline if request.deadline is not None else ended
+        init_ms = self.init_ms if cold else None
+        if cold and request.handed is None:  # the init itself failed or ran out of time
+            init_ms = (ended - spawned) * 1000
+        memory = self._max_memory()
+        if not timed_out and memory > self.config.memory:
+            # Over its memory setting: Lambda ends the runtime (inferred wording, FACTS §2c).
+            self._kill()
+            request.payload, request.error = exit_payload(request.request_id, -signal.SIGKILL), True
+        lines = self._read_log()
+        printed = 0
+        if cold:
+            printed = len(self.init_lines)
+            lines, self.init_lines = self.init_lines + lines, []
+        return Outcome(request.payload, request.error, (ended - started) * 1000, init_ms,
+                       memory, lines, started, deadline, ended, timed_out, printed)
+
+    def _max_memory(self) -> int:
+        process = self.process
+        if process is None:
+            return self.last_memory
+        try:
+            status = Path(f"/proc/{process.pid}/status").read_text()
+        except OSError:
+            return 0
+        for line in status.splitlines():
+            if line.startswith("VmHWM:"):
+                self.last_memory = max(1, int(line.split()[1]) // 1024)
+                return self.last_memory
+        return 0
+
+    def _read_log(self) -> list[str]:
+        with open(self.log_path, "rb") as log:
+            log.seek(self.log_offset)
+            data = log.read()
+        self.log_offset += len(data)
+        return [line for line in data.decode("utf-8", "replace").split("\n") if line]
+
+    def close(self) -> None:
+        with self.cond:
+            self.closed = True
+            self.cond.notify_all()
+        self._kill()
+        self.api.shutdown()
+        self.api.server_close()
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+
+#: What the interpreter and the runtime client take before the handler's module is imported
+#: (heap and thread stacks), added to RLIMIT_DATA so that the memory setting is the function's.
+_BASELINE = 96 * 1024 * 1024
