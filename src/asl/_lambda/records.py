@@ -48,6 +48,7 @@ class Record:
     arn: str
     latest: Configuration
     versions: dict[str, Configuration] = attrs.field(factory=dict)
+    published: dict[str, tuple[Any, ...]] = attrs.field(factory=dict)
     aliases: dict[str, Alias] = attrs.field(factory=dict)
     reserved: int | None = None
     active: int = 0

@@ -219,13 +219,15 @@ class Functions:
             record = self._record(name)
             if record.versions:
                 last = str(max(int(v) for v in record.versions))
-                if record.versions[last].snapshot() == record.latest.snapshot():
+                if record.published[last] == record.latest.snapshot():
                     return self._configuration(record, last, record.versions[last])
             number = str(len(record.versions) + 1)
             frozen = record.latest
             if description is not None:
                 frozen = attrs.evolve(frozen, description=description)
             record.versions[number] = frozen
+            # What $LATEST was when published (a publish's own description is not a change).
+            record.published[number] = record.latest.snapshot()
             return self._configuration(record, number, frozen)
 
     def list_versions(self, name: str) -> list[dict[str, Any]]:
