@@ -47,7 +47,8 @@ DIST_MAP = "dist-map-10k"  # a distributed Map, ItemsPath over the input
 DIST_MAP_READER = "dist-map-10k-reader"  # the same Map reading its items via s3:getObject
 GENERATED = (DIST_MAP, DIST_MAP_READER)
 JSONATA_LOOP = "choice-loop-jsonata"
-ALL_NAMES = (*RUN_WORKLOADS, *GENERATED, JSONATA_LOOP, "validate-big", "cli-cold")
+LAMBDA = "lambda-modes"  # asl.Functions: cold start and warm invoke, in-process vs isolated
+ALL_NAMES = (*RUN_WORKLOADS, *GENERATED, JSONATA_LOOP, "validate-big", "cli-cold", LAMBDA)
 MEMORY_WORKLOADS = ("map-5k", "parallel-fanout", *GENERATED)
 DIST_ITEMS = 10_000
 # A 10k-item run takes seconds, not milliseconds: 3 medians keep a full run under ~3 minutes.
@@ -434,6 +435,60 @@ def bench_cli(w: Workload, repeat: int) -> list[Row]:
     return list(rows.values())
 
 
+LAMBDA_SOURCE = "import json\nTABLE = {str(i): i for i in range(1000)}\n\n" \
+    "def handler(event, context):\n    return {'n': len(TABLE), 'event': event}\n"
+
+
+def bench_lambda(asl: ModuleType, repeat: int) -> list[Row]:
+    """The local Lambda service's two modes on one small function: a cold start (a new
+    environment: in-process, the handler's import; isolated, a process under awslambdaric, its
+    init and first call) and a warm invoke (an idle environment reused). The in-process median
+    is each row's baseline, so the ratio is the isolated mode's cost."""
+    rows: list[Row] = []
+    isolated_ok = importlib.util.find_spec("awslambdaric") is not None
+    with tempfile.TemporaryDirectory(prefix="asl-bench-fn-") as folder:
+        for index in range(2 * repeat + 4):
+            Path(folder, f"bench_fn_{index}.py").write_text(LAMBDA_SOURCE)
+        counter = iter(range(2 * repeat + 4))
+
+        def cold(isolated: bool) -> Callable[[], Any]:
+            def once() -> Any:
+                # A fresh module name each run, so an in-process import really happens.
+                with asl.Functions(isolated=isolated) as fns:
+                    fns.create("f", handler=f"bench_fn_{next(counter)}.handler", code=folder)
+                    answer = fns.invoke("f", {"x": 1})
+                    if answer.get("FunctionError"):
+                        raise BenchFailure(f"lambda cold start failed: {answer['Payload']!r}")
+                    return answer
+            return once
+
+        cold_runners = {"asl in-process": cold(False)}
+        if isolated_ok:
+            cold_runners["asl isolated"] = cold(True)
+        cold_times = interleave(cold_runners, repeat)
+        services = {"asl in-process": asl.Functions()}
+        if isolated_ok:
+            services["asl isolated"] = asl.Functions(isolated=True)
+        try:
+            for fns in services.values():
+                fns.create("f", handler=f"bench_fn_{next(counter)}.handler", code=folder)
+                fns.invoke("f", {})  # the cold start, outside the timing
+            warm_times = interleave(
+                {engine: functools.partial(fns.invoke, "f", {"x": 1})
+                 for engine, fns in services.items()}, max(repeat, 20))
+        finally:
+            for fns in services.values():
+                fns.close()
+    for workload, times in (("lambda-cold", cold_times), ("lambda-warm", warm_times)):
+        base = statistics.median(times["asl in-process"])
+        for engine in ("asl in-process", "asl isolated"):
+            row = Row(workload, engine, times=times.get(engine, []), baseline=base)
+            if engine not in times:
+                row.note = "awslambdaric not installed (pip install 'asl-engine[lambda]')"
+            rows.append(row)
+    return rows
+
+
 # --- peers, each in its own subprocess ----------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -778,6 +833,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                                                args.peer_timeout, baseline))
             elif name == "cli-cold":
                 rows.extend(bench_cli(read_workload(shared, name), max(10, 2 * args.repeat)))
+            elif name == LAMBDA:
+                guarded(name, functools.partial(bench_lambda, asl, args.repeat))
         elapsed = time.perf_counter() - started
 
     info, vers = machine_info(), versions(asl)

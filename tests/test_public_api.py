@@ -15,7 +15,9 @@ def test_all_is_exactly_the_public_contract() -> None:
         "DefinitionError",
         "Error",
         "Execution",
+        "Functions",
         "InvalidExecutionInput",
+        "LambdaError",
         "MockConfigError",
         "Problem",
         "StateMachine",
@@ -25,6 +27,7 @@ def test_all_is_exactly_the_public_contract() -> None:
         "TestStateError",
         "TestStateResult",
         "VirtualClock",
+        "events",
         "load",
         "machines",
         "test_state",
@@ -80,8 +83,8 @@ def test_every_public_exception_is_an_asl_error() -> None:
     exceptions = [getattr(asl, name) for name in asl.__all__
                   if inspect.isclass(getattr(asl, name)) and issubclass(getattr(asl, name), BaseException)]
     assert {cls.__name__ for cls in exceptions} == {
-        "DefinitionError", "Error", "InvalidExecutionInput", "MockConfigError", "TaskFailed",
-        "TaskTokenError", "TestStateError"}
+        "DefinitionError", "Error", "InvalidExecutionInput", "LambdaError", "MockConfigError",
+        "TaskFailed", "TaskTokenError", "TestStateError"}
     assert all(issubclass(cls, asl.Error) for cls in exceptions)
 
 

@@ -46,6 +46,7 @@ __all__ = [
     "TestStateError",
     "TestStateResult",
     "VirtualClock",
+    "events",
     "load",
     "machines",
     "test_state",
@@ -68,6 +69,12 @@ _LAZY = {
 
 
 def __getattr__(name: str) -> Any:
+    if name == "events":  # a module of event builders (asl.events)
+        import importlib
+
+        module = importlib.import_module("asl.events")
+        globals()[name] = module
+        return module
     module_name = _LAZY.get(name)
     if module_name is None:
         raise AttributeError(f"module 'asl' has no attribute {name!r}")

@@ -21,6 +21,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "validate": ("validate", "check definitions (.json, .yaml, .yml)"),
     "run": ("run", "run one execution and print its output"),
     "test-state": ("test_state", "test one state as AWS's TestState API does, offline"),
+    "event": ("event", "print an event payload as an AWS service sends it to Lambda"),
 }
 
 

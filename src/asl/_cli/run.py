@@ -28,6 +28,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--test-case", metavar="NAME", help="the test case of --mock-config to run")
     parser.add_argument("--history", action="store_true", help="print the execution history to stderr")
     parser.add_argument("--virtual-clock", action="store_true", help="do not sleep in Wait states or retries")
+    parser.add_argument("--functions", metavar="MODULE",
+                        help="module holding an asl.Functions (its FUNCTIONS, or its one instance) "
+                             "that Task states invoke")
+    parser.add_argument("--stats", action="store_true",
+                        help="print each Lambda function's metrics to stderr after the run "
+                             "(handlers of Lambda functions run through the local Lambda service)")
     parser.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                         help="a progress bar on stderr for Maps of over 100 items "
                           "(default: when stderr is a terminal)")
@@ -87,6 +93,18 @@ def main(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     bar = progress_bar(args, err)
     if bar is not None:
         options["on_progress"] = bar
+    from asl._cli.stats import as_functions, load_functions, print_stats
+
+    try:
+        functions = load_functions(args.functions) if args.functions else None
+    except Exception as error:  # noqa: BLE001 - the user's module failing to import is a usage error
+        err.write(f"asl run: cannot load functions module {args.functions!r}: "
+                  f"{type(error).__name__}: {error}\n")
+        return EXIT_USAGE
+    if args.stats:
+        functions, handlers = as_functions(functions, handlers)
+    if functions is not None:
+        options["functions"] = functions
     try:
         execution = machine.run(input_value, handlers=handlers, clock=clock, **options)
     except MockConfigError as error:  # an unreadable file, or a test case this machine lacks
@@ -98,6 +116,10 @@ def main(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     finally:
         if bar is not None:
             bar.close()
+        if functions is not None:
+            if args.stats:
+                print_stats(functions, err)
+            functions.close()
     if args.history:
         for event in execution.history:
             err.write(json.dumps(event, default=timestamp, ensure_ascii=False) + "\n")

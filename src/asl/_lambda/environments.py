@@ -569,9 +569,13 @@ class Isolated(Environment):
             self.closed = True
             self.cond.notify_all()
         self._kill()
-        self.api.shutdown()
-        self.api.server_close()
         shutil.rmtree(self.directory, ignore_errors=True)
+
+        def stop() -> None:  # the server's loop notices within its poll interval (0.5 s)
+            self.api.shutdown()
+            self.api.server_close()
+
+        threading.Thread(target=stop, name="asl-runtime-api-stop", daemon=True).start()
 
 
 #: What the interpreter and the runtime client take before the handler's module is imported
