@@ -526,3 +526,49 @@ def test_async_invoke_from_a_task() -> None:
     assert execution.output["StatusCode"] == 202 and execution.output["Payload"] == ""
     assert "ExecutedVersion" not in execution.output
     assert seen == [{"a": 1}]
+
+
+# --- traffic shifting (FACTS §9) --------------------------------------------------------------
+
+
+def two_versions(service: Any) -> None:
+    service.create("f", handler=lambda event, context: context.function_version)
+    service.publish_version("f")
+    service.update_configuration("f", description="new")
+    service.publish_version("f")
+    service.create_alias("f", "live", "1")
+
+
+def test_canary_then_all_on_the_clock() -> None:
+    clock = asl.VirtualClock()
+    with asl.Functions(clock=clock, seed=3) as service:
+        two_versions(service)
+        start = clock.now()
+        seen: list[tuple[float, Any]] = []
+        deployment = service.deploy("f", "live", "2", "CodeDeployDefault.LambdaCanary10Percent5Minutes",
+                                    hook=lambda d: seen.append((d.weight, service.get_alias("f", "live").get("RoutingConfig"))))
+        assert deployment.run().status == "Succeeded"
+        assert [(round(at - start), weight) for at, weight in deployment.shifts] == [(0, 0.1), (300, 1.0)]
+        assert seen == [(0.1, {"AdditionalVersionWeights": {"2": 0.1}}), (1.0, None)]
+        assert service.get_alias("f", "live")["FunctionVersion"] == "2"
+
+
+def test_linear_steps_and_a_failing_health_check_rolls_back() -> None:
+    clock = asl.VirtualClock()
+    with asl.Functions(clock=clock) as service:
+        two_versions(service)
+        deployment = service.deploy("f", "live", "2", "Linear10PercentEvery1Minute",
+                                    hook=lambda d: d.weight < 0.3)
+        assert deployment.run().status == "Stopped"
+        assert [weight for _, weight in deployment.shifts] == [0.1, 0.2, 0.3, 0.0]
+        alias = service.get_alias("f", "live")
+        assert alias["FunctionVersion"] == "1" and "RoutingConfig" not in alias
+        assert [round(at) for at, _ in deployment.steps] == [0, 60, 120, 180, 240, 300, 360, 420, 480, 540]
+
+
+def test_unknown_deployment_configuration(fns: Any) -> None:
+    two_versions(fns)
+    error = error_of(lambda: fns.deploy("f", "live", "2", "Canary7Percent5Minutes"))
+    assert error.code == "DeploymentConfigDoesNotExistException"
+    custom = fns.deploy("f", "live", "2", {"TimeBasedCanary": {"canaryPercentage": 25, "canaryInterval": 2}})
+    assert custom.steps == [(0.0, 0.25), (120.0, 1.0)]

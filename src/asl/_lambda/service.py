@@ -348,6 +348,18 @@ class Functions:
             answer["RoutingConfig"] = {"AdditionalVersionWeights": dict(alias.weights)}
         return answer
 
+    def deploy(self, name: str, alias: str, version: str,
+               config: str | Mapping[str, Any] = "AllAtOnce", *,
+               hook: Callable[[Any], Any] | None = None) -> Any:
+        """A CodeDeploy-style traffic shift of `alias` to `version` (`config`: AllAtOnce,
+        Canary10Percent5Minutes, Linear10PercentEvery1Minute, ... or a TimeBasedCanary /
+        TimeBasedLinear mapping). `hook(deployment)` runs after each shift; returning False (or
+        raising) rolls the alias back. Returns the `Deployment`, not yet started: `.run()` it
+        (on this service's clock), `.step()` it, or `.start()` it on a thread."""
+        from asl._lambda.deploy import deploy
+
+        return deploy(self, name, alias, version, config, hook)
+
     # --- concurrency ------------------------------------------------------------------------
 
     def put_concurrency(self, name: str, reserved: int) -> dict[str, int]:
