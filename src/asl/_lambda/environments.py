@@ -12,6 +12,7 @@ service above them treats the two modes alike.
 
 from __future__ import annotations
 
+import atexit
 import importlib
 import inspect
 import json
@@ -25,6 +26,7 @@ import tempfile
 import threading
 import time
 import traceback
+import weakref
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -375,6 +377,7 @@ class Isolated(Environment):
         self.api_thread = threading.Thread(target=self.api.serve_forever, name="asl-runtime-api",
                                            daemon=True)
         self.api_thread.start()
+        _LIVE.add(self)
         self.stream = f"{time.strftime('%Y/%m/%d', time.gmtime())}/[{version}]{os.urandom(16).hex()}"
 
     # -- the Runtime API's side --
@@ -565,6 +568,7 @@ class Isolated(Environment):
         return [line for line in data.decode("utf-8", "replace").split("\n") if line]
 
     def close(self) -> None:
+        _LIVE.discard(self)
         with self.cond:
             self.closed = True
             self.cond.notify_all()
@@ -576,6 +580,17 @@ class Isolated(Environment):
             self.api.server_close()
 
         threading.Thread(target=stop, name="asl-runtime-api-stop", daemon=True).start()
+
+
+#: Every isolated environment not yet closed: ended when this process exits, so an unclosed
+#: `Functions` leaves no runtime process or directory behind.
+_LIVE: weakref.WeakSet[Isolated] = weakref.WeakSet()
+
+
+@atexit.register
+def _close_all() -> None:
+    for env in list(_LIVE):
+        env.close()
 
 
 #: What the interpreter and the runtime client take before the handler's module is imported

@@ -3,12 +3,17 @@ and counters), an alias, the asynchronous settings, one invocation's answer and 
 
 from __future__ import annotations
 
+from collections import deque
 from typing import Any
 
 import attrs
 
 from asl._lambda.config import Configuration
 from asl._lambda.environments import Environment
+
+#: How many invocations' durations and measurements, and how many log lines, a function keeps.
+KEPT = 100_000
+KEPT_LINES = 400_000
 
 
 @attrs.define
@@ -56,16 +61,18 @@ class Record:
     events: EventInvokeConfig = attrs.field(factory=EventInvokeConfig)
     event_config_set: bool = False
     last_modified: str = ""
-    logs: list[str] = attrs.field(factory=list)
+    # Bounded, so a long test loop cannot grow them without end: the latest entries are kept
+    # (the counters above them count everything).
+    logs: deque[str] = attrs.field(factory=lambda: deque(maxlen=KEPT_LINES))
     invocations: int = 0
     errors: int = 0
     throttles: int = 0
     cold_starts: int = 0
-    durations: list[float] = attrs.field(factory=list)
-    init_durations: list[float] = attrs.field(factory=list)
+    durations: deque[float] = attrs.field(factory=lambda: deque(maxlen=KEPT))
+    init_durations: deque[float] = attrs.field(factory=lambda: deque(maxlen=KEPT))
     peak_concurrency: int = 0
     async_events: int = 0
-    measurements: list[Measurement] = attrs.field(factory=list)
+    measurements: deque[Measurement] = attrs.field(factory=lambda: deque(maxlen=KEPT))
 
 
 @attrs.frozen

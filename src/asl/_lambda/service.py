@@ -18,7 +18,7 @@ import re
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -769,7 +769,7 @@ def _destination(target: Any) -> dict[str, str]:
             f"python:{getattr(target, '__qualname__', repr(target))}"}
 
 
-def _percentiles(values: list[float]) -> dict[str, float]:
+def _percentiles(values: Iterable[float]) -> dict[str, float]:
     if not values:
         return {}
     ordered = sorted(values)
