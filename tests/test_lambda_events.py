@@ -93,3 +93,20 @@ def test_asl_run_stats(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == 12
     assert done.stderr.startswith("lambda double: 2 invocations, 0 errors, 0 throttles, 1 cold starts, duration p50 ")
+
+
+def test_asl_run_functions_module(tmp_path: Path) -> None:
+    (tmp_path / "svc_mod.py").write_text(
+        "import asl\nFUNCTIONS = asl.Functions()\n"
+        "FUNCTIONS.create('double', handler=lambda event, context: event * 2, reserved_concurrency=0)\n")
+    machine = tmp_path / "m.json"
+    machine.write_text(json.dumps({"StartAt": "A", "States": {"A": {
+        "Type": "Task", "Resource": "arn:aws:lambda:us-east-1:123456789012:function:double", "End": True}}}))
+    done = subprocess.run([sys.executable, "-m", "asl._cli", "run", str(machine), "--functions", "svc_mod", "--stats"],
+                          capture_output=True, text=True, check=False, cwd=tmp_path, env=_absolute_pythonpath())
+    assert done.returncode == 1
+    assert "Lambda.TooManyRequestsException: Rate Exceeded." in done.stderr
+    assert "lambda double: 0 invocations, 0 errors, 1 throttles, 0 cold starts\n" in done.stderr
+    missing = subprocess.run([sys.executable, "-m", "asl._cli", "run", str(machine), "--functions", "nope_mod"],
+                             capture_output=True, text=True, check=False, cwd=tmp_path, env=_absolute_pythonpath())
+    assert missing.returncode == 2 and "cannot load functions module 'nope_mod'" in missing.stderr

@@ -244,3 +244,54 @@ def test_isolated_needs_a_handler_text(tmp_path: Path) -> None:
     with asl.Functions() as service, pytest.raises(TypeError, match="module.function"):
         service.create("f", handler=lambda e, c: None, isolated=True)
     assert "PATH" in os.environ  # the service never changed the test process's environment
+
+
+def test_reserved_concurrency_throttles_isolated_environments(tmp_path: Path) -> None:
+    """Four items at once against reserved concurrency 2: two processes run them, two calls are
+    throttled (Lambda.TooManyRequestsException under Step Functions)."""
+    flag = tmp_path / "release"
+    directory, module = code(tmp_path, f"""
+        import os, time
+
+        def handler(event, context):
+            while not os.path.exists({str(flag)!r}):
+                time.sleep(0.01)
+            return os.getpid()
+    """)
+    with asl.Functions(isolated=True) as service:
+        service.create("f", handler=f"{module}.handler", code=directory, reserved_concurrency=2, timeout=30)
+
+        def release() -> None:
+            for _ in range(2000):
+                if service.metrics("f")["Throttles"] >= 2:
+                    break
+                threading.Event().wait(0.01)
+            flag.write_text("go")
+
+        threading.Thread(target=release, daemon=True).start()
+        machine = asl.load({"StartAt": "M", "States": {"M": {
+            "Type": "Map", "ItemsPath": "$.items", "End": True,
+            "ItemProcessor": {"StartAt": "Call", "States": {"Call": {
+                "Type": "Task", "Resource": f"{ACCOUNT_ARN}:f", "End": True,
+                "Catch": [{"ErrorEquals": ["Lambda.TooManyRequestsException"], "Next": "Throttled"}]},
+                "Throttled": {"Type": "Pass", "Result": "throttled", "End": True}}}}}})
+        execution = machine.run({"items": [1, 2, 3, 4]}, functions=service)
+        assert execution.status == "SUCCEEDED", execution.cause
+        pids = [item for item in execution.output if item != "throttled"]
+        assert len(pids) == 2 and len(set(pids)) == 2 and execution.output.count("throttled") == 2
+        assert service.metrics("f")["ColdStarts"] == 2
+
+
+def test_init_that_never_finishes_is_timed_out(tmp_path: Path, monkeypatch: Any) -> None:
+    """Lambda bounds the Init phase (10 s, then the function's timeout): an import that hangs
+    ends with Lambda's timeout payload instead of blocking the caller."""
+    from asl._lambda import environments
+
+    monkeypatch.setattr(environments, "INIT_LIMIT", 0.0)
+    directory, module = code(tmp_path, "import time\ntime.sleep(60)\n\ndef handler(event, context):\n    return 1\n")
+    with asl.Functions(isolated=True) as service:
+        service.create("f", handler=f"{module}.handler", code=directory, timeout=1)
+        answer = service.invoke("f", {})
+        measured = service.measurements("f")[-1]
+    assert answer["FunctionError"] == "Unhandled" and payload(answer)["errorType"] == "Sandbox.Timedout"
+    assert measured.timed_out
