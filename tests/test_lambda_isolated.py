@@ -86,9 +86,14 @@ def test_timeout_ends_the_process_within_100_ms_of_the_deadline(fns: Any, tmp_pa
     after = payload(fns.invoke("slow", {}))
     assert after["pid"] != first["pid"] and after["calls"] == 1  # the runtime was restarted
     assert after["tmp"] == first["tmp"] and after["kept"] == "some-content"
-    report = [line for line in fns.logs("slow") if line.startswith("REPORT")][1]
-    assert "\tDuration: 100" in report
+    # The timed-out call's REPORT: its Duration the timeout exactly, then `Status: timeout`; the
+    # re-init ("suppressed init") counts in the next call and shows no Init Duration.
+    reports = [line for line in fns.logs("slow") if line.startswith("REPORT")]
+    assert "\tDuration: 1000.00 ms\tBilled Duration: 1000 ms\t" in reports[1]
+    assert reports[1].endswith("\tStatus: timeout") and "Init Duration" not in reports[2]
     assert any(line.endswith("Task timed out after 1.00 seconds") for line in fns.logs("slow"))
+    metrics = fns.metrics("slow")
+    assert (metrics["ColdStarts"], metrics["Reinits"]) == (1, 1)
 
 
 def test_init_once_per_environment_and_cold_warm_counts(fns: Any, tmp_path: Path) -> None:
@@ -158,8 +163,15 @@ def test_memory_setting_limits_the_process(fns: Any, tmp_path: Path) -> None:
     """)
     fns.create("f", handler=f"{module}.handler", code=directory, memory=128)
     assert payload(fns.invoke("f", {"mb": 20})) == 20 * 1024 * 1024
-    assert fns.invoke("f", {"mb": 400})["FunctionError"] == "Unhandled"
-    assert "Max Memory Used: " in [line for line in fns.logs("f") if line.startswith("REPORT")][0]
+    answer = fns.invoke("f", {"mb": 400})
+    error = payload(answer)
+    assert answer["FunctionError"] == "Unhandled" and list(error) == ["errorType", "errorMessage"]
+    assert error["errorType"] == "Runtime.OutOfMemory"
+    assert error["errorMessage"].endswith(" Error: Runtime exited with error: signal: killed")
+    reports = [line for line in fns.logs("f") if line.startswith("REPORT")]
+    assert "\tMax Memory Used: " in reports[0]
+    assert reports[1].endswith("\tStatus: error\tError Type: Runtime.OutOfMemory")
+    assert payload(fns.invoke("f", {"mb": 1})) == 1024 * 1024  # a new runtime answers again
 
 
 # --- the runtime client's own error payloads, in both modes (FACTS §2c) ----------------------------
@@ -182,6 +194,20 @@ def test_exception_at_import_is_an_init_error(tmp_path: Path, isolated: bool) ->
     assert answer["FunctionError"] == "Unhandled"
     assert (error["errorMessage"], error["errorType"], error["requestId"]) == ("Runtime startup fails", "Exception", "")
     assert error["stackTrace"][-1].endswith(f'{module}.py", line 1, in <module>\n    raise Exception("Runtime startup fails")\n')
+
+
+@pytest.mark.parametrize("isolated", MODES)
+def test_init_error_is_reported_before_start(tmp_path: Path, isolated: bool) -> None:
+    directory, module = code(tmp_path, 'raise Exception("Runtime startup fails")\n')
+    with asl.Functions(isolated=isolated) as service:
+        service.create("f", handler=f"{module}.handler", code=directory)
+        service.invoke("f", {})
+        lines = service.logs("f")
+    init_report = next(i for i, line in enumerate(lines) if line.startswith("INIT_REPORT"))
+    start = next(i for i, line in enumerate(lines) if line.startswith("START"))
+    assert init_report < start
+    assert lines[init_report].startswith("INIT_REPORT Init Duration: ")
+    assert lines[init_report].endswith(" ms\tPhase: init\tStatus: error\tError Type: Exception")
 
 
 @pytest.mark.parametrize("isolated", MODES)

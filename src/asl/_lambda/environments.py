@@ -80,6 +80,30 @@ class Outcome:
     ended: float  # monotonic: the answer (or the timeout's end of the process)
     timed_out: bool = False
     init_lines: int = 0  # how many of `lines` the initialisation printed (before START)
+    #: A re-initialisation after a timeout or crash ("suppressed init"): it counted against
+    #: this call's timeout, and the REPORT line shows no Init Duration.
+    suppressed: bool = False
+    init_error: str | None = None  # the init failed: its errorType (INIT_REPORT's Error Type)
+    #: The sandbox's own failure (REPORT's `Status: error` / `Error Type`): Runtime.ExitError
+    #: or Runtime.OutOfMemory.
+    error_type: str | None = None
+
+
+def sandbox_error(payload: bytes) -> str | None:
+    """The errorType of a payload the sandbox (not the handler) made, else None."""
+    if not payload.startswith(b'{"errorType": "Runtime.'):
+        return None
+    error_type = json.loads(payload)["errorType"]
+    return error_type if error_type in ("Runtime.ExitError", "Runtime.OutOfMemory") else None
+
+
+def error_type_of(payload: bytes) -> str | None:
+    try:
+        value = json.loads(payload)
+    except ValueError:
+        return None
+    found = value.get("errorType") if isinstance(value, dict) else None
+    return found if isinstance(found, str) else None
 
 
 def timeout_payload(request_id: str, timeout: int) -> bytes:
@@ -100,6 +124,14 @@ def exit_payload(request_id: str, returncode: int | None) -> bytes:
         reason = f"Runtime exited with error: exit status {returncode}"
     return json.dumps({"errorType": "Runtime.ExitError",
                        "errorMessage": f"RequestId: {request_id} Error: {reason}"}).encode()
+
+
+def out_of_memory_payload(request_id: str) -> bytes:
+    """Lambda's answer when a function passes its memory (the current shape, quoted from AWS in
+    public reports: Runtime.OutOfMemory, the process killed)."""
+    return json.dumps({"errorType": "Runtime.OutOfMemory",
+                       "errorMessage": f"RequestId: {request_id} Error: Runtime exited with "
+                                       "error: signal: killed"}).encode()
 
 
 def error_body(message: str, error_type: str, request_id: str, stack: list[str]) -> bytes:
@@ -183,6 +215,7 @@ class InProcess(Environment):
         self.version = version
         self.handler: Any = None
         self.initialised = False
+        self.ever_initialised = False
 
     def _init(self) -> bytes | None:
         handler = self.config.handler
@@ -201,16 +234,22 @@ class InProcess(Environment):
     def invoke(self, request: Request) -> Outcome:
         config = self.config
         init_ms = None
-        if not self.initialised:
-            begun = time.monotonic()
-            failure = self._init()
-            init_ms = (time.monotonic() - begun) * 1000
-            if failure is not None:
-                now = time.monotonic()
-                return Outcome(failure, True, 0.0, init_ms, _rss_mb(), [], now,
-                               now + config.timeout, now)
+        suppressed = False
         started = time.monotonic()
         deadline = started + config.timeout
+        if not self.initialised:
+            suppressed = self.ever_initialised
+            failure = self._init()
+            init_ms = (time.monotonic() - started) * 1000
+            if failure is not None:
+                now = time.monotonic()
+                return Outcome(failure, True, 0.0, init_ms, _rss_mb(), [], now, deadline, now,
+                               suppressed=suppressed, init_error=error_type_of(failure),
+                               error_type=sandbox_error(failure))
+            self.ever_initialised = True
+            if not suppressed:  # a first init has its own limit; a re-init counts in the call
+                started = time.monotonic()
+                deadline = started + config.timeout
         context = _shapes.make_context(
             _shapes.Function(self.function, self.version, request.invoked_arn, request.invoked_arn,
                              str(config.memory), config.timeout),
@@ -221,7 +260,8 @@ class InProcess(Environment):
         if timed_out:
             payload, error = timeout_payload(request.request_id, config.timeout), True
         return Outcome(payload, error, (ended - started) * 1000, init_ms, _rss_mb(), [], started,
-                       deadline, ended, timed_out)
+                       deadline, ended, timed_out, suppressed=suppressed,
+                       error_type=sandbox_error(payload) if error else None)
 
     def _call(self, request: Request, context: Any) -> tuple[bytes, bool]:
         request_id = request.request_id
@@ -365,6 +405,7 @@ class Isolated(Environment):
         self.process: subprocess.Popen[bytes] | None = None
         self.initialised = False
         self.last_memory = 0
+        self.ever_started = False
         self.init_lines: list[str] = []
         self.spawned = 0.0
         self.init_ms: float | None = None
@@ -396,7 +437,8 @@ class Isolated(Environment):
             now = time.monotonic()
             with request.cond:
                 request.handed = now
-                request.deadline = now + self.config.timeout
+                if request.deadline is None:  # set already when a re-init counts in the call
+                    request.deadline = now + self.config.timeout
                 request.cond.notify_all()
             self.current = request
             return request
@@ -505,8 +547,14 @@ class Isolated(Environment):
     def invoke(self, request: Request) -> Outcome:
         with self.cond:
             cold = self.process is None
+            suppressed = cold and self.ever_started
             if cold:
                 self._spawn()
+                self.ever_started = True
+            if suppressed:
+                # The runtime restarting after a timeout or crash (AWS's "suppressed init"):
+                # its init counts against this call's timeout.
+                request.deadline = self.spawned + self.config.timeout
             self.waiting = request
             self.cond.notify_all()
         spawned = self.spawned
@@ -528,23 +576,29 @@ class Isolated(Environment):
             if self.waiting is request:
                 self.waiting = None
             self.current = None
-        started = request.handed if request.handed is not None else ended
+        started = spawned if suppressed else request.handed if request.handed is not None else ended
         deadline = request.deadline if request.deadline is not None else ended
         init_ms = self.init_ms if cold else None
+        init_error = None
         if cold and request.handed is None:  # the init itself failed or ran out of time
             init_ms = (ended - spawned) * 1000
+            init_error = "Runtime.Unknown" if timed_out else error_type_of(request.payload)
         memory = self._max_memory()
-        if not timed_out and memory > self.config.memory:
-            # Over its memory setting: Lambda ends the runtime (inferred wording, FACTS §2c).
+        if not timed_out and (memory > self.config.memory or (
+                request.error and error_type_of(request.payload) == "MemoryError")):
+            # Past its memory setting (RLIMIT_DATA makes a big allocation raise MemoryError
+            # first): Lambda kills the runtime and answers Runtime.OutOfMemory.
             self._kill()
-            request.payload, request.error = exit_payload(request.request_id, -signal.SIGKILL), True
+            request.payload, request.error = out_of_memory_payload(request.request_id), True
         lines = self._read_log()
         printed = 0
         if cold:
             printed = len(self.init_lines)
             lines, self.init_lines = self.init_lines + lines, []
         return Outcome(request.payload, request.error, (ended - started) * 1000, init_ms,
-                       memory, lines, started, deadline, ended, timed_out, printed)
+                       memory, lines, started, deadline, ended, timed_out, printed,
+                       suppressed=suppressed, init_error=init_error,
+                       error_type=sandbox_error(request.payload) if request.error else None)
 
     def _max_memory(self) -> int:
         process = self.process

@@ -68,6 +68,7 @@ class Record:
     errors: int = 0
     throttles: int = 0
     cold_starts: int = 0
+    reinits: int = 0  # runtimes restarted in their environment after a timeout or crash
     durations: deque[float] = attrs.field(factory=lambda: deque(maxlen=KEPT))
     init_durations: deque[float] = attrs.field(factory=lambda: deque(maxlen=KEPT))
     peak_concurrency: int = 0

@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import math
 import random
 import re
 import tempfile
@@ -504,7 +505,7 @@ class Functions:
                        invoked: str, body: bytes, request_id: str, *, tail: bool = False,
                        client_context: str | None = None) -> Answer:
         """One synchronous invocation: throttle or take an environment, run, log, measure."""
-        env, cold = self._acquire(record, version, configuration)
+        env, _ = self._acquire(record, version, configuration)
         try:
             outcome = env.invoke(Request(request_id, body, invoked, version, client_context))
         finally:
@@ -516,17 +517,21 @@ class Functions:
                                 f"({RESPONSE_LIMIT} bytes).",
                 "errorType": "Function.ResponseSizeTooLarge"}).encode(), True
         lines = self._log(record, version, configuration, request_id, outcome,
-                          cold and outcome.init_ms is not None)
+                          outcome.init_ms is not None)
         with self._lock:
             record.invocations += 1
             record.errors += error
             record.durations.append(outcome.duration_ms)
-            if outcome.init_ms is not None:
+            first_init = False
+            if outcome.init_ms is not None and not outcome.suppressed:
+                first_init = True
                 record.cold_starts += 1
                 record.init_durations.append(outcome.init_ms)
+            elif outcome.suppressed:
+                record.reinits += 1
             record.measurements.append(Measurement(request_id, version, outcome.started,
                                                    outcome.deadline, outcome.ended,
-                                                   outcome.timed_out, outcome.init_ms is not None))
+                                                   outcome.timed_out, first_init))
         log_tail = None
         if tail:
             text = "".join(line + "\n" for line in lines).encode()
@@ -574,26 +579,39 @@ class Functions:
 
     def _log(self, record: Record, version: str, configuration: Configuration, request_id: str,
              outcome: Outcome, cold: bool) -> list[str]:
+        """The invocation's log lines as Lambda writes them (FACTS §5, and AWS's current
+        INIT_REPORT / `Status:` fields as public logs quote them)."""
+        first_init = cold and not outcome.suppressed
         lines = []
-        if cold:
+        if first_init:
             lines.append(_RUNTIME_VERSION.format(runtime=configuration.runtime.replace(
                 "python", "python:"), region=self.region).rstrip("\n"))
         lines.extend(outcome.lines[:outcome.init_lines])
+        if outcome.init_error is not None:
+            lines.append(f"INIT_REPORT Init Duration: {outcome.init_ms or 0.0:.2f} ms\tPhase: "
+                         f"init\tStatus: error\tError Type: {outcome.init_error}")
         lines.append(f"START RequestId: {request_id} Version: {version}")
         lines.extend(outcome.lines[outcome.init_lines:])
-        lines.append(f"END RequestId: {request_id}")
-        report = (f"REPORT RequestId: {request_id}\tDuration: {outcome.duration_ms:.2f} ms\t"
-                  f"Billed Duration: {max(1, -int(-outcome.duration_ms // 1))} ms\t"
-                  f"Memory Size: {configuration.memory} MB\t"
-                  f"Max Memory Used: {outcome.max_memory_mb} MB\t")
-        if cold and outcome.init_ms is not None:
-            report += f"Init Duration: {outcome.init_ms:.2f} ms\t"
-        if outcome.timed_out:
-            report += "Status: timeout"
-        lines.append(report)
         if outcome.timed_out:
             lines.append(f"{isoformat(time.time())} {request_id} Task timed out after "
                          f"{configuration.timeout:.2f} seconds")
+        lines.append(f"END RequestId: {request_id}")
+        # A timed-out call lasted its timeout exactly; a first init is billed with the call.
+        duration = configuration.timeout * 1000.0 if outcome.timed_out else outcome.duration_ms
+        init = outcome.init_ms if first_init and outcome.init_error is None else None
+        billed = max(1, math.ceil(duration + (init or 0.0)))
+        fields = [f"REPORT RequestId: {request_id}", f"Duration: {duration:.2f} ms",
+                  f"Billed Duration: {billed} ms", f"Memory Size: {configuration.memory} MB",
+                  f"Max Memory Used: {outcome.max_memory_mb} MB"]
+        if init is not None:
+            fields.append(f"Init Duration: {init:.2f} ms")
+        if outcome.timed_out:
+            report = "\t".join([*fields, "Status: timeout"])
+        elif outcome.error_type is not None:
+            report = "\t".join([*fields, "Status: error", f"Error Type: {outcome.error_type}"])
+        else:
+            report = "\t".join(fields) + "\t"
+        lines.append(report)
         with self._lock:
             record.logs.extend(lines)
         return lines
@@ -618,6 +636,7 @@ class Functions:
             return {
                 "Invocations": record.invocations, "Errors": record.errors,
                 "Throttles": record.throttles, "ColdStarts": record.cold_starts,
+                "Reinits": record.reinits,
                 "ConcurrentExecutions": record.peak_concurrency,
                 "AsyncEventsReceived": record.async_events,
                 "Duration": _percentiles(record.durations),
