@@ -569,8 +569,13 @@ class Isolated(Environment):
                     break
                 request.cond.wait(remaining)
         if timed_out:
-            self._kill()
-            request.finish(timeout_payload(request.request_id, self.config.timeout), True)
+            # Answered before the process ends, so its watcher cannot answer first (exit error);
+            # an answer that came in meanwhile wins, and then the runtime is left alone.
+            answer = timeout_payload(request.request_id, self.config.timeout)
+            request.finish(answer, True)
+            timed_out = request.payload is answer
+            if timed_out:
+                self._kill()
         ended = time.monotonic()
         with self.cond:
             if self.waiting is request:
