@@ -139,10 +139,10 @@ def attempt(
             service = plan.handlers.service
             if service is not None and service.has(plan.resource):
                 body = payload_text if payload_text is not None else wire_json(payload)
-                value = _from_service(plan, plan.resource, None, body.encode(), request_id,
-                                      "RequestResponse", False, limit, heartbeat_seconds, clock,
-                                      beat)[1:]
-                return value[0], value[0], value[1]
+                _, value, text = _from_service(plan, plan.resource, None, body.encode(),
+                                               request_id, "RequestResponse", False, limit,
+                                               heartbeat_seconds, clock, beat)
+                return value, value, text
             raise function_not_found(arn, request_id)
         event = event_copy(payload, payload_text)
         ref = plan.function
