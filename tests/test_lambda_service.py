@@ -12,6 +12,8 @@ import time
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import asl
 from asl import LambdaError
@@ -572,3 +574,44 @@ def test_unknown_deployment_configuration(fns: Any) -> None:
     assert error.code == "DeploymentConfigDoesNotExistException"
     custom = fns.deploy("f", "live", "2", {"TimeBasedCanary": {"canaryPercentage": 25, "canaryInterval": 2}})
     assert custom.steps == [(0.0, 0.25), (120.0, 1.0)]
+
+
+# --- bad input is an answer, never a traceback ------------------------------------------------
+
+@pytest.fixture(scope="module")
+def known() -> Any:
+    with asl.Functions(seed=1) as service:
+        service.create("known", handler=lambda event, context: event)
+        yield service
+
+
+@settings(max_examples=300, deadline=None)
+@given(name=st.sampled_from(["known", "known:$LATEST", f"{ACCOUNT_ARN}:known", "known:1",
+                             "123456789012:function:known"]) | st.text(max_size=80),
+       qualifier=st.none() | st.sampled_from(["$LATEST", "1", "live"]) | st.text(max_size=20),
+       payload=st.none() | st.text(max_size=20))
+def test_any_name_qualifier_or_payload_is_an_answer_or_a_lambda_error(
+        known: Any, name: str, qualifier: str | None, payload: str | None) -> None:
+    try:
+        answer = known.invoke(name, payload, qualifier=qualifier)
+    except LambdaError as error:
+        assert error.code in {"ValidationException", "ResourceNotFoundException",
+                              "InvalidParameterValueException", "InvalidRequestContentException"}
+        assert error.message
+    else:
+        assert answer["StatusCode"] == 200
+
+
+@settings(max_examples=200, deadline=None)
+@given(timeout=st.integers(-5, 2000), memory=st.integers(-5, 20000),
+       storage=st.integers(0, 20000), key=st.text(max_size=12), value=st.text(max_size=12))
+def test_any_configuration_is_accepted_or_refused_with_lambdas_error(
+        timeout: int, memory: int, storage: int, key: str, value: str) -> None:
+    with asl.Functions() as service:
+        try:
+            service.create("f", handler=echo, timeout=timeout, memory=memory,
+                           ephemeral_storage=storage, environment={key: value})
+        except LambdaError as error:
+            assert error.code in {"ValidationException", "InvalidParameterValueException"}
+        else:
+            assert 1 <= timeout <= 900 and 128 <= memory <= 10240 and 512 <= storage <= 10240
