@@ -615,3 +615,21 @@ def test_any_configuration_is_accepted_or_refused_with_lambdas_error(
             assert error.code in {"ValidationException", "InvalidParameterValueException"}
         else:
             assert 1 <= timeout <= 900 and 128 <= memory <= 10240 and 512 <= storage <= 10240
+
+
+def test_a_service_function_answers_a_callback_task_from_its_context(fns: Any) -> None:
+    """lambda:invoke.waitForTaskToken through the service: an in-process function's context
+    carries the task token and answers it, as a plain handler's does."""
+    def worker(event: Any, context: Any) -> Any:
+        context.heartbeat()
+        context.send_task_success({"token_seen": event["token"] == context.task_token})
+        return "started"
+
+    fns.create("worker", handler=worker)
+    machine = asl.load({"StartAt": "T", "States": {"T": {
+        "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke.waitForTaskToken",
+        "Parameters": {"FunctionName": "worker", "Payload": {"token.$": "$$.Task.Token"}},
+        "HeartbeatSeconds": 30, "End": True}}})
+    execution = machine.run({}, functions=fns)
+    assert execution.status == "SUCCEEDED", execution.cause
+    assert execution.output == {"token_seen": True}

@@ -141,7 +141,7 @@ def attempt(
                 body = payload_text if payload_text is not None else wire_json(payload)
                 _, value, text = _from_service(plan, plan.resource, None, body.encode(),
                                                request_id, "RequestResponse", False, limit,
-                                               heartbeat_seconds, clock, beat)
+                                               heartbeat_seconds, clock, beat, task_token)
                 return value, value, text
             raise function_not_found(arn, request_id)
         event = event_copy(payload, payload_text)
@@ -276,7 +276,7 @@ def _invoke_lambda_service(
         answer, value, text = _from_service(
             plan, name, key[1], wire_json(event).encode(), request_id,
             invocation_type if isinstance(invocation_type, str) else "RequestResponse", True,
-            limit, heartbeat_seconds, clock, beat)
+            limit, heartbeat_seconds, clock, beat, task_token)
         second = int(clock.now() if clock is not None else time.time())
         if answer.status != 200:
             return (LambdaResponse(None, "", '""', 0, answer.status, request_id, second),
@@ -336,23 +336,25 @@ def _lambda_target(plan: Invocation, name: str, qualifier: str | None, request_i
 def _from_service(
     plan: Invocation, name: str, qualifier: str | None, body: bytes, request_id: str,
     invocation_type: str, compact: bool, limit: float | None, heartbeat_seconds: float | None,
-    clock: Clock | None, beat: Heartbeat,
+    clock: Clock | None, beat: Heartbeat, task_token: str | None = None,
 ) -> tuple[Any, Any, str | None]:
     """A function of the run's Lambda service invoked, under the state's own timeouts (which,
     as on AWS, end the task but not the function): `(answer, value, text)`."""
     call = functools.partial(_service_answer, plan.handlers.service, plan.handlers.rng, name,
-                             qualifier, body, request_id, invocation_type, compact)
+                             qualifier, body, request_id, invocation_type, compact, task_token,
+                             beat)
     if limit is None and heartbeat_seconds is None:
         return call()
     return run_with_timeout(call, limit, heartbeat_seconds, clock, beat)
 
 
 def _service_answer(service: Any, rng: Any, name: str, qualifier: str | None, body: bytes,
-                    request_id: str, invocation_type: str,
-                    compact: bool) -> tuple[Any, Any, str | None]:
+                    request_id: str, invocation_type: str, compact: bool,
+                    task_token: str | None, beat: Heartbeat) -> tuple[Any, Any, str | None]:
     try:
         answer = service.call(name, qualifier, body, invocation_type=invocation_type,
-                              request_id=request_id, rng=rng)
+                              request_id=request_id, rng=rng, task_token=task_token,
+                              heartbeat=beat)
     except LambdaError as exc:
         # Step Functions names a Lambda API error `Lambda.<code>`, its cause the SDK's text.
         raise Failure(

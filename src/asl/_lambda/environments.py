@@ -50,6 +50,9 @@ class Request:
     invoked_arn: str
     version: str
     client_context: str | None = None
+    #: A callback task's token and heartbeat (in-process handlers' context answers with them).
+    task_token: str | None = None
+    heartbeat: Any = None
     # Filled as it runs (time.monotonic() seconds):
     handed: float | None = None  # when the runtime received it (the timeout counts from here)
     deadline: float | None = None
@@ -253,7 +256,9 @@ class InProcess(Environment):
         context = _shapes.make_context(
             _shapes.Function(self.function, self.version, request.invoked_arn, request.invoked_arn,
                              str(config.memory), config.timeout),
-            request.request_id, _shapes.Heartbeat(), None)
+            request.request_id,
+            request.heartbeat if request.heartbeat is not None else _shapes.Heartbeat(),
+            request.task_token)
         payload, error = self._call(request, context)
         ended = time.monotonic()
         timed_out = ended > deadline

@@ -468,9 +468,11 @@ class Functions:
     def call(self, name_or_arn: str, qualifier: str | None, body: bytes, *,
              invocation_type: str = "RequestResponse", tail: bool = False,
              client_context: str | None = None, request_id: str | None = None,
-             rng: random.Random | None = None) -> Answer:
+             rng: random.Random | None = None, task_token: str | None = None,
+             heartbeat: Any = None) -> Answer:
         """Invoke without the response's shaping: the one entry of `invoke` and of Task states
-        (which pass the run's random source for request ids and alias routing)."""
+        (which pass the run's random source for request ids and alias routing, and a callback
+        task's token and heartbeat, so an in-process handler's context can answer or beat)."""
         rng = rng if rng is not None else self.rng
         name, qualifier = self._parse(name_or_arn, qualifier)
         record = self._functions.get(name)
@@ -499,15 +501,18 @@ class Functions:
             self._async.put(record, qualifier, body, request_id)
             return Answer(202, None, b"", False, request_id)
         return self.run_invocation(record, version, configuration, invoked, body, request_id,
-                                   tail=tail, client_context=client_context)
+                                   tail=tail, client_context=client_context,
+                                   task_token=task_token, heartbeat=heartbeat)
 
     def run_invocation(self, record: Record, version: str, configuration: Configuration,
                        invoked: str, body: bytes, request_id: str, *, tail: bool = False,
-                       client_context: str | None = None) -> Answer:
+                       client_context: str | None = None, task_token: str | None = None,
+                       heartbeat: Any = None) -> Answer:
         """One synchronous invocation: throttle or take an environment, run, log, measure."""
         env, _ = self._acquire(record, version, configuration)
         try:
-            outcome = env.invoke(Request(request_id, body, invoked, version, client_context))
+            outcome = env.invoke(Request(request_id, body, invoked, version, client_context,
+                                         task_token, heartbeat))
         finally:
             self._release(record, version, configuration, env)
         payload, error = outcome.payload, outcome.error
