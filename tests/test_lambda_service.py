@@ -633,3 +633,61 @@ def test_a_service_function_answers_a_callback_task_from_its_context(fns: Any) -
     execution = machine.run({}, functions=fns)
     assert execution.status == "SUCCEEDED", execution.cause
     assert execution.output == {"token_seen": True}
+
+
+SAM = """\
+Transform: AWS::Serverless-2016-10-31
+Globals:
+  Function:
+    Runtime: python3.12
+Resources:
+  Machine:
+    Type: AWS::Serverless::StateMachine
+    Properties:
+      Definition:
+        StartAt: Call
+        States:
+          Call: {Type: Task, Resource: !GetAtt Slow.Arn, End: true}
+  Slow:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: fn/
+      Handler: app.handler
+      Timeout: %s
+      MemorySize: 256
+"""
+
+
+@pytest.mark.parametrize(("timeout", "status"), [(1, "FAILED"), (5, "SUCCEEDED")])
+def test_a_template_functions_timeout_and_memory_reach_its_handler(tmp_path: Any, timeout: int,
+                                                                   status: str) -> None:
+    """A template's local function is a plain handler with the template's Timeout and
+    MemorySize, not Lambda's defaults: its context counts down from them, and running past the
+    timeout fails as Lambda would."""
+    (tmp_path / "fn").mkdir()
+    (tmp_path / "fn" / "app.py").write_text(
+        "import time\n\ndef handler(event, context):\n    time.sleep(1.2)\n"
+        "    return [context.get_remaining_time_in_millis(), context.memory_limit_in_mb]\n")
+    (tmp_path / "template.yaml").write_text(SAM % timeout)
+    execution = asl.load(tmp_path / "template.yaml").run({})
+    assert execution.status == status, execution.cause
+    if status == "FAILED":
+        assert execution.error == "Sandbox.Timedout"
+        assert json.loads(execution.cause)["errorMessage"].endswith("Task timed out after 1.00 seconds")
+    else:
+        remaining, memory = execution.output
+        assert 3000 < remaining <= 3800 and memory == "256"
+
+
+def test_a_handler_may_say_its_timeout_and_memory() -> None:
+    def slow(event: Any, context: Any) -> Any:
+        time.sleep(0.3)
+        return context.memory_limit_in_mb
+
+    slow.lambda_timeout = 0.2  # type: ignore[attr-defined]
+    slow.lambda_memory = 512  # type: ignore[attr-defined]
+    machine = asl.load({"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": f"{ACCOUNT_ARN}:slow", "End": True}}})
+    execution = machine.run({}, handlers={"slow": slow})
+    assert execution.error == "Sandbox.Timedout" and "Task timed out after 0.20 seconds" in execution.cause
+    slow.lambda_timeout = 10  # type: ignore[attr-defined]
+    assert machine.run({}, handlers={"slow": slow}).output == "512"

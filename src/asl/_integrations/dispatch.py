@@ -34,7 +34,9 @@ from asl._errors import (
 )
 from asl._integrations import lambda_ as _lambda
 from asl._integrations.lambda_ import (
+    LAMBDA_DEFAULT_TIMEOUT,
     LAMBDA_MAX_SECONDS,
+    LAMBDA_MEMORY_MB,
     LAST_GROUP,
     SCAN,
     Context,
@@ -146,8 +148,8 @@ def attempt(
             raise function_not_found(arn, request_id)
         event = event_copy(payload, payload_text)
         ref = plan.function
-        context = make_context(Function(ref.name, ref.version, arn, plan.resource), request_id,
-                               beat, task_token)
+        context = make_context(Function(ref.name, ref.version, arn, plan.resource,
+                                        *configured(plan.handler)), request_id, beat, task_token)
         if limit is None and heartbeat_seconds is None:
             value, text = _lambda_call(plan.handler, event, context, request_id, False)
         else:
@@ -324,13 +326,24 @@ def _lambda_target(plan: Invocation, name: str, qualifier: str | None, request_i
         )
     arn = ref.arn(region, account)
     handler = plan.handlers.function(ref, arn)
-    function = Function(ref.name, ref.version, arn, plan.resource)
+    function = Function(ref.name, ref.version, arn, plan.resource,
+                        *configured(handler) if handler is not None else ())
     if handler is None:
         service = plan.handlers.service
         if service is None or not service.has(name):
             raise function_not_found(arn, request_id)
     target = plan.targets[(name, qualifier, region, account)] = (function, handler)
     return target
+
+
+def configured(handler: Handler) -> tuple[str, float]:
+    """The memory (as the context's text) and timeout of the function a plain handler stands
+    for: Lambda's defaults, unless the handler says otherwise with `lambda_memory` (MB) and
+    `lambda_timeout` (seconds) attributes, as a template's local functions do."""
+    memory = getattr(handler, "lambda_memory", None)
+    timeout = getattr(handler, "lambda_timeout", None)
+    return (LAMBDA_MEMORY_MB if memory is None else str(memory),
+            LAMBDA_DEFAULT_TIMEOUT if timeout is None else timeout)
 
 
 def _from_service(

@@ -89,7 +89,7 @@ class Function(NamedTuple):
     arn: str
     resource: str
     memory_limit_in_mb: str = LAMBDA_MEMORY_MB
-    timeout: int = LAMBDA_DEFAULT_TIMEOUT
+    timeout: float = LAMBDA_DEFAULT_TIMEOUT
 
 
 class Context:

@@ -42,6 +42,10 @@ class _Handler:
     def __init__(self, spec: FunctionSpec) -> None:
         self.spec = spec
         self._function: Callable[..., Any] | None = None
+        # The template's Timeout and MemorySize (None: Lambda's defaults), which the dispatcher
+        # reads for the handler's context and its timeout, as for any plain handler.
+        self.lambda_timeout = spec.timeout
+        self.lambda_memory = spec.memory
 
     def __call__(self, event: Any, context: Any) -> Any:
         function = self._function or self._load()
