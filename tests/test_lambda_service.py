@@ -691,3 +691,14 @@ def test_a_handler_may_say_its_timeout_and_memory() -> None:
     assert execution.error == "Sandbox.Timedout" and "Task timed out after 0.20 seconds" in execution.cause
     slow.lambda_timeout = 10  # type: ignore[attr-defined]
     assert machine.run({}, handlers={"slow": slow}).output == "512"
+
+
+def test_a_runs_service_wins_over_a_templates_own_functions(tmp_path: Any) -> None:
+    (tmp_path / "fn").mkdir()
+    (tmp_path / "fn" / "app.py").write_text("def handler(event, context):\n    return 'template'\n")
+    (tmp_path / "template.yaml").write_text(SAM % 3)
+    machine = asl.load(tmp_path / "template.yaml")
+    assert machine.run({}).output == "template"
+    with asl.Functions() as service:
+        service.create("Slow", handler=lambda event, context: "service")
+        assert machine.run({}, functions=service).output == "service"

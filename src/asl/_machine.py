@@ -96,7 +96,12 @@ class StateMachine:
     def _options(self, where: str, handlers: Mapping[str, Callable[..., Any]] | None,
                  keywords: Mapping[str, Any]) -> RunOptions:
         if self.functions:
-            handlers = {**self.functions, **(handlers or {})}
+            # A run's own handlers win over the template's, and so does a run's Lambda service
+            # (functions=) for the functions it has.
+            service = keywords.get("functions")
+            defaults = {arn: handler for arn, handler in self.functions.items()
+                        if service is None or not hasattr(service, "has") or not service.has(arn)}
+            handlers = {**defaults, **(handlers or {})}
         options = RunOptions.of(where, handlers, keywords)
         if options.test_case is None:
             if options.mock_config is not None:
