@@ -702,3 +702,25 @@ def test_a_runs_service_wins_over_a_templates_own_functions(tmp_path: Any) -> No
     with asl.Functions() as service:
         service.create("Slow", handler=lambda event, context: "service")
         assert machine.run({}, functions=service).output == "service"
+
+
+def test_events_a_run_sends_retry_on_the_runs_clock() -> None:
+    """A service without a clock of its own: an Event a run sends waits out its retries on the
+    run's clock (a VirtualClock: no real time), as the issue asks."""
+    clock = asl.VirtualClock()
+    records: list[dict[str, Any]] = []
+
+    def fails(event: Any, context: Any) -> Any:
+        raise RuntimeError("no")
+
+    with asl.Functions() as service:
+        service.create("f", handler=fails)
+        service.put_event_invoke_config("f", on_failure=records.append)
+        machine = asl.load({"StartAt": "T", "States": {"T": {
+            "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+            "Parameters": {"FunctionName": "f", "InvocationType": "Event"}, "End": True}}})
+        start = clock.now()
+        assert machine.run({}, functions=service, clock=clock).status == "SUCCEEDED"
+        assert service.wait(10)
+    assert records[0]["requestContext"]["approximateInvokeCount"] == 3
+    assert clock.now() - start >= 180

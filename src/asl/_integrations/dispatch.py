@@ -355,7 +355,7 @@ def _from_service(
     as on AWS, end the task but not the function): `(answer, value, text)`."""
     call = functools.partial(_service_answer, plan.handlers.service, plan.handlers.rng, name,
                              qualifier, body, request_id, invocation_type, compact, task_token,
-                             beat)
+                             beat, clock)
     if limit is None and heartbeat_seconds is None:
         return call()
     return run_with_timeout(call, limit, heartbeat_seconds, clock, beat)
@@ -363,11 +363,12 @@ def _from_service(
 
 def _service_answer(service: Any, rng: Any, name: str, qualifier: str | None, body: bytes,
                     request_id: str, invocation_type: str, compact: bool,
-                    task_token: str | None, beat: Heartbeat) -> tuple[Any, Any, str | None]:
+                    task_token: str | None, beat: Heartbeat,
+                    clock: Clock | None) -> tuple[Any, Any, str | None]:
     try:
         answer = service.call(name, qualifier, body, invocation_type=invocation_type,
                               request_id=request_id, rng=rng, task_token=task_token,
-                              heartbeat=beat)
+                              heartbeat=beat, clock=clock)
     except LambdaError as exc:
         # Step Functions names a Lambda API error `Lambda.<code>`, its cause the SDK's text.
         raise Failure(

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from asl._clock import SystemClock, isoformat
+from asl._clock import Clock, SystemClock, isoformat
 from asl._errors import LambdaError
 from asl._lambda.config import invalid, validation
 
@@ -79,9 +79,9 @@ class Event:
 class Queue:
     """The service's event queue, worked by one thread in due order."""
 
-    def __init__(self, fns: Functions) -> None:
+    def __init__(self, fns: Functions, clock: Clock) -> None:
         self.fns = fns
-        self.clock = fns.clock
+        self.clock = clock
         self.heap: list[tuple[float, int, Event]] = []
         self.order = itertools.count()
         self.cond = threading.Condition()
@@ -206,7 +206,8 @@ class Queue:
         if callable(target):
             target(record)
             return
-        self.fns.call(target, None, json.dumps(record).encode(), invocation_type="Event")
+        self.fns.call(target, None, json.dumps(record).encode(), invocation_type="Event",
+                      clock=self.clock)
 
 
 def _parsed_any(body: bytes) -> Any:

@@ -89,10 +89,12 @@ class Functions:
         self.rng = random.Random(seed)
         self.seeded = seed is not None
         self.clock: Clock = clock if clock is not None else SystemClock()
+        # Without a clock of its own, an event a run sends waits on that run's clock.
+        self._own_clock = clock is not None
         self._functions: dict[str, Record] = {}
         self._lock = threading.RLock()
         self._root: Path | None = None
-        self._async: Any = None
+        self._async: dict[int, Any] = {}  # id(clock) -> its event queue
 
     # --- context management ---------------------------------------------------------------
 
@@ -104,8 +106,8 @@ class Functions:
 
     def close(self) -> None:
         """Ends every environment (isolated processes, their directories) and the async queue."""
-        if self._async is not None:
-            self._async.stop()
+        for queue in list(self._async.values()):
+            queue.stop()
         with self._lock:
             pools = [pool for record in self._functions.values() for pool in record.pools.values()]
             for record in self._functions.values():
@@ -432,9 +434,12 @@ class Functions:
     def wait(self, timeout: float | None = None) -> bool:
         """Blocks until every queued asynchronous event is done (retries and destinations
         included); False if `timeout` (real seconds) passed first."""
-        if self._async is None:
-            return True
-        return bool(self._async.join(timeout))
+        end = None if timeout is None else time.monotonic() + timeout
+        for queue in list(self._async.values()):
+            left = None if end is None else max(0.0, end - time.monotonic())
+            if not queue.join(left):
+                return False
+        return True
 
     # --- Invoke -----------------------------------------------------------------------------
 
@@ -469,10 +474,12 @@ class Functions:
              invocation_type: str = "RequestResponse", tail: bool = False,
              client_context: str | None = None, request_id: str | None = None,
              rng: random.Random | None = None, task_token: str | None = None,
-             heartbeat: Any = None) -> Answer:
+             heartbeat: Any = None, clock: Clock | None = None) -> Answer:
         """Invoke without the response's shaping: the one entry of `invoke` and of Task states
-        (which pass the run's random source for request ids and alias routing, and a callback
-        task's token and heartbeat, so an in-process handler's context can answer or beat)."""
+        (which pass the run's random source for request ids and alias routing, a callback
+        task's token and heartbeat, so an in-process handler's context can answer or beat, and
+        the run's clock, which an Event's retries wait on unless the service has a clock of its
+        own)."""
         rng = rng if rng is not None else self.rng
         name, qualifier = self._parse(name_or_arn, qualifier)
         record = self._functions.get(name)
@@ -495,10 +502,12 @@ class Functions:
         if invocation_type == "Event":
             from asl._lambda.asynchronous import Queue
 
+            queue_clock = clock if clock is not None and not self._own_clock else self.clock
             with self._lock:
-                if self._async is None:
-                    self._async = Queue(self)
-            self._async.put(record, qualifier, body, request_id)
+                queue = self._async.get(id(queue_clock))
+                if queue is None:
+                    queue = self._async[id(queue_clock)] = Queue(self, queue_clock)
+            queue.put(record, qualifier, body, request_id)
             return Answer(202, None, b"", False, request_id)
         return self.run_invocation(record, version, configuration, invoked, body, request_id,
                                    tail=tail, client_context=client_context,
