@@ -77,7 +77,8 @@ class Event:
 
 
 class Queue:
-    """The service's event queue, worked by one thread in due order."""
+    """The service's event queue for one clock, worked in due order by one thread, which runs
+    only while events are queued (a test suite's many runs leave no idle threads behind)."""
 
     def __init__(self, fns: Functions, clock: Clock) -> None:
         self.fns = fns
@@ -88,8 +89,7 @@ class Queue:
         self.busy = False
         self.stopped = False
         self.failures: list[BaseException] = []  # destinations that raised (kept, not lost)
-        self.thread = threading.Thread(target=self._work, name="asl-lambda-async", daemon=True)
-        self.thread.start()
+        self.working = False
 
     def put(self, record: Record, qualifier: str | None, body: bytes, request_id: str) -> None:
         with self.fns._lock:
@@ -101,6 +101,9 @@ class Queue:
         with self.cond:
             heapq.heappush(self.heap, (self.clock.now() + delay, next(self.order), event))
             self.cond.notify_all()
+            if not self.working and not self.stopped:
+                self.working = True
+                threading.Thread(target=self._work, name="asl-lambda-async", daemon=True).start()
 
     def join(self, timeout: float | None) -> bool:
         with self.cond:
@@ -114,9 +117,9 @@ class Queue:
     def _work(self) -> None:
         while True:
             with self.cond:
-                while not self.heap and not self.stopped:
-                    self.cond.wait()
-                if self.stopped:
+                if not self.heap or self.stopped:
+                    self.working = False
+                    self.cond.notify_all()
                     return
                 due, _, event = self.heap[0]
                 wait = due - self.clock.now()
