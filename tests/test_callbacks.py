@@ -143,51 +143,79 @@ def test_answer_through_the_execution_from_the_handler_thread():
 
 
 def test_heartbeats_keep_a_callback_alive():
-    """send_task_heartbeat resets HeartbeatSeconds: beats every 0.3 s keep a 1 s heartbeat alive
-    past 1 s, then the answer arrives."""
+    """send_task_heartbeat resets HeartbeatSeconds: beats every 45 virtual seconds keep a 60 s
+    heartbeat alive for five minutes, then the answer arrives."""
     handler = Recorder()
-    execution = started(callback_machine(HeartbeatSeconds=1), handler)
+    clock = asl.VirtualClock()
+    execution = started_on(clock, callback_machine(HeartbeatSeconds=60), handler)
     token = handler.message["token"]
-    for _ in range(5):
-        time.sleep(0.3)
+    for _ in range(7):
+        clock.advance(45)
         execution.send_task_heartbeat(token)
+    assert not execution.wait(0.05)
     execution.send_task_success(token, "alive")
     assert execution.wait(5)
     assert execution.status == "SUCCEEDED", (execution.error, execution.cause)
 
 
+def started_on(clock: Any, machine: asl.StateMachine, handler: Any) -> Any:
+    execution = machine.start({"n": 1}, handlers={SQS: handler}, clock=clock)
+    assert handler.sent.wait(5), "the handler was never called"
+    return execution
+
+
 def test_missing_heartbeat_times_out_the_callback():
-    """Without heartbeats, HeartbeatSeconds ends the wait with States.HeartbeatTimeout."""
+    """Without heartbeats, HeartbeatSeconds ends the wait with States.HeartbeatTimeout once the
+    virtual clock passes it (and not before)."""
     handler = Recorder()
-    began = time.monotonic()
-    execution = started(callback_machine(HeartbeatSeconds=1), handler)
+    clock = asl.VirtualClock()
+    execution = started_on(clock, callback_machine(HeartbeatSeconds=60), handler)
+    clock.advance(59)
+    assert not execution.wait(0.05)
+    clock.advance(1)
     assert execution.wait(5)
-    assert time.monotonic() - began < 3
     assert (execution.status, execution.error) == ("FAILED", "States.HeartbeatTimeout")
     assert execution.history_types[-2] == "TaskTimedOut"
     details = execution.history[-2]["taskTimedOutEventDetails"]
     assert details["error"] == "States.HeartbeatTimeout"
     assert details["resourceType"] == "sqs"
+    elapsed = execution.history[-1]["timestamp"] - execution.history[0]["timestamp"]
+    assert elapsed.total_seconds() == 60
 
 
 def test_timeout_seconds_bounds_the_callback():
-    """TimeoutSeconds ends an unanswered callback with States.Timeout, on time."""
+    """TimeoutSeconds ends an unanswered callback with States.Timeout when the virtual clock
+    reaches it."""
+    handler = Recorder()
+    clock = asl.VirtualClock()
+    execution = started_on(clock, callback_machine(TimeoutSeconds=3600), handler)
+    clock.advance(3600)
+    assert execution.wait(5)
+    assert (execution.status, execution.error) == ("FAILED", "States.Timeout")
+
+
+def test_timeout_seconds_bounds_the_callback_in_real_time():
+    """On the system clock, the same limit is real time."""
     handler = Recorder()
     began = time.monotonic()
-    execution = started(callback_machine(TimeoutSeconds=1), handler)
+    execution = started_on(asl.SystemClock(), callback_machine(TimeoutSeconds=1), handler)
     assert execution.wait(5)
     assert time.monotonic() - began < 3
     assert (execution.status, execution.error) == ("FAILED", "States.Timeout")
 
 
 def test_late_answer_is_rejected():
-    """Answering a token whose task has ended raises TaskTokenError (TaskTimedOut)."""
+    """Answering a token whose task has ended raises TaskTokenError (TaskTimedOut), even before
+    the execution's thread has noticed the deadline."""
     handler = Recorder()
-    execution = started(callback_machine(TimeoutSeconds=1), handler)
-    assert execution.wait(5)
+    clock = asl.VirtualClock()
+    execution = started_on(clock, callback_machine(TimeoutSeconds=1), handler)
+    clock.advance(1)
     with pytest.raises(TaskTokenError) as info:
         execution.send_task_success(handler.message["token"], "late")
     assert info.value.code == "TaskTimedOut"
+    assert execution.wait(5)
+    assert execution.error == "States.Timeout"
 
 
 def test_unknown_token_is_rejected():

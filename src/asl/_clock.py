@@ -6,8 +6,11 @@ workflow that waits for a day runs in microseconds and two runs give identical h
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Protocol
 
@@ -34,25 +37,80 @@ class SystemClock:
 
 
 class VirtualClock:
-    """Time that moves only when something waits: `sleep` advances it instantly.
+    """Time that moves only when something waits or a test moves it: `sleep` (a Wait state, a
+    retry's back-off) advances it instantly, and so does `advance`.
 
-    Shared safely across the threads of Parallel branches and Map iterations."""
+    Deadlines that something outside the run may beat (a callback's TimeoutSeconds or
+    HeartbeatSeconds, a task's TimeoutSeconds) are timers on the clock (`call_at`): they fire,
+    in deadline order and with `now()` reading each deadline, as time moves past them, whoever
+    moves it. Shared safely across the threads of Parallel branches and Map iterations."""
 
     def __init__(self, start: float | datetime = _EPOCH_2024) -> None:
         self._now = start.timestamp() if isinstance(start, datetime) else float(start)
-        self._lock = threading.Lock()
+        # Re-entrant: a timer's action may set the next timer while the clock fires it.
+        self._lock = threading.RLock()
+        self._timers: list[Timer] = []
+        self._order = itertools.count()
 
     def now(self) -> float:
         return self._now
 
     def sleep(self, seconds: float) -> None:
         if seconds > 0:
-            with self._lock:
-                self._now += seconds
+            self._move(seconds)
 
     def advance(self, seconds: float) -> None:
-        """Move time forward by hand (for tests of timeouts and callbacks)."""
-        self.sleep(seconds)
+        """Move time forward by hand (for tests of timeouts, heartbeats and callbacks); the
+        deadlines it passes fire before it returns."""
+        if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not seconds >= 0:
+            raise ValueError(f"advance() takes a number of seconds >= 0, not {seconds!r}")
+        self._move(seconds)
+
+    def call_at(self, when: float, action: Callable[[], None]) -> Timer:
+        """Call `action()` once time reaches `when` (at once if it has). `action` runs on the
+        thread that moves the clock, holding the clock's lock: it must only set flags and wake
+        waiters. `Timer.cancel()` stops it."""
+        timer = Timer(when, next(self._order), action)
+        with self._lock:
+            if when <= self._now:
+                timer.fire()
+            else:
+                heapq.heappush(self._timers, timer)
+        return timer
+
+    def _move(self, seconds: float) -> None:
+        with self._lock:
+            target = self._now + seconds
+            timers = self._timers
+            while timers and timers[0].when <= target:
+                timer = heapq.heappop(timers)
+                if timer.active:
+                    self._now = max(self._now, timer.when)
+                    timer.fire()
+            self._now = target
+
+
+class Timer:
+    """One `VirtualClock.call_at`: ordered by deadline, then by when it was set."""
+
+    __slots__ = ("action", "active", "order", "when")
+
+    def __init__(self, when: float, order: int, action: Callable[[], None]) -> None:
+        self.when = when
+        self.order = order
+        self.action = action
+        self.active = True
+
+    def __lt__(self, other: Timer) -> bool:
+        return (self.when, self.order) < (other.when, other.order)
+
+    def cancel(self) -> None:
+        self.active = False
+
+    def fire(self) -> None:
+        if self.active:
+            self.active = False
+            self.action()
 
 
 def isoformat(seconds: float) -> str:

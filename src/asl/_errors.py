@@ -182,7 +182,12 @@ class StatesError(Error):
 class Failure(StatesError):
     """A failure whose cause is final, as AWS reports it: a task's own error (a Lambda error
     payload, a handler's `TaskFailed`, a timeout, a callback's failure), a failed branch or
-    iteration, a Fail state, no matching Choice rule. The executor does not prefix it."""
+    iteration, a Fail state, no matching Choice rule. The executor does not prefix it.
+
+    `at`: when it happened, if not now (a deadline on a virtual clock, noticed a moment later,
+    when the clock may have moved on)."""
+
+    at: float | None = None
 
 
 class TaskFailed(Error):

@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 
 import attrs
 
-from asl._clock import Clock
+from asl._clock import Clock, Timer, VirtualClock
 from asl._errors import (
     HEARTBEAT_TIMEOUT,
     RUNTIME,
@@ -186,51 +186,117 @@ def run_with_timeout(
     With neither set, `call` runs inline on this thread: no thread per task. Otherwise it runs
     on a daemon worker thread while this one waits; on expiry this raises `Failure` with
     `States.Timeout` or `States.HeartbeatTimeout`, and the worker is left to finish on its own
-    with its late result discarded. On a virtual clock the expiry also moves the clock forward
-    by the time that passed, so history timestamps show the timeout where AWS would."""
+    with its late result discarded. The handler is real code, so its real running time counts
+    (a virtual clock is then moved forward by the time that passed, so history timestamps show
+    the timeout where AWS would); on a virtual clock, time moved past a deadline by
+    `clock.advance` (from the test, or the handler itself) ends the wait as well."""
     if not _limited(timeout_seconds):
         timeout_seconds = None
     if timeout_seconds is None and heartbeat_seconds is None:
         return call()
     beat = heartbeat if heartbeat is not None else Heartbeat()
-    beat.reset()
     outcome = _Outcome()
     started = time.monotonic()
     clock_start = clock.now() if clock is not None else 0.0
+    watch = None
+    if isinstance(clock, VirtualClock):
+        beat.clock = clock
+        watch = VirtualWatch(clock, clock_start, timeout_seconds, heartbeat_seconds, beat,
+                             lambda error: outcome.expire(error, clock.now()))
+    beat.reset()
     worker = threading.Thread(target=outcome.run, args=(call,), name="asl-task", daemon=True)
     worker.start()
     deadline = started + timeout_seconds if timeout_seconds is not None else math.inf
-    while True:
-        beat_deadline = beat.last + heartbeat_seconds if heartbeat_seconds is not None else math.inf
-        if outcome.done.wait(max(0.0, min(deadline, beat_deadline) - time.monotonic())):
-            break
-        now = time.monotonic()
-        if now >= deadline:
-            _catch_up(clock, clock_start, now - started)
-            raise Failure(TIMEOUT)
-        if heartbeat_seconds is not None and now >= beat.last + heartbeat_seconds:
-            _catch_up(clock, clock_start, now - started)
-            raise Failure(HEARTBEAT_TIMEOUT)
+    try:
+        while True:
+            beat_deadline = (beat.last + heartbeat_seconds if heartbeat_seconds is not None
+                             else math.inf)
+            if outcome.done.wait(max(0.0, min(deadline, beat_deadline) - time.monotonic())):
+                break
+            now = time.monotonic()
+            if now >= deadline:
+                _catch_up(clock, clock_start, now - started)
+                raise Failure(TIMEOUT)
+            if heartbeat_seconds is not None and now >= beat.last + heartbeat_seconds:
+                _catch_up(clock, clock_start, now - started)
+                raise Failure(HEARTBEAT_TIMEOUT)
+    finally:
+        if watch is not None:
+            watch.cancel()
+    if outcome.expired is not None:
+        failure = Failure(outcome.expired[0])
+        failure.at = outcome.expired[1]
+        raise failure
     if outcome.error is not None:
         raise outcome.error
     return outcome.value  # type: ignore[return-value]  # set whenever error is None
 
 
+class VirtualWatch:
+    """The TimeoutSeconds and HeartbeatSeconds of one wait as timers on a `VirtualClock`:
+    `expire(error)` is called (on the thread moving the clock) with `States.Timeout` once time
+    passes `start + timeout`, or `States.HeartbeatTimeout` once it passes the last beat (in
+    virtual time) plus `heartbeat`. Whoever wakes first wins; `cancel()` when the wait ends."""
+
+    __slots__ = ("_beat", "_clock", "_expire", "_heartbeat", "_timers")
+
+    def __init__(self, clock: VirtualClock, start: float, timeout: float | None,
+                 heartbeat: float | None, beat: Heartbeat,
+                 expire: Callable[[str], None]) -> None:
+        self._clock = clock
+        self._beat = beat
+        self._heartbeat = heartbeat
+        self._expire = expire
+        self._timers: list[Timer] = []
+        if timeout is not None:
+            self._timers.append(clock.call_at(start + timeout, lambda: self._expire(TIMEOUT)))
+        if heartbeat is not None:
+            self._arm(start)
+
+    def _arm(self, since: float) -> None:
+        assert self._heartbeat is not None
+        self._timers.append(self._clock.call_at(since + self._heartbeat, self._beat_due))
+
+    def _beat_due(self) -> None:
+        assert self._heartbeat is not None
+        last = self._beat.virtual
+        if last + self._heartbeat > self._clock.now():
+            self._arm(last)  # beaten meanwhile: the next deadline counts from that beat
+        else:
+            self._expire(HEARTBEAT_TIMEOUT)
+
+    def cancel(self) -> None:
+        for timer in self._timers:
+            timer.cancel()
+
+
 class _Outcome:
-    __slots__ = ("done", "error", "value")
+    __slots__ = ("_lock", "done", "error", "expired", "value")
 
     def __init__(self) -> None:
         self.done = threading.Event()
         self.value: object = None
         self.error: BaseException | None = None
+        self.expired: tuple[str, float] | None = None  # (error, when)
+        self._lock = threading.Lock()
 
     def run(self, call: Callable[[], object]) -> None:
         try:
-            self.value = call()
+            value: object = call()
+            error: BaseException | None = None
         except BaseException as exc:  # noqa: BLE001 - handed to the waiting thread, re-raised there
-            self.error = exc
-        finally:
+            value, error = None, exc
+        with self._lock:
+            if self.expired is None:
+                self.value, self.error = value, error
             self.done.set()
+
+    def expire(self, error: str, when: float) -> None:
+        """A virtual deadline passed: unless the call has ended, the wait ends with `error`."""
+        with self._lock:
+            if not self.done.is_set():
+                self.expired = (error, when)
+                self.done.set()
 
 
 def _limited(timeout_seconds: float | None) -> bool:

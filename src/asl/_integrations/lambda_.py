@@ -29,22 +29,33 @@ LAMBDA_MEMORY_MB = "128"
 
 class Heartbeat:
     """When a task last showed signs of life: beaten by the handler's `context.heartbeat()` and
-    by `send_task_heartbeat`, read by `run_with_timeout`. Safe from any thread."""
+    by `send_task_heartbeat`, read by `run_with_timeout`. Safe from any thread.
 
-    __slots__ = ("count", "last")
+    `last` is real (monotonic) time; on a virtual clock (`clock` set) `virtual` is the clock's
+    reading at the last beat, which HeartbeatSeconds is measured from."""
+
+    __slots__ = ("clock", "count", "last", "virtual")
 
     def __init__(self) -> None:
         self.last = time.monotonic()
         self.count = 0
+        self.clock: Any = None
+        self.virtual = 0.0
 
     def beat(self) -> None:
-        # Two plain attribute stores: atomic under the GIL, and a late reader only sees an
+        # Plain attribute stores: atomic under the GIL, and a late reader only sees an
         # earlier beat, which errs towards a timeout by at most one wake-up.
         self.count += 1
         self.last = time.monotonic()
+        clock = self.clock
+        if clock is not None:
+            self.virtual = clock.now()
 
     def reset(self) -> None:
         self.last = time.monotonic()
+        clock = self.clock
+        if clock is not None:
+            self.virtual = clock.now()
 
 
 def new_request_id(rng: random.Random | None = None) -> str:

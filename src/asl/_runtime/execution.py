@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from asl._errors import Failure, TaskTokenError
+from asl._errors import Aborted, Failure, TaskTokenError
 from asl._integrations import lambda_ as _lambda
 from asl._integrations.lambda_ import Heartbeat
 from asl._runtime.history import History
@@ -39,6 +39,13 @@ class TaskTokens:
         if callback is not None:
             callback.closed = True
 
+    def interrupt_all(self, outcome: Exception) -> None:
+        """End every pending wait with `outcome` (the execution is stopping)."""
+        with self._lock:
+            pending = list(self._pending.values())
+        for callback in pending:
+            callback.interrupt(outcome)
+
     def get(self, token: str) -> Callback:
         with self._lock:
             callback = self._pending.get(token)
@@ -52,28 +59,47 @@ class TaskTokens:
 
 class Callback(Heartbeat):
     """The pending answer of one `.waitForTaskToken` task. It is also the task's heartbeat, so
-    the handler's `context.send_task_success(...)` / `heartbeat()` reach it directly."""
+    the handler's `context.send_task_success(...)` / `heartbeat()` reach it directly.
 
-    __slots__ = ("closed", "done", "failure", "output", "token")
+    The first of the answer and an interruption (a deadline on a virtual clock, a stop) wins,
+    under one lock, so an answer that comes after either is refused."""
+
+    __slots__ = ("_lock", "closed", "done", "failure", "output", "token")
 
     def __init__(self, token: str) -> None:
         super().__init__()
         self.token = token
         self.done = threading.Event()
         self.output: Any = None
-        self.failure: Failure | None = None
+        #: What the waiting task raises instead of returning `output`: a Failure (the answer's,
+        #: or a timeout's), or an outcome (the execution's timeout, a stop).
+        self.failure: Exception | None = None
         self.closed = False
+        self._lock = threading.Lock()
 
     def succeed(self, output: Any) -> None:
-        self._check()
         # SendTaskSuccess carries JSON text: the task gets its own copy of the value.
-        self.output = _lambda.round_trip_event(output)
-        self.done.set()
+        value = _lambda.round_trip_event(output)
+        with self._lock:
+            self._check()
+            self.output = value
+            self.done.set()
 
     def fail(self, error: str | None = None, cause: str | None = None) -> None:
-        self._check()
-        self.failure = Failure(error or "", cause)
-        self.done.set()
+        with self._lock:
+            self._check()
+            self.failure = Failure(error or "", cause)
+            self.done.set()
+
+    def interrupt(self, outcome: Exception) -> None:
+        """End the wait with `outcome` raised, unless it has been answered already; later
+        answers find the task ended (TaskTimedOut)."""
+        with self._lock:
+            if self.done.is_set():
+                return
+            self.failure = outcome
+            self.closed = True
+            self.done.set()
 
     def beat(self) -> None:
         if self.closed:
@@ -108,6 +134,11 @@ class Execution:
         self.map_runs: list[Any] = []
         self._tokens = TaskTokens()
         self._done = threading.Event()
+        #: The run's root cancel scope (`fanout.CancelScope`), set when it is prepared.
+        self._scope: Any = None
+        #: StopExecution's (error, cause), once asked for.
+        self._stopped: tuple[str | None, str | None] | None = None
+        self._views: Any = None  # the states, read from the history on first use (`_views`)
 
     def send_task_success(self, token: str, output: Any) -> None:
         """Complete a `.waitForTaskToken` Task with `output` (SendTaskSuccess)."""
@@ -120,6 +151,25 @@ class Execution:
     def send_task_heartbeat(self, token: str) -> None:
         """Keep a `.waitForTaskToken` Task alive (SendTaskHeartbeat)."""
         self._tokens.get(token).beat()
+
+    def stop(self, error: str | None = None, cause: str | None = None) -> None:
+        """Stop a running execution, as StopExecution does: its status becomes ABORTED, with this
+        error and cause (both optional), and the history ends with ExecutionAborted. What runs
+        is cut before its next state (a wait, a pending callback and Map iterations and
+        Parallel branches in flight at once; a handler already running is waited for, as a
+        thread cannot be killed). Stopping an execution that has ended changes nothing."""
+        for name, value, limit in (("error", error, 256), ("cause", cause, 32768)):
+            if value is not None and not isinstance(value, str):
+                raise TypeError(f"{name} must be a str or None, not {type(value).__name__}: {value!r}")
+            if value is not None and len(value) > limit:
+                raise ValueError(f"{name} is {len(value)} characters long; StopExecution takes "
+                                 f"at most {limit}")
+        if self._done.is_set() or self._stopped is not None:
+            return
+        self._stopped = (error, cause)
+        if self._scope is not None:
+            self._scope.cancel()
+        self._tokens.interrupt_all(Aborted())
 
     def wait(self, timeout: float | None = None) -> bool:
         """Block until the execution ends (for `StateMachine.start`); False on timeout."""

@@ -46,6 +46,7 @@ from asl._runtime.core import (
     fits_payload,
 )
 from asl._runtime.execution import ABORTED, FAILED, SUCCEEDED, TIMED_OUT, Execution
+from asl._runtime.fanout import CancelScope
 from asl._runtime.history import History, Lane
 from asl._runtime.itemio import ChildRecord, child_record
 from asl._runtime.options import RunOptions
@@ -307,12 +308,16 @@ def prepare(machine: Machine, input: Any, *, clock: Clock | None, name: str | No
     execution = Execution(name=exec_name, arn=arn, state_machine_arn=machine.arn, input=input,
                           start=clock.now(), history=History(HISTORY_LIMIT))
     session = Session(machine, execution, clock, options, synchronous=synchronous)
-    run = Interpreter(session, execution._history, cancel)
+    # The root cancel scope: Execution.stop() cuts the run through it (and a distributed Map's
+    # child is cut with its Map Run's scope, its parent).
+    scope = execution._scope = CancelScope(cancel)
+    run = Interpreter(session, execution._history, scope)
 
     def drive() -> None:
         try:
             _drive(run, input, text)
         finally:
+            scope.close()
             execution._done.set()
 
     return execution, drive
@@ -342,9 +347,18 @@ def _drive(run: Interpreter, input: Any, text: str) -> None:
         execution.status = TIMED_OUT
         history.add(lane, "ExecutionTimedOut", clock.now(),
                     {"error": E.TIMEOUT, "cause": "The execution timed out."})
-    except Aborted:  # a distributed Map's child, stopped because its Map Run failed
+    except Aborted:
         execution.status = ABORTED
-        history.add(lane, "ExecutionAborted", clock.now())
+        stopped = execution._stopped
+        if stopped is None:  # a distributed Map's child, stopped because its Map Run failed
+            history.add(lane, "ExecutionAborted", clock.now())
+        else:
+            # StopExecution (recorded: stopped in a Wait, AWS writes no event for the state it
+            # was in, and ExecutionAborted points at no event, with its details empty when no
+            # error or cause was given).
+            execution.error, execution.cause = stopped
+            history.add(Lane(), "ExecutionAborted", clock.now(), {
+                k: v for k, v in (("error", stopped[0]), ("cause", stopped[1])) if v is not None})
     else:
         execution.status = SUCCEEDED
         value, known = run.checked

@@ -12,8 +12,9 @@ import uuid
 from typing import Any, cast
 
 from asl import _errors as E
+from asl._clock import VirtualClock
 from asl._definition.model import TaskState
-from asl._errors import Failure, StatesError
+from asl._errors import ExecutionTimedOut, Failure, StatesError
 from asl._integrations import dispatch as _dispatch
 from asl._integrations import lambda_ as _lambda
 from asl._integrations.lambda_ import LambdaResponse
@@ -123,7 +124,12 @@ def _attempt(run: Run, state: TaskState, plan: Invocation, payload: Any,
             details["cause"] = failure.cause
         if isinstance(failure, Failure) or timed_out:
             kind_prefix = "LambdaFunction" if is_function else "Task"
-            run.event(lane, kind_prefix + ("TimedOut" if timed_out else "Failed"), details)
+            event_type = kind_prefix + ("TimedOut" if timed_out else "Failed")
+            at = failure.at if isinstance(failure, Failure) else None
+            if at is None:
+                run.event(lane, event_type, details)
+            else:
+                history.record(lane, event_type, at, details)
         raise
     history.record_task(lane, succeeded_type, run.clock.now(), ids, "output", result)
     return result
@@ -192,6 +198,10 @@ def _invoke(run: Run, state: TaskState, plan: Invocation, payload: Any,
     # records as the service's response in TaskSubmitted.
     callback = session.tokens.open(token)
     started, clock_start = time.monotonic(), run.clock.now()
+    # On a virtual clock the deadlines are timers from the task's start, so time moved past
+    # them while the handler still runs counts too, and a late answer is refused at once.
+    watch = _watch(run, run.clock, callback, timeout, heartbeat, clock_start) if isinstance(
+        run.clock, VirtualClock) else None
     threads_before = set(threading.enumerate())
     try:
         response = _dispatch.invoke(plan, payload, timeout_seconds=timeout,
@@ -203,68 +213,114 @@ def _invoke(run: Run, state: TaskState, plan: Invocation, payload: Any,
                    if thread not in threads_before and thread.is_alive()]
         return _await_answer(run, callback, timeout, heartbeat, started, clock_start, helpers)
     finally:
+        if watch is not None:
+            for timer in watch:
+                timer.cancel()
         session.tokens.close(token)
+
+
+def _watch(run: Run, clock: VirtualClock, callback: Callback, timeout: float | None,
+           heartbeat: float | None, clock_start: float) -> list[Any]:
+    """A callback's TimeoutSeconds, HeartbeatSeconds and the execution's deadline as timers."""
+    if not _dispatch._limited(timeout):
+        timeout = None
+    callback.clock = clock  # heartbeats are counted in virtual time
+    callback.virtual = clock_start
+    def expire(error: str) -> None:
+        failure = Failure(error)
+        failure.at = clock.now()  # the deadline: the clock is moving past it
+        callback.interrupt(failure)
+
+    timers: list[Any] = [_dispatch.VirtualWatch(clock, clock_start, timeout, heartbeat, callback,
+                                                expire)]
+    if run.deadline is not None:
+        timers.append(clock.call_at(run.deadline, lambda: callback.interrupt(ExecutionTimedOut())))
+    return timers
 
 
 def _await_answer(run: Run, callback: Callback, timeout: float | None, heartbeat: float | None,
                   started: float, clock_start: float, helpers: list[threading.Thread]) -> Any:
     """Wait for the token's answer within TimeoutSeconds (counted from the task's start) and
-    HeartbeatSeconds (from the last heartbeat); both measured in real time, as the answer comes
-    from real threads."""
+    HeartbeatSeconds (from the last heartbeat). On a virtual clock both are virtual time: they
+    pass when the clock is moved past them (`clock.advance`, or another unit's Wait), never in
+    real time. On any other clock they are measured in real time."""
     if not _dispatch._limited(timeout):
         timeout = None
-    deadline = started + timeout if timeout is not None else math.inf
     # In a synchronous run() nobody holds the Execution, so only the handler's own threads
     # (through its context) can answer: once they are gone, waiting longer would hang forever.
     sole_answerers = helpers if run.session.synchronous else None
+    if isinstance(run.clock, VirtualClock):
+        _await_virtual(run, run.clock, callback, timeout, heartbeat, clock_start, sole_answerers)
+    else:
+        _await_real(run, callback, timeout, heartbeat, started, clock_start, sole_answerers)
+    if callback.failure is not None:
+        raise callback.failure
+    return callback.output
+
+
+def _await_virtual(run: Run, clock: VirtualClock, callback: Callback, timeout: float | None,
+                   heartbeat: float | None, clock_start: float,
+                   sole_answerers: list[threading.Thread] | None) -> None:
+    """The deadlines are the clock's timers (`_watch`): the wait ends with the answer or them."""
+    if sole_answerers is None:
+        callback.done.wait()
+        return
+    while not callback.done.wait(_POLL_SECONDS):
+        if not any(t.is_alive() for t in sole_answerers) and not callback.done.is_set():
+            # Nothing else can happen: run ahead to the first deadline, which ends the wait.
+            limits = [clock_start + timeout] if timeout is not None else []
+            if heartbeat is not None:
+                limits.append(callback.virtual + heartbeat)
+            if run.deadline is not None:
+                limits.append(run.deadline)
+            if not limits:
+                raise StatesError(E.RUNTIME, _UNANSWERABLE)
+            clock.sleep(max(0.0, min(limits) - clock.now()))
+
+
+def _await_real(run: Run, callback: Callback, timeout: float | None, heartbeat: float | None,
+                started: float, clock_start: float,
+                sole_answerers: list[threading.Thread] | None) -> None:
+    deadline = started + timeout if timeout is not None else math.inf
     while True:
         beat_deadline = callback.last + heartbeat if heartbeat is not None else math.inf
         limit = min(deadline, beat_deadline)
         if sole_answerers is not None and not any(t.is_alive() for t in sole_answerers):
             if callback.done.is_set():
-                break
+                return
             _unanswerable(run, limit, deadline, started, clock_start)
         wait = limit - time.monotonic()
         if sole_answerers is not None:
             wait = min(wait, _POLL_SECONDS)
         if callback.done.wait(max(0.0, wait) if wait < math.inf else None):
-            break
+            return
         now = time.monotonic()
         # Re-read the last beat: one may have arrived while this thread slept.
         beat_deadline = callback.last + heartbeat if heartbeat is not None else math.inf
         if now >= deadline or now >= beat_deadline:
             _dispatch._catch_up(run.clock, clock_start, now - started)
-            raise Failure(E.TIMEOUT if now >= deadline else E.HEARTBEAT_TIMEOUT)
-    if callback.failure is not None:
-        raise callback.failure
-    return callback.output
+            callback.interrupt(Failure(E.TIMEOUT if now >= deadline else E.HEARTBEAT_TIMEOUT))
+            return
 
 
 def _unanswerable(run: Run, limit: float, deadline: float, started: float,
                   clock_start: float) -> None:
     """End a callback wait that nothing can answer as AWS would end it: at the first limit.
 
-    A virtual clock jumps there; a real one is not made to sleep through a wait whose outcome
-    is already known. The execution's own TimeoutSeconds counts too. With no limit at all, AWS
-    would wait out the execution's one-year maximum: locally that fails now, saying why."""
-    virtual = hasattr(run.clock, "advance")
-    remaining = (clock_start + (limit - started)) - run.clock.now() if limit < math.inf else None
-    if virtual and run.deadline is not None and (
-        remaining is None or run.clock.now() + remaining >= run.deadline
-    ):
-        run.sleep(run.deadline - run.clock.now())  # raises the execution's timeout
-    if remaining is None:
-        raise StatesError(
-            E.RUNTIME,
-            "The task waits for a task token (.waitForTaskToken) that nothing can send: run() "
-            "returns only when the execution ends. Answer from the handler with "
-            "context.send_task_success(output) / send_task_failure(error, cause) (also from a "
-            "thread it starts), use StateMachine.start() and execution.send_task_success(token, "
-            "output), or set TimeoutSeconds or HeartbeatSeconds on the state.",
-        )
-    if virtual:
-        run.clock.sleep(max(0.0, remaining))
+    A real clock is not made to sleep through a wait whose outcome is already known. With no
+    limit at all, AWS would wait out the execution's one-year maximum: locally that fails now,
+    saying why."""
+    if limit == math.inf:
+        raise StatesError(E.RUNTIME, _UNANSWERABLE)
     raise Failure(E.TIMEOUT if limit >= deadline else E.HEARTBEAT_TIMEOUT)
 
+
+_UNANSWERABLE = (
+    "The task waits for a task token (.waitForTaskToken) that nothing can send: run() "
+    "returns only when the execution ends. Answer from the handler with "
+    "context.send_task_success(output) / send_task_failure(error, cause) (also from a "
+    "thread it starts), use StateMachine.start() and execution.send_task_success(token, "
+    "output), or set TimeoutSeconds or HeartbeatSeconds on the state."
+)
 
 _POLL_SECONDS = 0.02
