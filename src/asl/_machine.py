@@ -53,12 +53,8 @@ class StateMachine:
         subfolders are buckets) for distributed Map's ItemReader and ResultWriter;
         `child_history` (keep each distributed Map child execution's history); `role_arn`
         (`$$.Execution.RoleArn`). An unknown option is a TypeError."""
-        from asl._runtime.executor import prepare
-
-        execution, drive = prepare(self._machine(), {} if input is None else input,
-                                   clock=check_clock(clock), name=name,
-                                   options=self._options("run", handlers, options),
-                                   synchronous=True)
+        execution, drive = self._prepare("run", input, handlers, clock, name, options,
+                                         synchronous=True)
         drive()
         return execution
 
@@ -79,14 +75,21 @@ class StateMachine:
         Takes the same options as `run`."""
         import threading
 
-        from asl._runtime.executor import prepare
-
-        execution, drive = prepare(self._machine(), {} if input is None else input,
-                                   clock=check_clock(clock), name=name,
-                                   options=self._options("start", handlers, options),
-                                   synchronous=False)
+        execution, drive = self._prepare("start", input, handlers, clock, name, options,
+                                         synchronous=False)
         threading.Thread(target=drive, name=f"asl-{execution.name}", daemon=True).start()
         return execution
+
+    def _prepare(self, where: str, input: Any, handlers: Mapping[str, Callable[..., Any]] | None,
+                 clock: Clock | None, name: str | None, options: Mapping[str, Any], *,
+                 synchronous: bool) -> tuple[Execution, Callable[[], None]]:
+        """The execution, checked and ready, and the function that drives it to its end (the
+        CLI drives it on a thread of its own, so that Ctrl-C can stop it)."""
+        from asl._runtime.executor import prepare
+
+        return prepare(self._machine(), {} if input is None else input, clock=check_clock(clock),
+                       name=name, options=self._options(where, handlers, options),
+                       synchronous=synchronous)
 
     def _machine(self) -> Machine:
         from asl._runtime.core import Machine

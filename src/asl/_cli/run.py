@@ -106,7 +106,7 @@ def main(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     if functions is not None:
         options["functions"] = functions
     try:
-        execution = machine.run(input_value, handlers=handlers, clock=clock, **options)
+        execution, interrupted = run_stoppable(machine, input_value, handlers, clock, options)
     except MockConfigError as error:  # an unreadable file, or a test case this machine lacks
         err.write(f"asl run: {error}\n")
         return EXIT_USAGE
@@ -129,7 +129,7 @@ def main(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     detail = f"{execution.error}: {execution.cause}" if execution.cause else str(execution.error)
     prefix = "" if execution.status == "FAILED" else f"{execution.status}: "
     err.write(f"{prefix}{detail}\n")
-    return EXIT_INVALID
+    return EXIT_INTERRUPTED if interrupted else EXIT_INVALID
 
 
 def _definition_file(path: str, logical_id: str | None, substitutions: dict[str, str]) -> str:
@@ -145,3 +145,34 @@ def _definition_file(path: str, logical_id: str | None, substitutions: dict[str,
         return template.machine(logical_id).file
     except KeyError:
         return path
+
+
+#: The shell's code for a command ended by SIGINT (128 + 2).
+EXIT_INTERRUPTED = 130
+#: StopExecution's error and cause when Ctrl-C stops `asl run`.
+SIGINT_ERROR = "SIGINT"
+SIGINT_CAUSE = "asl run was interrupted (Ctrl-C) while the execution was running."
+
+
+def run_stoppable(machine: Any, input_value: Any, handlers: Any, clock: Any,
+                  options: dict[str, Any]) -> tuple[Any, bool]:
+    """`machine.run(...)`, driven on a worker thread while this (the main) thread waits, so
+    that Ctrl-C (KeyboardInterrupt, raised on the main thread) stops the execution as
+    StopExecution does instead of unwinding through it: the result is ABORTED with its history
+    kept. Returns the execution and whether it was interrupted."""
+    import threading
+
+    execution, drive = machine._prepare("run", input_value, handlers, clock, None, options,
+                                        synchronous=True)
+    threading.Thread(target=drive, name="asl-run", daemon=True).start()
+    try:
+        execution.wait()
+        return execution, False
+    except KeyboardInterrupt:
+        execution.stop(error=SIGINT_ERROR, cause=SIGINT_CAUSE)
+    # A handler already running is waited for; a second Ctrl-C leaves it behind.
+    try:
+        execution.wait()
+    except KeyboardInterrupt:
+        pass
+    return execution, True
