@@ -45,8 +45,11 @@ class StateMachine:
         """Run one execution to its end and return the `Execution` (failures are data, not
         exceptions). `input` defaults to `{}`; `clock` to the real clock.
 
-        Options: `mock_config` (a Step Functions Local mock file, path or dict) with `test_case`
-        (its name); `seed` (makes generated names, tokens and jitter reproducible);
+        Options: `mocks` (Task responses by state name: `{"Charge": {"Return": {...}}}`, a
+        list of them for successive invocations, `[{"Throw": {"Error": ..., "Cause": ...}},
+        {"Return": ...}]`, or invocation ranges as a mock file writes them); `mock_config` (a
+        Step Functions Local mock file, path or dict) with `test_case` (its name); `seed`
+        (makes generated names, tokens and jitter reproducible);
         `executor` (a concurrent.futures.Executor for Map iterations and Parallel branches);
         `on_progress(state_name, done, total, failed)` (called as Map items finish);
         `s3` (an object with get_object/list_objects/put_object) or `s3_root` (a folder whose
@@ -106,20 +109,30 @@ class StateMachine:
                         if service is None or not hasattr(service, "has") or not service.has(arn)}
             handlers = {**defaults, **(handlers or {})}
         options = RunOptions.of(where, handlers, keywords)
+        inline = options.mocks
         if options.test_case is None:
             if options.mock_config is not None:
                 raise MockConfigError("mock_config=... needs test_case=<name of a test case>.")
-            return options
-        from asl._integrations.mocks import MockConfig
+            if inline is None:
+                return options
+        from asl._integrations.mocks import MockConfig, TestCase, inline_mocks
 
+        case = None
         config = options.mock_config
-        if config is None:
-            raise MockConfigError(f"test_case={options.test_case!r} needs mock_config=<file or dict>.")
-        if not isinstance(config, MockConfig):
-            config = MockConfig.load(config)
-        owner = self.name if self.name in config.state_machines else None
-        mocks = config.test_case(owner, options.test_case, _state_names(self.graph))
-        return attrs.evolve(options, mock_config=config, mocks=mocks)
+        if options.test_case is not None:
+            if config is None:
+                raise MockConfigError(
+                    f"test_case={options.test_case!r} needs mock_config=<file or dict>.")
+            if not isinstance(config, MockConfig):
+                config = MockConfig.load(config)
+            owner = self.name if self.name in config.state_machines else None
+            case = config.test_case(owner, options.test_case, _state_names(self.graph))
+        if inline is not None and not isinstance(inline, TestCase):
+            given = inline_mocks(inline, _state_types(self.graph))
+            # With a test case as well, the states named in mocks= take their responses from it.
+            case = given if case is None else attrs.evolve(
+                case, mocks={**case.mocks, **given.mocks}, inline=False)
+        return attrs.evolve(options, mock_config=config, mocks=case)
 
     def __repr__(self) -> str:
         return f"<StateMachine {self.name} ({len(self.graph.states)} states)>"
@@ -135,6 +148,19 @@ def _state_names(graph: Graph) -> list[str]:
         if processor is not None:
             names.extend(_state_names(processor))
     return names
+
+
+def _state_types(graph: Graph) -> dict[str, str]:
+    """Every state's name and type, at all levels (Parallel branches and Map processors too)."""
+    types: dict[str, str] = {}
+    for state in graph.states.values():
+        types[state.name] = state.type
+        for branch in getattr(state, "branches", ()):
+            types.update(_state_types(branch))
+        processor = getattr(state, "processor", None)
+        if processor is not None:
+            types.update(_state_types(processor))
+    return types
 
 
 def load(definition: Any, *, name: str | None = None, arn: str | None = None,

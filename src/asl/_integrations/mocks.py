@@ -57,6 +57,8 @@ class TestCase:
     state_machine: str
     name: str
     mocks: Mapping[str, MockedResponse]
+    #: Given as `mocks={...}` rather than read from a file (words the errors for that).
+    inline: bool = False
 
     def mocked(self, state_name: str) -> bool:
         return state_name in self.mocks
@@ -87,6 +89,15 @@ class TestCase:
                 f".TestCases.{self.name}."
             )
         outcome = response.at(invocation_index)
+        if outcome is None and self.inline:
+            count = response.invocations
+            raise MockConfigError(
+                f"The state '{state_name}' was invoked {invocation_index + 1} times, but "
+                f"mocks[{state_name!r}] covers {count} invocation{'s' if count != 1 else ''} "
+                f"(retries and Map iterations each count, as in Step Functions Local). Give a "
+                f"list with one response per invocation, or ranges such as "
+                f'{{"0-{max(invocation_index, 9)}": {{"Return": ...}}}}.'
+            )
         if outcome is None:
             count = response.invocations
             raise MockConfigError(
@@ -167,6 +178,48 @@ class MockConfig:
         return case
 
 
+def inline_mocks(mocks: Any, states: Mapping[str, str]) -> TestCase:
+    """`run(..., mocks={STATE: RESPONSE})`: a test case without a file. RESPONSE is one
+    `{"Return": value}` or `{"Throw": {"Error": ..., "Cause": ...}}` (invocation 0), a list of
+    them (invocation i gets item i), or a mocked response as the file writes it (`{"0": ...,
+    "1-2": ...}`); Step Functions Local's semantics either way. `states`: every state's name
+    and type, at all levels; only Task states can be mocked."""
+    if not isinstance(mocks, Mapping):
+        raise MockConfigError(
+            f"mocks must be a mapping of Task state names to mocked responses, not "
+            f"{type(mocks).__name__}: {mocks!r:.80}")
+    responses: dict[str, MockedResponse] = {}
+    for state, value in mocks.items():
+        at = f"mocks[{state!r}]"
+        kind = states.get(state) if isinstance(state, str) else None
+        if kind is None:
+            raise MockConfigError(
+                f"{at} names a state the state machine does not have"
+                f"{_suggest(str(state), [n for n, t in states.items() if t == 'Task'])}.")
+        if kind != "Task":
+            raise MockConfigError(f"{at} names a {kind} state; only Task states can be mocked.")
+        try:
+            json.dumps(value, allow_nan=False)
+        except (TypeError, ValueError) as exc:
+            raise MockConfigError(f"{at} is not JSON: {exc}.") from None
+        if isinstance(value, list):
+            if not value:
+                raise MockConfigError(f"{at} is an empty list; give at least one response.")
+            body: Any = {str(index): item for index, item in enumerate(value)}
+        elif isinstance(value, dict) and value and set(value) <= {"Return", "Throw"}:
+            body = {"0": value}
+        elif isinstance(value, dict) and value and all(
+                isinstance(key, str) and _INDEX.fullmatch(key) for key in value):
+            body = value
+        else:
+            raise MockConfigError(
+                f'{at} must be {{"Return": value}}, {{"Throw": {{"Error": ..., "Cause": ...}}}}, '
+                f'a list of them, or invocation ranges ({{"0": ..., "1-2": ...}}); got '
+                f"{json.dumps(value, default=repr)[:80]}.")
+        responses[state] = _response(at, copy.deepcopy(body), at)
+    return TestCase("(mocks=)", "mocks=", responses, inline=True)
+
+
 def _build(document: Any, where: str) -> MockConfig:
     if not isinstance(document, dict):
         raise MockConfigError(f"{where} must be a JSON object with StateMachines and MockedResponses.")
@@ -208,8 +261,8 @@ def _build(document: Any, where: str) -> MockConfig:
     return MockConfig(machines, responses)
 
 
-def _response(name: str, value: Any) -> MockedResponse:
-    at = f"MockedResponses.{name}"
+def _response(name: str, value: Any, at: str | None = None) -> MockedResponse:
+    at = at or f"MockedResponses.{name}"
     ranges: list[tuple[int, int, Outcome]] = []
     for key, body in _object(value, at).items():
         match = _INDEX.fullmatch(key)
@@ -259,7 +312,7 @@ def _outcome(body: dict[str, Any], at: str) -> Outcome:
 
 def _object(value: Any, at: str) -> dict[str, Any]:
     if not isinstance(value, dict):
-        raise MockConfigError(f"{at} must be a JSON object, not {json.dumps(value)[:60]}.")
+        raise MockConfigError(f"{at} must be a JSON object, not {json.dumps(value, default=repr)[:60]}.")
     return value
 
 

@@ -10,6 +10,7 @@ type's handler in `HANDLERS` when it is imported.
 from __future__ import annotations
 
 import random
+import threading
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
@@ -76,7 +77,7 @@ class Session:
     the caches (`plans`, `mock_invocations`), whose writes are single dict stores."""
 
     __slots__ = ("clock", "context_execution", "context_machine", "deadline", "execution",
-                 "handlers", "machine", "mock_invocations", "mocks", "options", "plans", "rng",
+                 "handlers", "machine", "mock_invocations", "mock_lock", "mocks", "options", "plans", "rng",
                  "seeded", "synchronous", "tokens")
 
     def __init__(self, machine: Machine, execution: Execution, clock: Clock, options: RunOptions,
@@ -104,6 +105,7 @@ class Session:
         self.tokens: TaskTokens = execution._tokens
         self.mocks = options.mocks
         self.mock_invocations: dict[str, int] = {}
+        self.mock_lock = threading.Lock()
         # True for run(): the caller gets the Execution only at the end, so only handlers can
         # answer a .waitForTaskToken task (StateMachine.start() leaves it False).
         self.synchronous = synchronous

@@ -27,6 +27,7 @@ class RunKeywords(TypedDict, total=False):
 
     mock_config: Any
     test_case: str | None
+    mocks: Mapping[str, Any] | None
     seed: int | None
     executor: cf.Executor | None
     on_progress: Progress | None
@@ -89,7 +90,8 @@ class RunOptions:
     role_arn: str = attrs.field(default=DEFAULT_ROLE_ARN, validator=_optional(str, "a str"))
     #: The local Lambda service (an `asl.Functions`) Task states invoke functions through.
     functions: Any = attrs.field(default=None, validator=_functions)
-    #: The resolved test case of `mock_config` (set by `StateMachine`, not by callers).
+    #: Mocks by state name as the caller gives them (`mocks={...}`); `StateMachine` resolves
+    #: them, with `mock_config`'s test case, into one `_integrations.mocks.TestCase`.
     mocks: Any = None
 
     @classmethod
@@ -113,7 +115,7 @@ def _nearest(word: str, choices: Iterable[str]) -> str:
     return f"; did you mean {close[0]!r}?" if close else ""
 
 
-#: The keywords `run`/`start` take as options (`mocks` is filled in by `StateMachine`), and
+#: The keywords `run`/`start` take as options, and
 #: those they take as parameters of their own.
 _KEYWORDS = tuple(RunKeywords.__annotations__)
 _EXPLICIT = ("input", "handlers", "clock", "name")

@@ -184,8 +184,9 @@ def _invoke(run: Run, state: TaskState, plan: Invocation, payload: Any,
     session = run.session
     mocks = session.mocks
     if mocks is not None and mocks.mocked(state.name):
-        index = session.mock_invocations.get(state.name, 0)
-        session.mock_invocations[state.name] = index + 1
+        with session.mock_lock:  # Map iterations on threads count one invocation each
+            index = session.mock_invocations.get(state.name, 0)
+            session.mock_invocations[state.name] = index + 1
         outcome = mocks.response_for(state.name, index)
         if outcome[0] == "throw":
             raise Failure(outcome[1], outcome[2])
