@@ -4,12 +4,15 @@ task tokens it answers callbacks with (SendTaskSuccess / SendTaskFailure / SendT
 from __future__ import annotations
 
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from asl._errors import Aborted, Failure, TaskTokenError
 from asl._integrations import lambda_ as _lambda
 from asl._integrations.lambda_ import Heartbeat
 from asl._runtime.history import History
+
+if TYPE_CHECKING:
+    from asl._runtime.views import StateRun
 
 SUCCEEDED, FAILED, TIMED_OUT, RUNNING, ABORTED = (
     "SUCCEEDED", "FAILED", "TIMED_OUT", "RUNNING", "ABORTED",
@@ -184,5 +187,106 @@ class Execution:
     def history_types(self) -> list[str]:
         return self._history.types()
 
+    # -- what a test asks (read from the history on first use; see `_runtime.views`) ---------
+
+    @property
+    def states(self) -> list[StateRun]:
+        """Every state entered, in order, Map iterations and Parallel branches included (each
+        with its `scope`, `input`, `output`, `error`, `attempts`, ...)."""
+        views = self._views
+        if views is None:
+            from asl._runtime.views import state_runs
+
+            views = state_runs(self.history)
+            if self._done.is_set():
+                self._views = views  # a finished history never changes
+        return list(views)
+
+    def state(self, name: str, *, iteration: int | None = None,
+              branch: int | None = None) -> StateRun:
+        """The one entry into the state `name` (in Map iteration `iteration` / Parallel branch
+        `branch`, when it ran in several). Raises LookupError saying what ran instead when
+        there is no such entry, or more than one."""
+        runs = [run for run in self.states if run.name == name
+                and (iteration is None or run.iteration == iteration)
+                and (branch is None or run.branch == branch)]
+        if len(runs) == 1:
+            return runs[0]
+        if not runs:
+            ran = sorted({run.name for run in self.states})
+            import difflib
+
+            close = difflib.get_close_matches(name, ran, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close and close[0] != name else ""
+            where = "".join(f", {k}={v}" for k, v in (("iteration", iteration), ("branch", branch))
+                            if v is not None)
+            raise LookupError(f"the state {name!r}{where} was never entered{hint}; entered: "
+                              f"{', '.join(ran) or '(none)'}")
+        raise LookupError(
+            f"the state {name!r} was entered {len(runs)} times ({', '.join(r.label for r in runs[:8])}"
+            f"{', ...' if len(runs) > 8 else ''}); pick one with iteration=... or branch=..., or "
+            f"use state_runs({name!r})")
+
+    def state_runs(self, name: str) -> list[StateRun]:
+        """Every entry into the state `name`, in order (one per Map iteration, loop turn, ...)."""
+        return [run for run in self.states if run.name == name]
+
+    @property
+    def path(self) -> list[str]:
+        """The top-level states entered, in order: the path the run took."""
+        return [run.name for run in self.states if not run.scope]
+
+    def retries(self, name: str) -> int:
+        """How often the state `name` was retried, over all its entries."""
+        return sum(run.retries for run in self.state_runs(name))
+
+    @property
+    def failed_state(self) -> StateRun | None:
+        """The state the execution failed in (None when it did not fail)."""
+        from asl._runtime.views import failed_state
+
+        return failed_state(self.states, self.status)
+
+    def describe(self) -> str:
+        """A readable account: the outcome, and one line per state entered."""
+        from asl._runtime.views import describe
+
+        return describe(self, self.states)
+
+    def snapshot(self) -> list[dict[str, Any]]:
+        """The history as JSON values for snapshot tests: times as seconds since the start
+        (`elapsed`), JSON text parsed."""
+        from asl._runtime.views import snapshot
+
+        return snapshot(self.history)
+
+    def assert_succeeded(self) -> None:
+        """Raise AssertionError, with `describe()` as its message, unless the run succeeded."""
+        if self.status != SUCCEEDED:
+            raise AssertionError(f"expected SUCCEEDED, got {self.status}\n{self.describe()}")
+
+    def assert_failed(self, error: str | None = None, *, state: str | None = None) -> None:
+        """Raise AssertionError, with `describe()`, unless the run failed (with `error`, in the
+        state `state`, when given)."""
+        failed = self.failed_state
+        wrong = (self.status != FAILED or (error is not None and self.error != error)
+                 or (state is not None and (failed is None or failed.name != state)))
+        if wrong:
+            expected = " ".join(filter(None, ["FAILED", error and f"with {error}",
+                                              state and f"in {state}"]))
+            raise AssertionError(f"expected {expected}, got {self.status} {self.error or ''}"
+                                 f"\n{self.describe()}")
+
     def __repr__(self) -> str:
-        return f"<Execution {self.name} {self.status}>"
+        text = f"<Execution {self.name} {self.status}"
+        if self.error is not None:
+            text += f" {self.error}"
+        if self._done.is_set():
+            path = self.path
+            shown = " > ".join(path if len(path) <= 8 else [*path[:3], "...", *path[-4:]])
+            failed = self.failed_state
+            if failed is not None:
+                text += f" in {failed.label}"
+            if shown:
+                text += f": {shown}"
+        return text + ">"
