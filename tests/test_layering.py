@@ -21,6 +21,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("asl._machine", "asl._test_state"),  # load() and StateMachine; TestState, offline
     ("asl",),  # the public face
     ("asl._cli",),  # a front end on the public face
+    ("asl.pytest_plugin",),  # the pytest plugin: fixtures on the public face
 )
 
 
