@@ -67,7 +67,7 @@ def test_callback_past_its_deadline(asl_start, asl_clock, asl_load):
 
     machine = asl_load("order.asl.json")
     assert asl_load("order.asl.json") is machine  # compiled once per session
-    execution = asl_start(machine, {}, handlers={FN: lambda e, c: "ok", SQS: ask})
+    execution = asl_start(machine, {}, handlers={SQS: ask})  # and conftest.py's charge
     assert sent.wait(5)
     asl_clock.advance(86400)
     assert execution.wait(5)
@@ -81,10 +81,21 @@ def test_fails_with_a_report(asl_run):
 '''
 
 
+CONFTEST = '''
+import pytest
+
+
+@pytest.fixture
+def asl_handlers():
+    return {"arn:aws:lambda:us-east-1:123456789012:function:charge": lambda event, context: "ok"}
+'''
+
+
 @pytest.fixture
 def suite(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
     pytester.makefile(".asl.json", order=ORDER)
     pytester.makepyfile(test_order=TESTS)
+    pytester.makeconftest(CONFTEST)
     # This checkout's asl, also for subprocesses; and only the plugins named, whatever is
     # installed (the plugin loads through its entry point once asl is installed).
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [SOURCE, os.environ.get("PYTHONPATH")])))

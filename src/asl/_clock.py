@@ -1,7 +1,9 @@
 """Time as an execution sees it: a real clock for `asl run`, a virtual one for tests.
 
 A `VirtualClock` makes Wait states, retry back-off and timestamps advance instantly, so a
-workflow that waits for a day runs in microseconds and two runs give identical histories.
+workflow that waits for a day runs in microseconds and two runs give identical histories; the
+deadlines something else may beat (a callback's, a task's, the execution's) are its timers,
+which pass when the clock is moved past them, never in real time.
 """
 
 from __future__ import annotations

@@ -12,6 +12,8 @@ Fixtures:
   definition or a path (as for `asl_load`).
 - `asl_start(...)`: the same with `StateMachine.start`, for callbacks: answer with
   `execution.send_task_success(token, output)`, move time with `asl_clock.advance(seconds)`.
+- `asl_handlers`: the handlers every `asl_run`/`asl_start` of the test gets (empty; override
+  the fixture in a conftest.py); a call's own `handlers=` add to them and win.
 
 A failing test that ran executions through these fixtures gets a report section, "asl
 executions", with each one's outcome and the states it entered, the failing one marked.
@@ -57,24 +59,32 @@ def asl_load(request: pytest.FixtureRequest) -> Callable[..., asl.StateMachine]:
 
 
 @pytest.fixture
-def asl_run(request: pytest.FixtureRequest, asl_clock: Any) -> Callable[..., asl.Execution]:
-    """Run a machine to its end on the test's virtual clock, reproducibly (see the module)."""
-    return _runner(request, asl_clock, "run")
+def asl_handlers() -> dict[str, Callable[..., Any]]:
+    """The handlers every run of the test gets: override this fixture in a conftest.py."""
+    return {}
 
 
 @pytest.fixture
-def asl_start(request: pytest.FixtureRequest, asl_clock: Any) -> Iterator[Callable[..., asl.Execution]]:
+def asl_run(request: pytest.FixtureRequest, asl_clock: Any,
+            asl_handlers: dict[str, Callable[..., Any]]) -> Callable[..., asl.Execution]:
+    """Run a machine to its end on the test's virtual clock, reproducibly (see the module)."""
+    return _runner(request, asl_clock, asl_handlers, "run")
+
+
+@pytest.fixture
+def asl_start(request: pytest.FixtureRequest, asl_clock: Any,
+              asl_handlers: dict[str, Callable[..., Any]]) -> Iterator[Callable[..., asl.Execution]]:
     """Start a machine in the background on the test's virtual clock; executions still running
     when the test ends are stopped."""
     started: list[Any] = []
-    start = _runner(request, asl_clock, "start", started)
+    start = _runner(request, asl_clock, asl_handlers, "start", started)
     yield start
     for execution in started:
         execution.stop(error="asl.TestEnded", cause="The test ended while the execution ran.")
         execution.wait(5)
 
 
-def _runner(request: pytest.FixtureRequest, clock: Any, how: str,
+def _runner(request: pytest.FixtureRequest, clock: Any, handlers: dict[str, Any], how: str,
             started: list[Any] | None = None) -> Callable[..., Any]:
     ran = request.node.stash.setdefault(_RAN, [])
     base = int.from_bytes(hashlib.sha256(request.node.nodeid.encode()).digest()[:8], "big")
@@ -83,6 +93,8 @@ def _runner(request: pytest.FixtureRequest, clock: Any, how: str,
         if not hasattr(machine, "run"):
             machine = _load(request, machine)
         options.setdefault("clock", clock)
+        if handlers:
+            options["handlers"] = {**handlers, **(options.get("handlers") or {})}
         # A seed per test and per call: reproducible, and two runs in one test still differ.
         options.setdefault("seed", base + len(ran))
         execution = getattr(machine, how)(input, **options)
