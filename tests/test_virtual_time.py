@@ -221,3 +221,15 @@ def test_a_timer_already_due_fires_at_once():
 def test_advance_takes_seconds_that_move_forward(bad: Any):
     with pytest.raises(ValueError, match="advance"):
         VirtualClock().advance(bad)
+
+
+def test_cancelled_timers_do_not_pile_up():
+    """Waits that end before their deadline leave no timers behind for long."""
+    clock = VirtualClock()
+    for _ in range(5000):
+        clock.call_at(clock.now() + 3600, lambda: None).cancel()
+    assert len(clock._timers) < 1000
+    fired: list[float] = []
+    clock.call_at(clock.now() + 10, lambda: fired.append(clock.now()))
+    clock.advance(10)
+    assert fired == [clock.now()]

@@ -53,6 +53,7 @@ class VirtualClock:
         self._lock = threading.RLock()
         self._timers: list[Timer] = []
         self._order = itertools.count()
+        self.cancelled = 0  # timers cancelled but still in the heap (see `call_at`)
 
     def now(self) -> float:
         return self._now
@@ -72,12 +73,19 @@ class VirtualClock:
         """Call `action()` once time reaches `when` (at once if it has). `action` runs on the
         thread that moves the clock, holding the clock's lock: it must only set flags and wake
         waiters. `Timer.cancel()` stops it."""
-        timer = Timer(when, next(self._order), action)
+        timer = Timer(when, next(self._order), action, self)
         with self._lock:
             if when <= self._now:
                 timer.fire()
-            else:
-                heapq.heappush(self._timers, timer)
+                return timer
+            timers = self._timers
+            if self.cancelled > 256 and self.cancelled * 2 > len(timers):
+                # Most waits end before their deadline: drop their timers now and then, rather
+                # than keep them until time passes them.
+                timers[:] = [t for t in timers if t.active]
+                heapq.heapify(timers)
+                self.cancelled = 0
+            heapq.heappush(timers, timer)
         return timer
 
     def _move(self, seconds: float) -> None:
@@ -95,19 +103,23 @@ class VirtualClock:
 class Timer:
     """One `VirtualClock.call_at`: ordered by deadline, then by when it was set."""
 
-    __slots__ = ("action", "active", "order", "when")
+    __slots__ = ("action", "active", "clock", "order", "when")
 
-    def __init__(self, when: float, order: int, action: Callable[[], None]) -> None:
+    def __init__(self, when: float, order: int, action: Callable[[], None],
+                 clock: VirtualClock) -> None:
         self.when = when
         self.order = order
         self.action = action
         self.active = True
+        self.clock = clock
 
     def __lt__(self, other: Timer) -> bool:
         return (self.when, self.order) < (other.when, other.order)
 
     def cancel(self) -> None:
-        self.active = False
+        if self.active:
+            self.active = False
+            self.clock.cancelled += 1  # an estimate (no lock): it only decides when to compact
 
     def fire(self) -> None:
         if self.active:
