@@ -233,3 +233,17 @@ def test_cancelled_timers_do_not_pile_up():
     clock.call_at(clock.now() + 10, lambda: fired.append(clock.now()))
     clock.advance(10)
     assert fired == [clock.now()]
+
+
+def test_unanswerable_callbacks_in_a_map_take_no_real_time():
+    """In run(), a hundred callbacks nothing can answer each end at their deadline at once,
+    without waiting (in real time) to see whether an answer comes."""
+    machine = asl.load({"StartAt": "M", "States": {"M": {"Type": "Map", "End": True, "ItemProcessor": {
+        "StartAt": "Ask", "States": {"Ask": {
+            "Type": "Task", "Resource": SQS, "TimeoutSeconds": 60, "End": True,
+            "Parameters": {"MessageBody": {"token.$": "$$.Task.Token"}},
+            "Catch": [{"ErrorEquals": ["States.Timeout"], "Next": "Late"}]},
+            "Late": {"Type": "Pass", "Result": "late", "End": True}}}}}})
+    execution = machine.run(list(range(100)), handlers={SQS: lambda e, c: None},
+                            clock=VirtualClock(), executor=None)
+    assert execution.output == ["late"] * 100

@@ -266,8 +266,10 @@ def _await_virtual(run: Run, clock: VirtualClock, callback: Callback, timeout: f
     if sole_answerers is None:
         callback.done.wait()
         return
-    while not callback.done.wait(_POLL_SECONDS):
-        if not any(t.is_alive() for t in sole_answerers) and not callback.done.is_set():
+    while not callback.done.is_set():
+        if any(t.is_alive() for t in sole_answerers):
+            callback.done.wait(_POLL_SECONDS)
+        elif not callback.done.is_set():
             # Nothing else can happen: run ahead to the first deadline, which ends the wait.
             limits = [clock_start + timeout] if timeout is not None else []
             if heartbeat is not None:
