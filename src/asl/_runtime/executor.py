@@ -109,8 +109,8 @@ class Interpreter(Run):
         cancel = self.cancel
         while name is not None:
             state = states_[name]
-            if cancel is not None:
-                cancel.check()  # raises Aborted() at the boundary once a sibling has failed
+            if cancel is not None and cancel.cut:
+                raise Aborted()  # at the boundary, once a sibling failed or the run was stopped
             try:
                 data, name, variables = self.state_loop(state, data, lane, variables, extra_context)
             except Aborted as cut:

@@ -74,10 +74,12 @@ class CancelScope:
     """Shared by the units of one threaded fan-out and set when one of them fails past what is
     tolerated. A scope made inside a unit of another fan-out is cut with its parent."""
 
-    __slots__ = ("_children", "_event", "_lock", "_parent")
+    __slots__ = ("_children", "_event", "_lock", "_parent", "cut")
 
     def __init__(self, parent: CancelScope | None = None) -> None:
         self._event = threading.Event()
+        #: Set with the event: read before every state, where a plain attribute costs least.
+        self.cut = False
         self._children: list[CancelScope] = []
         self._lock = threading.Lock()
         self._parent = parent
@@ -93,6 +95,7 @@ class CancelScope:
 
     def cancel(self) -> None:
         with self._lock:
+            self.cut = True
             self._event.set()
             children = list(self._children)
         for child in children:
