@@ -189,3 +189,10 @@ def test_histories_recorded_against_aws_read_consistently(case: dict[str, Any]):
         for scope in run.scope:
             if scope.kind == "Map":
                 assert (scope.state, scope.index) in iterations, (run, scope)
+
+
+def test_describe_says_where_a_run_timed_out_or_was_stopped():
+    machine = asl.load({"StartAt": "W", "TimeoutSeconds": 10, "States": {
+        "W": {"Type": "Wait", "Seconds": 60, "End": True}}})
+    text = machine.run({}, clock=asl.VirtualClock()).describe()
+    assert "timed out in: W" in text and "<-- timed out here" in text

@@ -271,8 +271,9 @@ def describe(execution: Any, runs: Sequence[StateRun], limit: int = 60) -> str:
         if execution.cause:
             lines.append(f"  cause: {_short(execution.cause, 300)}")
     failed = failed_state(runs, execution.status)
+    where = {"TIMED_OUT": "timed out in", "ABORTED": "stopped in"}.get(execution.status, "failed in")
     if failed is not None:
-        lines.append(f"  failed in: {failed.label}")
+        lines.append(f"  {where}: {failed.label}")
     lines.append("  states entered:")
     shown = runs if len(runs) <= limit else [*runs[:limit // 2], None, *runs[-limit // 2:]]
     for run in shown:
@@ -287,7 +288,7 @@ def describe(execution: Any, runs: Sequence[StateRun], limit: int = 60) -> str:
             if run.cause:
                 line += f": {_short(run.cause, 120)}"
         if run is failed:
-            line += "   <-- failed here"
+            line += f"   <-- {where[:-3]} here"
         lines.append(line)
     if not runs:
         lines.append("    (none)")
