@@ -6,10 +6,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import jsonata  # noqa: F401  # raises the recursion limit on import: before hypothesis runs, not during
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import asl
 from asl._runtime.views import Scope
+from test_executor_properties import json_values, machines
 
 FN = "arn:aws:lambda:us-east-1:123456789012:function:"
 
@@ -196,3 +200,40 @@ def test_describe_says_where_a_run_timed_out_or_was_stopped():
         "W": {"Type": "Wait", "Seconds": 60, "End": True}}})
     text = machine.run({}, clock=asl.VirtualClock()).describe()
     assert "timed out in: W" in text and "<-- timed out here" in text
+
+
+# -- generated machines ------------------------------------------------------------------------
+
+def _wrapped(inner: dict[str, Any], how: str) -> dict[str, Any]:
+    """The generated machine inside a Map's processor or a Parallel's branches."""
+    if how == "Map":
+        return {"StartAt": "Outer", "States": {"Outer": {
+            "Type": "Map", "ItemsPath": "$.items", "End": True, "ItemProcessor": inner}}}
+    return {"StartAt": "Outer", "States": {"Outer": {
+        "Type": "Parallel", "End": True, "Branches": [inner, inner]}}}
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(machines(), st.sampled_from(["Map", "Parallel"]), json_values)
+def test_generated_runs_read_back_consistently(inner: dict[str, Any], how: str, data: Any) -> None:
+    """Whatever a run does, its states read back one per StateEntered, exits matched, every
+    inner state scoped under the wrapping Map or Parallel (an index within its size), and a
+    failed run names the state it failed in."""
+    from hypothesis import assume
+
+    try:
+        machine = asl.load(_wrapped(inner, how))
+    except asl.DefinitionError:
+        assume(False)
+    execution = machine.run({"items": [data, data]}, clock=asl.VirtualClock())
+    types = execution.history_types
+    runs = execution.states
+    assert len(runs) == sum(t.endswith("StateEntered") for t in types)
+    assert sum(run.exited for run in runs) == sum(t.endswith("StateExited") for t in types)
+    assert runs[0].name == "Outer" and execution.path == ["Outer"]
+    for run in runs[1:]:
+        assert run.scope[0].state == "Outer" and run.scope[0].kind == how
+        assert run.scope[0].index in (0, 1)
+    if execution.status == "FAILED":
+        assert execution.failed_state is not None
+    assert execution.describe().startswith(f"Execution {execution.name} {execution.status}")
