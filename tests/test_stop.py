@@ -60,8 +60,10 @@ def test_stop_with_error_and_cause():
         "error": "Operator", "cause": "stopped by hand"}
 
 
-def test_stop_a_pending_callback_refuses_its_answer():
-    """A callback waiting for its token is cut; answering the token afterwards is refused."""
+@pytest.mark.parametrize("clock", [asl.VirtualClock, asl.SystemClock])
+def test_stop_a_pending_callback_refuses_its_answer(clock: Any):
+    """A callback waiting for its token is cut, on either clock; answering the token afterwards
+    is refused."""
     sent = threading.Event()
     tokens: list[str] = []
 
@@ -71,7 +73,7 @@ def test_stop_a_pending_callback_refuses_its_answer():
 
     machine = asl.load({"StartAt": "Ask", "States": {"Ask": {
         "Type": "Task", "Resource": SQS, "End": True}}})
-    execution = machine.start({}, handlers={SQS: handler}, clock=asl.VirtualClock())
+    execution = machine.start({}, handlers={SQS: handler}, clock=clock())
     assert sent.wait(5)
     execution.stop(cause="no longer needed")
     assert execution.wait(5)
