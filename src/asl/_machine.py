@@ -16,6 +16,7 @@ from asl._runtime.options import RunKeywords, RunOptions, check_clock
 
 if TYPE_CHECKING:
     from asl._definition.templates.model import TemplateMachine
+    from asl._lambda.service import Functions
     from asl._runtime.core import Machine
     from asl._runtime.execution import Execution
 
@@ -25,13 +26,19 @@ class StateMachine:
     """A validated, compiled state machine; run it as often as you like."""
 
     def __init__(self, graph: Graph, definition: Mapping[str, Any], *, name: str, arn: str,
-                 functions: Mapping[str, Callable[..., Any]] | None = None) -> None:  # fmt: skip
+                 functions: Functions | None = None,
+                 template_handlers: Mapping[str, Callable[..., Any]] | None = None,
+                 ) -> None:  # fmt: skip
         self.graph = graph
         self.definition = definition
         self.name = name
         self.arn = arn
-        # The handlers of the template's own functions (by ARN); a run's handlers= win.
-        self.functions: Mapping[str, Callable[..., Any]] = dict(functions or {})
+        #: The local Lambda service holding the template's own functions (None without any):
+        #: a run without functions= of its own invokes them through it.
+        self.functions = functions
+        # The same functions as plain handlers (by ARN), for a run that brings its own
+        # functions= service without them.
+        self._template_handlers: Mapping[str, Callable[..., Any]] = dict(template_handlers or {})
 
     def run(
         self,
@@ -101,13 +108,16 @@ class StateMachine:
 
     def _options(self, where: str, handlers: Mapping[str, Callable[..., Any]] | None,
                  keywords: Mapping[str, Any]) -> RunOptions:
-        if self.functions:
-            # A run's own handlers win over the template's, and so does a run's Lambda service
-            # (functions=) for the functions it has.
+        if self.functions is not None:
             service = keywords.get("functions")
-            defaults = {arn: handler for arn, handler in self.functions.items()
-                        if service is None or not hasattr(service, "has") or not service.has(arn)}
-            handlers = {**defaults, **(handlers or {})}
+            if service is None:
+                keywords = {**keywords, "functions": self.functions}
+            else:
+                # A run's own service serves the functions it has; the template's others run as
+                # plain handlers. A run's handlers= win over both.
+                defaults = {arn: handler for arn, handler in self._template_handlers.items()
+                            if not hasattr(service, "has") or not service.has(arn)}
+                handlers = {**defaults, **(handlers or {})}
         options = RunOptions.of(where, handlers, keywords)
         inline = options.mocks
         if options.test_case is None:
@@ -177,7 +187,8 @@ def load(definition: Any, *, name: str | None = None, arn: str | None = None,
     from asl._definition.source import load_source
     from asl._definition.validate import INTERNAL, finish, validate_source
 
-    functions: dict[str, Callable[..., Any]] = {}
+    functions: Functions | None = None
+    template_handlers: dict[str, Callable[..., Any]] = {}
     template = _template_machine(definition, logical_id, substitutions)
     if template is not None:
         source = template.source
@@ -186,8 +197,11 @@ def load(definition: Any, *, name: str | None = None, arn: str | None = None,
         if name is None:
             name = template.name
         from asl._integrations.template_functions import handlers
+        from asl._lambda.template import service_of
 
-        functions = handlers(template.functions)
+        template_handlers = handlers(template.functions)
+        functions, function_problems = service_of(template.functions)
+        problems += function_problems
     else:
         if logical_id is not None:
             raise DefinitionError([Problem("", "template", f"logical_id={logical_id!r} needs a "
@@ -216,7 +230,8 @@ def load(definition: Any, *, name: str | None = None, arn: str | None = None,
         name = Path(source.name).name.split(".")[0] if source.name else "StateMachine"
     if arn is None:
         arn = f"arn:aws:states:{DEFAULT_REGION}:{DEFAULT_ACCOUNT}:stateMachine:{name}"
-    return StateMachine(graph, document, name=name, arn=arn, functions=functions)
+    return StateMachine(graph, document, name=name, arn=arn, functions=functions,
+                        template_handlers=template_handlers)
 
 
 def _template_machine(definition: Any, logical_id: str | None,

@@ -1,10 +1,10 @@
 """The seam between a template's functions (`FunctionSpec`: name, ARN, `module.function`
 handler, local code folder, timeout, memory, environment) and the handlers a run calls.
 
-Today each spec becomes a `handlers=` entry keyed by its ARN (which also answers to the bare
-name); the local Lambda service (`asl.Functions`) will take the same specs, so wiring it in is
-`functions.create(spec.name, handler=..., timeout=spec.timeout, memory=spec.memory,
-environment=spec.environment)` per spec here, and nothing else changes.
+A machine loaded from a template runs these functions in the local Lambda service
+(`asl._lambda.template`). Here each spec becomes a plain `handlers=` entry keyed by its ARN
+(which also answers to the bare name): the fallback for a run that brings a `functions=`
+service of its own without them.
 
 A function's module is imported on its first invocation, by file from its code folder under a
 name of its own, so two functions that both keep their code in `app.py` (as `sam init` lays
@@ -48,12 +48,21 @@ class _Handler:
         self.lambda_memory = spec.memory
 
     def __call__(self, event: Any, context: Any) -> Any:
-        function = self._function or self._load()
-        # Process-wide, as a Lambda sandbox's environment is per function: two functions that
-        # set one variable differently and run at once see each other's (asl.Functions will
-        # give each its own).
+        # Process-wide while it runs, and before the import (module-level code reads them at init): two
+        # functions that set one variable differently and run at once see each other's. Only
+        # for a run with a functions= service of its own that lacks this function; otherwise
+        # the template's service runs it (asl._lambda.template).
+        saved = {key: os.environ.get(key) for key in self.spec.environment}
         os.environ.update(self.spec.environment)
-        return function(event, context)
+        try:
+            function = self._function or self._load()
+            return function(event, context)
+        finally:
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
 
     def _load(self) -> Callable[..., Any]:
         spec = self.spec

@@ -163,11 +163,16 @@ _import_lock = threading.Lock()
 
 
 def _import_handler(handler: str, code: Path | None) -> Any:
-    """The runtime client's `_get_handler`, in this process: FaultException's types and texts."""
+    """The runtime client's `_get_handler`, in this process: FaultException's types and texts.
+
+    A module of a code folder is imported from its file under a name of its own, so two
+    functions that both keep their handler in `app.py` (as `sam init` lays them out) get their
+    own modules; the folder stays on `sys.path` for the module's sibling imports."""
     try:
         modname, fname = handler.rsplit(".", 1)
     except ValueError as exc:
         raise _Fault("Runtime.MalformedHandlerName", f"Bad handler '{handler}': {exc}") from None
+    modname = modname.replace("/", ".")
     with _import_lock:
         if code is not None and str(code) not in sys.path:
             sys.path.insert(0, str(code))
@@ -175,7 +180,11 @@ def _import_handler(handler: str, code: Path | None) -> Any:
             if modname.split(".")[0] in sys.builtin_module_names:
                 raise _Fault("Runtime.BuiltInModuleConflict",
                              f"Cannot use built-in module {modname} as a handler module")
-            module = importlib.import_module(modname.replace("/", "."))
+            file = _module_file(code, modname) if code is not None else None
+            if code is not None and file is not None:
+                module = _import_file(file, code, modname)
+            else:
+                module = importlib.import_module(modname)
         except ImportError as exc:
             raise _Fault("Runtime.ImportModuleError",
                          f"Unable to import module '{modname}': {exc}") from None
@@ -188,6 +197,73 @@ def _import_handler(handler: str, code: Path | None) -> Any:
     except AttributeError:
         raise _Fault("Runtime.HandlerNotFound",
                      f"Handler '{fname}' missing on module '{modname}'") from None
+
+
+def _module_file(code: Path, modname: str) -> Path | None:
+    path = code.joinpath(*modname.split("."))
+    for candidate in (path.with_suffix(".py"), path / "__init__.py"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _import_file(file: Path, code: Path, modname: str) -> Any:
+    """`modname` of `code`, loaded once per process (Python's module cache, as before) under
+    a name unique to its folder."""
+    import hashlib
+    import importlib.util
+
+    digest = hashlib.sha1(str(code).encode(), usedforsecurity=False).hexdigest()[:12]
+    unique = f"asl_function_{digest}_{modname.replace('.', '_')}"
+    cached = sys.modules.get(unique)
+    if cached is not None:
+        return cached
+    spec = importlib.util.spec_from_file_location(unique, file)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"No module named '{modname}'")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[unique] = module
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        del sys.modules[unique]  # a failed init is retried on the next call, as Lambda does
+        raise
+    return module
+
+
+class _Variables:
+    """The function's environment variables in `os.environ` while its init or a call runs,
+    then the process's own again. One process has one environment: calls of functions whose
+    variables differ, running at the same time on different threads, see whichever was set
+    last (isolated mode gives each environment its own)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._saved: dict[str, str | None] = {}  # the process's value before the first overlay
+        self._users: dict[str, int] = {}
+
+    def enter(self, variables: dict[str, str]) -> None:
+        with self._lock:
+            for key, value in variables.items():
+                if self._users.get(key, 0) == 0:
+                    self._saved[key] = os.environ.get(key)
+                self._users[key] = self._users.get(key, 0) + 1
+                os.environ[key] = value
+
+    def leave(self, variables: dict[str, str]) -> None:
+        with self._lock:
+            for key in variables:
+                self._users[key] -= 1
+                if self._users[key] == 0:
+                    del self._users[key]
+                    saved = self._saved.pop(key)
+                    if saved is None:
+                        os.environ.pop(key, None)
+                    else:
+                        os.environ[key] = saved
+
+
+_VARIABLES = _Variables()
 
 
 class _Fault(Exception):
@@ -208,9 +284,10 @@ def _stack(exc: BaseException) -> list[str]:
 
 
 class InProcess(Environment):
-    """An environment in this process: the handler runs on the caller's thread. Its timeout is
-    applied when it returns (a thread cannot be stopped): a call that ran past it answers
-    Lambda's timeout payload, its result discarded."""
+    """An environment in this process: the handler runs on the caller's thread, with the
+    function's environment variables in `os.environ` while it runs. Its timeout is applied when
+    it returns (a thread cannot be stopped): a call that ran past it answers Lambda's timeout
+    payload, its result discarded."""
 
     def __init__(self, config: Configuration, function_name: str, version: str) -> None:
         self.config = config
@@ -235,6 +312,16 @@ class InProcess(Environment):
         return None
 
     def invoke(self, request: Request) -> Outcome:
+        variables = dict(self.config.environment)
+        if not variables:
+            return self._invoke(request)
+        _VARIABLES.enter(variables)  # module-level code reads them at init, as in Lambda
+        try:
+            return self._invoke(request)
+        finally:
+            _VARIABLES.leave(variables)
+
+    def _invoke(self, request: Request) -> Outcome:
         config = self.config
         init_ms = None
         suppressed = False
