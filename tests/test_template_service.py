@@ -96,3 +96,16 @@ def test_a_runs_own_service_serves_its_functions_and_the_template_the_rest(tmp_p
     execution = machine.run({}, functions=other, clock=asl.VirtualClock())
     assert execution.output == {"greeting": "hello", "version": "$LATEST"}
     assert "GREETING" not in os.environ
+
+
+def test_asl_run_stats_measures_a_templates_own_functions() -> None:
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-m", "asl._cli", "run", "template.yaml#OrderWorkflow",
+         "events/order.json", "--virtual-clock", "--stats"],
+        cwd=EXAMPLE, capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 0, result.stderr
+    assert "lambda PriceOrderFunction: 1 invocations, 0 errors" in result.stderr
+    assert "lambda ValidateOrderFunction: 1 invocations, 0 errors" in result.stderr

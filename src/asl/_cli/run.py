@@ -102,7 +102,9 @@ def main(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
                   f"{type(error).__name__}: {error}\n")
         return EXIT_USAGE
     if args.stats:
-        functions, handlers = as_functions(functions, handlers)
+        # A template's own functions are measured in the service they run in.
+        functions, handlers = as_functions(
+            functions if functions is not None else machine.functions, handlers)
     if functions is not None:
         options["functions"] = functions
     try:
