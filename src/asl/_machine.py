@@ -59,6 +59,8 @@ class StateMachine:
         (makes generated names, tokens and jitter reproducible);
         `executor` (a concurrent.futures.Executor for Map iterations and Parallel branches);
         `on_progress(state_name, done, total, failed)` (called as Map items finish);
+        `on_event(event)` (called with each history event, AWS-shaped, as it enters the history;
+        a concurrent branch's or iteration's events come when its Parallel or Map has spliced them);
         `s3` (an object with get_object/list_objects/put_object) or `s3_root` (a folder whose
         subfolders are buckets) for distributed Map's ItemReader and ResultWriter;
         `child_history` (keep each distributed Map child execution's history); `role_arn`

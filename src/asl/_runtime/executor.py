@@ -47,7 +47,7 @@ from asl._runtime.core import (
 )
 from asl._runtime.execution import ABORTED, FAILED, SUCCEEDED, TIMED_OUT, Execution
 from asl._runtime.fanout import CancelScope
-from asl._runtime.history import History, Lane
+from asl._runtime.history import History, Lane, StreamingHistory
 from asl._runtime.itemio import ChildRecord, child_record
 from asl._runtime.options import RunOptions
 
@@ -305,8 +305,10 @@ def prepare(machine: Machine, input: Any, *, clock: Clock | None, name: str | No
         text = to_strict_json(input)
     except (TypeError, ValueError) as error:
         raise E.InvalidExecutionInput(f"The execution input is not JSON: {error}") from None
+    history = (History(HISTORY_LIMIT) if options.on_event is None
+               else StreamingHistory(HISTORY_LIMIT, options.on_event))
     execution = Execution(name=exec_name, arn=arn, state_machine_arn=machine.arn, input=input,
-                          start=clock.now(), history=History(HISTORY_LIMIT))
+                          start=clock.now(), history=history)
     session = Session(machine, execution, clock, options, synchronous=synchronous)
     # The root cancel scope: Execution.stop() cuts the run through it (and a distributed Map's
     # child is cut with its Map Run's scope, its parent).

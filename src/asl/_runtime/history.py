@@ -12,7 +12,8 @@ One writer per `History`: the executor's thread, or a unit's thread writing into
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import warnings
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from asl._clock import to_datetime
@@ -247,6 +248,68 @@ class History:
     def recorded(self) -> Recorded:
         """The events so far, kept as recorded (for a finished execution: nothing appends later)."""
         return Recorded(tuple(self._events), self.base)
+
+
+class StreamingHistory(History):
+    """A `History` that hands each event, rendered as AWS shows it and with its final id, to a
+    listener (the `on_event` run option) as soon as it is in the history: the execution's own
+    events as they are recorded, a concurrently running branch's or iteration's when its
+    buffer is spliced (forks are plain `History`s, so only the execution's thread calls the
+    listener, in history order). A separate class, so that a run without a listener pays
+    nothing for it.
+
+    A listener that raises is not called again, and a `RuntimeWarning` says why: the run goes
+    on, as it would without a listener."""
+
+    def __init__(self, limit: int, listener: Callable[[dict[str, Any]], Any]) -> None:
+        super().__init__(limit)
+        self._listener: Callable[[dict[str, Any]], Any] | None = listener
+        self._sent = 0
+
+    def _emit(self) -> None:
+        events, base = self._events, self.base
+        while self._sent < len(events) and self._listener is not None:
+            index = self._sent
+            self._sent += 1
+            try:
+                self._listener(_render(base + index + 1, *events[index]))
+            except Exception as error:  # noqa: BLE001  # the caller's code: it must not end the run
+                self._listener = None
+                warnings.warn(f"on_event raised {type(error).__name__}: {error}; "
+                              f"no further events are passed to it", RuntimeWarning, stacklevel=2)
+
+    def add(self, lane: Lane, event_type: str, now: float,
+            details: Mapping[str, Any] | None = None, *, chain: bool = True) -> int:
+        event_id = super().add(lane, event_type, now, details, chain=chain)
+        self._emit()
+        return event_id
+
+    def record_state(self, lane: Lane, event_type: str, now: float, name: str, field: str,
+                     value: Any, is_text: bool, assigned: Mapping[str, Any] | None = None) -> int:
+        event_id = super().record_state(lane, event_type, now, name, field, value, is_text, assigned)
+        self._emit()
+        return event_id
+
+    def record_task(self, lane: Lane, event_type: str, now: float, head: Mapping[str, Any],
+                    field: str, value: Any, tail: Mapping[str, Any] | None = None) -> int:
+        event_id = super().record_task(lane, event_type, now, head, field, value, tail)
+        self._emit()
+        return event_id
+
+    def record_task_start(self, lane: Lane, now: float, scheduled_type: str,
+                          head: Mapping[str, Any], field: str, value: Any,
+                          tail: Mapping[str, Any] | None, started_type: str,
+                          started: Mapping[str, Any] | None) -> int:
+        try:
+            return super().record_task_start(lane, now, scheduled_type, head, field, value, tail,
+                                             started_type, started)
+        finally:  # also the Scheduled event recorded before the quota refused the Started one
+            self._emit()
+
+    def splice(self, child: History, anchor: int) -> int:
+        offset = super().splice(child, anchor)
+        self._emit()
+        return offset
 
 
 class Recorded:

@@ -373,8 +373,9 @@ def _run_children(run: Run, state: MapState, inputs: Sequence[Any], child_arn: s
             definition = _definition(state)
             start = run.clock.now() if virtual else None
             # What crosses to the worker: no pool (its Maps make their own) and no progress hook
-            # (it reports to this process's caller).
-            options = attrs.evolve(run.options, executor=None, on_progress=None)
+            # (it reports to this process's caller), and no event listener (a child's events are
+            # its own execution's, not this one's).
+            options = attrs.evolve(run.options, executor=None, on_progress=None, on_event=None)
             worker = run.child_worker
 
             def submit(i: int) -> cf.Future[Any]:
@@ -384,9 +385,11 @@ def _run_children(run: Run, state: MapState, inputs: Sequence[Any], child_arn: s
             # Children in other processes cannot be cut: the window only stops starting more.
             return _windowed(submit, count, limit, tally, records, progress, None)
         machine = Machine(state.processor, child_arn.rsplit(":", 1)[-1], child_arn)
-        # A child's own Maps and Parallels use pools of their own (see fanout._pool).
-        child_options = (run.options if executor is None
-                         else attrs.evolve(run.options, executor=None))
+        # A child's own Maps and Parallels use pools of their own (see fanout._pool); its events
+        # are its own execution's, so the parent's listener does not hear them.
+        child_options = run.options
+        if executor is not None or child_options.on_event is not None:
+            child_options = attrs.evolve(child_options, executor=None, on_event=None)
         # Children in this process stop at their next state once the Map Run fails (ABORTED).
         scope = fanout.CancelScope(run.cancel)
 

@@ -19,6 +19,8 @@ from asl._integrations.resources import DEFAULT_ACCOUNT
 DEFAULT_ROLE_ARN = f"arn:aws:iam::{DEFAULT_ACCOUNT}:role/asl-local"
 
 Progress = Callable[[str, int, int, int], Any]
+#: Called with each history event (a GetExecutionHistory-shaped dict) as it enters the history.
+Listener = Callable[[dict[str, Any]], Any]
 
 
 class RunKeywords(TypedDict, total=False):
@@ -31,6 +33,7 @@ class RunKeywords(TypedDict, total=False):
     seed: int | None
     executor: cf.Executor | None
     on_progress: Progress | None
+    on_event: Listener | None
     s3: Any
     s3_root: str | Path | None
     child_history: bool
@@ -84,6 +87,7 @@ class RunOptions:
     executor: cf.Executor | None = attrs.field(
         default=None, validator=_optional(cf.Executor, "a concurrent.futures.Executor"))
     on_progress: Progress | None = attrs.field(default=None, validator=_callable)
+    on_event: Listener | None = attrs.field(default=None, validator=_callable)
     s3: Any = None
     s3_root: str | Path | None = attrs.field(default=None, validator=_optional((str, Path), "a path"))
     child_history: bool = attrs.field(default=True, validator=_optional(bool, "a bool"))
