@@ -21,6 +21,7 @@ from asl._errors import (
     TaskTokenError,
     TestStateError,
 )
+from asl._version import __version__ as __version__  # the version (docs/releasing.md)
 
 if TYPE_CHECKING:
     from asl._clock import SystemClock, VirtualClock

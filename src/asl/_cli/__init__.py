@@ -3,8 +3,9 @@
 
 Exit codes: 0 success (all valid / execution SUCCEEDED / the TestState call answered); 1 a
 definition has errors, the execution did not succeed or the TestState call was refused; 2 usage
-error, unreadable file or unreadable input. Everything beyond argparse is imported lazily so
-that `asl validate` on a valid file starts quickly.
+error, unreadable file or unreadable input; 70 an internal error (a bug, reported in one line);
+130 interrupted; 141 the output's reader went away. Everything beyond argparse is imported
+lazily so that `asl validate` on a valid file starts quickly.
 """
 
 from __future__ import annotations
@@ -31,6 +32,29 @@ def main(
     """Run the command line `argv` (default: sys.argv[1:]); return the exit code."""
     out = stdout if stdout is not None else sys.stdout
     err = stderr if stderr is not None else sys.stderr
+    try:
+        return _main(argv, out, err)
+    except BrokenPipeError:
+        # The reader went away (`asl validate . | head`): stop quietly, as `yes | head` does,
+        # and point what is still buffered at /dev/null so that exiting cannot raise again.
+        _discard(out)
+        return EXIT_BROKEN_PIPE
+    except KeyboardInterrupt:
+        err.write("asl: interrupted\n")
+        return EXIT_INTERRUPTED
+    except Exception as error:  # noqa: BLE001  # a bug of ours: one line, never a traceback
+        err.write(f"asl: internal error (a bug in asl: please report it with the command line): "
+                  f"{type(error).__name__}: {error}\n")
+        return EXIT_INTERNAL
+
+
+#: 128 + the signal's number, as a shell reports a process the signal ended.
+EXIT_BROKEN_PIPE, EXIT_INTERRUPTED = 128 + 13, 128 + 2
+#: BSD's EX_SOFTWARE: an internal error.
+EXIT_INTERNAL = 70
+
+
+def _main(argv: Sequence[str] | None, out: IO[str], err: IO[str]) -> int:
     parser, modules = _parser()
     try:
         # argparse writes help and usage errors to sys.stdout/stderr itself.
@@ -42,10 +66,36 @@ def main(
     return code
 
 
+def _discard(stream: IO[str]) -> None:
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, stream.fileno())
+        os.close(devnull)
+    except (AttributeError, OSError, ValueError):  # not a real file (a test's StringIO)
+        pass
+
+
+class _Version(argparse.Action):
+    """`--version`, read only when asked for (importing nothing at start-up)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, help="print the version and exit")
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: Any, option_string: str | None = None) -> None:
+        from asl._version import __version__
+
+        sys.stdout.write(f"asl {__version__}\n")
+        parser.exit()
+
+
 def _parser() -> tuple[argparse.ArgumentParser, dict[str, Any]]:
     parser = argparse.ArgumentParser(
         prog="asl", description="Validate and run AWS Step Functions state machines locally."
     )
+    parser.add_argument("--version", action=_Version)
     commands = parser.add_subparsers(dest="command", required=True)
     modules: dict[str, Any] = {}
     for name, (module_name, help_text) in COMMANDS.items():

@@ -3,8 +3,10 @@ importing a handlers module."""
 
 from __future__ import annotations
 
+import contextlib
 import sys
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterator
+from typing import IO, TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from asl._errors import Problem
@@ -47,13 +49,22 @@ def timestamp(value: Any) -> str:
 
 
 def read_input(name: str | None) -> Any:
-    """Input JSON (or YAML) from a file, `-` for stdin, or `{}` when none is named."""
+    """Input JSON (or YAML) from a file, `-` for stdin, inline JSON text (`'{"id": 1}'`) when no
+    file has that name, or `{}` when none is given."""
     import json
+    import os
 
     if name is None:
         return {}
     if name == "-":
         text = sys.stdin.read()
+    elif not os.path.exists(name):
+        try:
+            return json.loads(name, parse_constant=_not_a_number)
+        except ValueError as error:
+            if name.lstrip()[:1] in ('{', '[', '"'):
+                raise ValueError(f"not a file, and not JSON: {error}") from None
+            raise FileNotFoundError(f"no such file, and not JSON text: {name!r}") from None
     else:
         with open(name, encoding="utf-8") as file:
             text = file.read()
@@ -73,13 +84,17 @@ def _not_a_number(name: str) -> Any:
 
 def load_handlers(module_name: str) -> dict[str, Any]:
     """A module's public callables by name, or its `HANDLERS` mapping when it has one (ARNs
-    are not Python identifiers)."""
+    are not Python identifiers). `module_name` is a module to import (from the working
+    directory too) or a Python file's path (`handlers/orders.py`)."""
     import importlib
     import os
 
-    if os.getcwd() not in sys.path:
-        sys.path.insert(0, os.getcwd())  # let `--handlers myhandlers` find ./myhandlers.py
-    module = importlib.import_module(module_name)
+    if module_name.endswith(".py") or os.sep in module_name or "/" in module_name:
+        module = _module_from_file(module_name)
+    else:
+        if os.getcwd() not in sys.path:
+            sys.path.insert(0, os.getcwd())  # let `--handlers myhandlers` find ./myhandlers.py
+        module = importlib.import_module(module_name)
     explicit = getattr(module, "HANDLERS", None)
     if isinstance(explicit, dict):
         return dict(explicit)
@@ -90,3 +105,53 @@ def load_handlers(module_name: str) -> dict[str, Any]:
         and not name.startswith("_")
         and getattr(value, "__module__", None) == module.__name__
     }
+
+
+def _module_from_file(path: str) -> Any:
+    import importlib.util
+    import os
+
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"no such file: {path!r}")
+    folder = os.path.dirname(os.path.abspath(path))
+    if folder not in sys.path:
+        sys.path.insert(0, folder)  # its own imports of the modules beside it
+    name = os.path.splitext(os.path.basename(path))[0]
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"{path!r} is not a Python module")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # as an import would: dataclasses and pickle look it up
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        del sys.modules[name]
+        raise
+    return module
+
+
+@contextlib.contextmanager
+def handler_output_to(err: IO[str], out: IO[str]) -> Iterator[None]:
+    """While a run goes on, what handlers print goes to `err`, never into the output JSON on
+    `out`: `sys.stdout` is `err`, and when `out` is the process's standard output, file
+    descriptor 1 points at standard error too (for subprocesses and C code a handler runs)."""
+    import os
+
+    saved: int | None = None
+    if out is sys.__stdout__:
+        try:
+            out.flush()
+            target = err.fileno()
+            saved = os.dup(1)
+            os.dup2(target, 1)
+        except (AttributeError, OSError, ValueError):  # no real descriptors: Python level only
+            saved = None
+    try:
+        with contextlib.redirect_stdout(err):
+            yield
+    finally:
+        if saved is not None:
+            with contextlib.suppress(OSError, ValueError):
+                out.flush()  # what a handler wrote to sys.__stdout__ goes to stderr too
+            os.dup2(saved, 1)
+            os.close(saved)

@@ -10,9 +10,9 @@ from asl._cli.common import (
     EXIT_OK,
     EXIT_USAGE,
     format_problem,
+    handler_output_to,
     load_handlers,
     read_input,
-    timestamp,
 )
 from asl._cli.progress import progress_bar
 
@@ -21,12 +21,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("machine", metavar="MACHINE",
                         help="the definition file, or TEMPLATE#LogicalId for a template's machine")
     parser.add_argument("input", metavar="INPUT", nargs="?",
-                        help="input JSON file, or - for stdin (default {})")
-    parser.add_argument("--handlers", metavar="MODULE", help="module whose callables handle Task resources")
+                        help="input JSON (or YAML) file, - for stdin, or inline JSON text such as "
+                             "'{\"id\": 1}' (default {})")
+    parser.add_argument("--handlers", metavar="MODULE",
+                        help="module (or .py file) whose callables handle Task resources; what "
+                             "they print goes to stderr")
     parser.add_argument("--mock-config", metavar="FILE",
                         help="a Step Functions Local mock configuration file (MockConfigFile.json)")
     parser.add_argument("--test-case", metavar="NAME", help="the test case of --mock-config to run")
-    parser.add_argument("--history", action="store_true", help="print the execution history to stderr")
+    parser.add_argument("--history", metavar="FILE", nargs="?", const="-",
+                        help="write the history as it happens: to FILE as GetExecutionHistory's "
+                             "JSON, or without FILE to stderr, one event per line")
+    parser.add_argument("--trace", action="store_true",
+                        help="one line per event on stderr as it happens: states entered and exited "
+                             "with their times, retries, errors (coloured on a terminal)")
     parser.add_argument("--virtual-clock", action="store_true", help="do not sleep in Wait states or retries")
     parser.add_argument("--functions", metavar="MODULE",
                         help="module holding an asl.Functions (its FUNCTIONS, or its one instance) "
@@ -48,6 +56,7 @@ def main(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
 
     import asl
     from asl._cli import templates
+    from asl._cli.events import listeners
     from asl._definition.source import IO_ERROR, load_source
 
     machine_arg, logical_id = templates.split_machine(args.machine)
@@ -68,7 +77,8 @@ def main(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         err.write(f"asl run: cannot read input {args.input}: {error}\n")
         return EXIT_USAGE
     try:
-        handlers = load_handlers(args.handlers) if args.handlers else None
+        with handler_output_to(err, out):  # the module may print as it is imported
+            handlers = load_handlers(args.handlers) if args.handlers else None
     # Any import failure of the user's module is a usage error, not a traceback.
     except Exception as error:  # noqa: BLE001
         err.write(f"asl run: cannot import handlers module {args.handlers!r}: "
@@ -96,7 +106,8 @@ def main(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     from asl._cli.stats import as_functions, load_functions, print_stats
 
     try:
-        functions = load_functions(args.functions) if args.functions else None
+        with handler_output_to(err, out):  # the module may print as it is imported
+            functions = load_functions(args.functions) if args.functions else None
     except Exception as error:  # noqa: BLE001 - the user's module failing to import is a usage error
         err.write(f"asl run: cannot load functions module {args.functions!r}: "
                   f"{type(error).__name__}: {error}\n")
@@ -107,8 +118,19 @@ def main(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
             functions if functions is not None else machine.functions, handlers)
     if functions is not None:
         options["functions"] = functions
+    try:  # last before the run: --history FILE is opened here and closed after it
+        listener, closers = listeners(args, err, (machine_arg, args.input, args.handlers,
+                                                  args.mock_config, args.functions))
+    except (OSError, ValueError) as error:
+        err.write(f"asl run: {error}\n")
+        if functions is not None:
+            functions.close()
+        return EXIT_USAGE
+    if listener is not None:
+        options["on_event"] = listener
     try:
-        execution, interrupted = run_stoppable(machine, input_value, handlers, clock, options)
+        with handler_output_to(err, out):
+            execution, interrupted = run_stoppable(machine, input_value, handlers, clock, options)
     except MockConfigError as error:  # an unreadable file, or a test case this machine lacks
         err.write(f"asl run: {error}\n")
         return EXIT_USAGE
@@ -118,19 +140,16 @@ def main(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     finally:
         if bar is not None:
             bar.close()
+        for close in closers:
+            close()
         if functions is not None:
             if args.stats:
                 print_stats(functions, err)
             functions.close()
-    if args.history:
-        for event in execution.history:
-            err.write(json.dumps(event, default=timestamp, ensure_ascii=False) + "\n")
     if execution.status == "SUCCEEDED":
         out.write(json.dumps(execution.output, indent=2, ensure_ascii=False) + "\n")
         return EXIT_OK
-    detail = f"{execution.error}: {execution.cause}" if execution.cause else str(execution.error)
-    prefix = "" if execution.status == "FAILED" else f"{execution.status}: "
-    err.write(f"{prefix}{detail}\n")
+    err.write(outcome_line(execution) + "\n")
     return EXIT_INTERRUPTED if interrupted else EXIT_INVALID
 
 
@@ -178,3 +197,17 @@ def run_stoppable(machine: Any, input_value: Any, handlers: Any, clock: Any,
     except KeyboardInterrupt:
         pass
     return execution, True
+
+
+def outcome_line(execution: Any) -> str:
+    """`ERROR: CAUSE` of a failed execution; `STATUS: ERROR: CAUSE` of one that timed out or
+    was aborted, whose error and cause AWS keeps in the closing event, not in DescribeExecution."""
+    from asl._cli.events import closing_detail
+
+    error, cause = execution.error, execution.cause
+    if execution.status != "FAILED" and error is None and cause is None:
+        error, cause = closing_detail(execution.history)
+    detail = ": ".join(str(part) for part in (error, cause) if part is not None)
+    if execution.status == "FAILED":
+        return detail or "FAILED"
+    return f"{execution.status}: {detail}" if detail else execution.status

@@ -16,7 +16,11 @@ if TYPE_CHECKING:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("files", nargs="+", metavar="FILE")
+    parser.add_argument("files", nargs="+", metavar="PATH",
+                        help="a definition or template file, or a directory to search: every "
+                             "*.asl.json/.yaml/.yml, the other .json/.yaml/.yml files that hold "
+                             "an object with StartAt and States, and CloudFormation, SAM and "
+                             "serverless.yml templates")
     parser.add_argument(
         "--format", choices=("text", "json", "github"), default="text",
         help="text (FILE:LINE:COL: CODE message), json, or GitHub workflow annotations",
@@ -28,6 +32,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
+    import os
+
     from asl._cli import templates
 
     try:
@@ -35,7 +41,71 @@ def main(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     except templates.UsageError as error:
         err.write(f"asl validate: {error}\n")
         return EXIT_USAGE
-    return validate_files(args.files, args.format, out, substitutions)
+    files: list[str] = []
+    for name in args.files:
+        if not os.path.isdir(name):
+            files.append(name)
+            continue
+        found = definitions_under(name)
+        if not found:
+            err.write(f"asl validate: no state machine definitions under {name}\n")
+            return EXIT_USAGE
+        files.extend(found)
+    return validate_files(files, args.format, out, substitutions)
+
+
+#: Directories a search never enters: version control, environments, caches, dependencies.
+_SKIPPED = frozenset({"node_modules", "__pycache__", "site-packages", "venv", "cdk.out"})
+_ASL = (".asl.json", ".asl.yaml", ".asl.yml")
+_DATA = (".json", ".yaml", ".yml")
+
+
+def definitions_under(folder: str) -> list[str]:
+    """The definitions in a directory tree, sorted: every `*.asl.json`, `*.asl.yaml` and
+    `*.asl.yml`; each other `.json`/`.yaml`/`.yml` file whose top level is an object with
+    `StartAt` and `States` (not package.json); and the CloudFormation/SAM and serverless.yml
+    templates among them (their machines are checked; one without machines says nothing).
+    Terraform files are left to be named one by one (reading them needs python-hcl2)."""
+    import os
+
+    found: list[str] = []
+    for root, folders, names in os.walk(folder):
+        folders[:] = sorted(f for f in folders if not f.startswith(".") and f not in _SKIPPED)
+        for name in sorted(names):
+            path = os.path.join(root, name)
+            lower = name.lower()
+            if lower.endswith(_ASL) or (lower.endswith(_DATA) and _looks_like_definition(path)):
+                found.append(path)
+    return found
+
+
+def _looks_like_definition(path: str) -> bool:
+    try:
+        with open(path, encoding="utf-8") as file:
+            text = file.read()
+    except (OSError, UnicodeDecodeError):
+        return False
+    from pathlib import Path
+
+    from asl._definition.templates.reading import kind_of
+
+    if kind_of(Path(path), text) is not None:  # a template: validate_files reads its machines
+        return True
+    if "StartAt" not in text or "States" not in text:  # most files: no parse at all
+        return False
+    try:
+        if path.lower().endswith(".json"):
+            import json
+
+            document = json.loads(text)
+        else:
+            import yaml
+
+            document = yaml.safe_load(text)
+    # Not readable as data: not recognisably a definition (a .asl.* file would be reported).
+    except Exception:  # noqa: BLE001
+        return False
+    return isinstance(document, dict) and "StartAt" in document and "States" in document
 
 
 def validate_files(

@@ -128,7 +128,7 @@ class MockConfig:
             where = str(path)
             try:
                 text = path.read_text(encoding="utf-8")
-            except OSError as exc:
+            except (OSError, UnicodeDecodeError) as exc:  # UnicodeDecodeError: not UTF-8 text
                 raise MockConfigError(f"Cannot read the mock configuration {where}: {exc}") from None
             try:
                 document = json.loads(text)
