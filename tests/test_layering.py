@@ -18,7 +18,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("asl._integrations",),  # what a Task reaches: handlers, Lambda's shapes, mock files
     ("asl._lambda",),  # the local Lambda service: functions, versions, environments, async
     ("asl._runtime",),  # core, history, the state handlers, the executor
-    ("asl._machine", "asl._test_state"),  # load() and StateMachine; TestState, offline
+    # load() and StateMachine; TestState, offline; pictures of a definition
+    ("asl._machine", "asl._test_state", "asl._graph"),
     ("asl",),  # the public face
     ("asl._cli",),  # a front end on the public face
     ("asl.pytest_plugin",),  # the pytest plugin: fixtures on the public face

@@ -23,6 +23,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "run": ("run", "run one execution and print its output"),
     "test-state": ("test_state", "test one state as AWS's TestState API does, offline"),
     "event": ("event", "print an event payload as an AWS service sends it to Lambda"),
+    "graph": ("graph", "draw a machine (Mermaid, DOT, SVG, PNG), optionally with a run's path"),
 }
 
 

@@ -58,6 +58,7 @@ class Trace:
         self._entered_at: dict[int, Any] = {}
         self._attempts: dict[int, int] = {}
         self._exited: dict[int, int] = {}  # exit event id -> its entry id
+        self._names: dict[int, Any] = {}  # entry id -> state name
 
     def _after(self, previous: int) -> int | None:
         """The innermost state still open just after event `previous`."""
@@ -81,8 +82,15 @@ class Trace:
             self._depth[event_id] = depth
             self._entered_at[event_id] = when
             self._inside[event_id] = event_id
+            self._names[event_id] = details.get("name")
             style, text = "enter", f"> {details.get('name', '?')} ({kind[:-len('StateEntered')]})"
         elif kind.endswith("StateExited") and context is not None:
+            # After a caught failure the chain runs through the failed state: the exit is of
+            # the innermost state of its name.
+            entry: int | None = context
+            while entry is not None and self._names.get(entry) != details.get("name"):
+                entry = self._parent.get(entry)
+            context = context if entry is None else entry
             depth = self._depth.get(context, 0)
             self._exited[event_id] = context
             took = _seconds(self._entered_at.get(context), when)
