@@ -237,3 +237,24 @@ def test_no_traceback_on_bad_input(argv: list[str], order: Path, tmp_path: Path)
     assert done.returncode in (1, 2), (done.returncode, done.stderr)
     assert (done.stdout + done.stderr).strip()
     no_traceback(done)
+
+
+def test_validate_a_file(tmp_path: Path) -> None:
+    """A valid file: nothing printed, exit 0; an invalid one: its problem on stdout, exit 1."""
+    good = tmp_path / "good.asl.json"
+    good.write_text(json.dumps(ORDER))
+    done = asl("validate", str(good))
+    assert (done.returncode, done.stdout, done.stderr) == (0, "", "")
+    bad = tmp_path / "bad.asl.json"
+    bad.write_text('{"StartAt": "Nowhere", "States": {"A": {"Type": "Pass", "End": true}}}')
+    done = asl("validate", str(bad))
+    assert (done.returncode, done.stderr) == (1, "")
+    assert done.stdout == (f"{bad}:1:2: unknown-start-at StartAt 'Nowhere' is not a state in this "
+                           "States object\n")
+
+
+@pytest.mark.parametrize("command", [[], ["validate"], ["run"], ["graph"]])
+def test_help(command: list[str]) -> None:
+    done = asl(*command, "--help")
+    assert (done.returncode, done.stderr) == (0, "")
+    assert done.stdout.startswith("usage: asl" + "".join(f" {c}" for c in command))
