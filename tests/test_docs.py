@@ -90,3 +90,10 @@ def test_the_site_builds_strictly(tmp_path: Path) -> None:
                           text=True, timeout=300, check=False,
                           env={**__import__("os").environ, "NO_MKDOCS_2_WARNING": "1"})
     assert done.returncode == 0, done.stderr
+
+
+def test_the_pictures_page_shows_the_golden_mermaid() -> None:
+    page = (DOCS / "pictures.md").read_text(encoding="utf-8")
+    block = re.search(r"```mermaid\n(.*?)```", page, re.S)
+    assert block is not None
+    assert block.group(1) == (REPO / "tests" / "graph" / "fulfil.mmd").read_text(encoding="utf-8")
