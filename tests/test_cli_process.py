@@ -258,3 +258,26 @@ def test_help(command: list[str]) -> None:
     done = asl(*command, "--help")
     assert (done.returncode, done.stderr) == (0, "")
     assert done.stdout.startswith("usage: asl" + "".join(f" {c}" for c in command))
+
+
+def test_validate_a_directory_checks_the_templates_in_it(tmp_path: Path) -> None:
+    """A CloudFormation/SAM template found in the tree has its machines checked, each problem
+    located in the template and naming the machine."""
+    (tmp_path / "infra").mkdir()
+    (tmp_path / "infra" / "template.yaml").write_text(
+        'AWSTemplateFormatVersion: "2010-09-09"\n'
+        "Resources:\n"
+        "  Flow:\n"
+        "    Type: AWS::StepFunctions::StateMachine\n"
+        "    Properties:\n"
+        "      Definition:\n"
+        "        StartAt: A\n"
+        "        States:\n"
+        "          A: {Type: Pass, Nxt: B, End: true}\n")
+    (tmp_path / "infra" / "bucket.yaml").write_text(
+        "Resources:\n  Bucket:\n    Type: AWS::S3::Bucket\n")  # a template without machines
+    done = asl("validate", str(tmp_path))
+    assert (done.returncode, done.stderr) == (1, "")
+    assert done.stdout.startswith(f"{tmp_path / 'infra' / 'template.yaml'}:9:")
+    assert ": unknown-field Flow: State 'A' of type Pass does not allow field 'Nxt'" in done.stdout
+    assert len(done.stdout.splitlines()) == 1
