@@ -270,3 +270,19 @@ def test_an_invalid_machine_exits_1_with_its_problems(tmp_path: Path) -> None:
     done = asl_cli("graph", str(bad))
     assert (done.returncode, done.stdout) == (1, "")
     assert done.stderr.startswith(f"{bad}:")
+
+
+def test_a_template_machine(tmp_path: Path) -> None:
+    """TEMPLATE#LogicalId (or a template with one machine) draws that machine."""
+    template = tmp_path / "template.yaml"
+    template.write_text('AWSTemplateFormatVersion: "2010-09-09"\nResources:\n  Flow:\n'
+                        "    Type: AWS::StepFunctions::StateMachine\n    Properties:\n"
+                        "      Definition:\n        StartAt: A\n        States:\n"
+                        "          A: {Type: Pass, Next: B}\n          B: {Type: Succeed}\n")
+    for target in (str(template), f"{template}#Flow"):
+        done = asl_cli("graph", target, "--format", "dot")
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.startswith('digraph "') and 'label="A"' in done.stdout
+    assert asl_cli("graph", f"{template}#Flow", "--format", "dot").stdout.startswith('digraph "Flow"')
+    done = asl_cli("graph", f"{template}#Missing")
+    assert done.returncode == 1 and "Missing" in done.stderr and "Traceback" not in done.stderr

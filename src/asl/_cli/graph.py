@@ -12,7 +12,8 @@ FORMATS = ("mermaid", "dot", "svg", "png")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("machine", metavar="MACHINE", help="the definition file")
+    parser.add_argument("machine", metavar="MACHINE",
+                        help="the definition file, or TEMPLATE#LogicalId for a template's machine")
     parser.add_argument("--format", choices=FORMATS, default="mermaid",
                         help="mermaid (default) or dot text; svg or png drawn by Graphviz's dot")
     parser.add_argument("--execution", metavar="HISTORY",
@@ -20,6 +21,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "history as GetExecutionHistory returns it or `asl run --history FILE` "
                              "writes it ({\"events\": [...]}, a list of events, or JSON lines)")
     parser.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+    from asl._cli import templates
+
+    templates.add_arguments(parser)
 
 
 def main(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
@@ -27,20 +31,32 @@ def main(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
 
     import asl
     from asl import _graph
+    from asl._cli import templates
     from asl._definition.source import IO_ERROR, load_source
 
-    source = load_source(Path(args.machine))
+    machine_arg, logical_id = templates.split_machine(args.machine)
+    try:
+        substitutions = templates.substitutions(args)
+    except templates.UsageError as error:
+        err.write(f"asl graph: {error}\n")
+        return EXIT_USAGE
+    source = load_source(Path(machine_arg))
     if any(p.code == IO_ERROR for p in source.problems):
         for problem in source.problems:
-            err.write(format_problem(args.machine, problem, "text") + "\n")
+            err.write(format_problem(machine_arg, problem, "text") + "\n")
         return EXIT_USAGE
     try:
-        machine = asl.load(source.document if isinstance(source.document, dict) else Path(args.machine))
+        machine = asl.load(Path(machine_arg), logical_id=logical_id,
+                           substitutions=substitutions or None)
     except asl.DefinitionError as error:
+        from asl._cli.run import _definition_file  # where a template machine's lines are
+
+        shown = _definition_file(machine_arg, logical_id, substitutions)
         for problem in error.problems:
-            err.write(format_problem(args.machine, problem, "text") + "\n")
+            err.write(format_problem(shown, problem, "text") + "\n")
         return EXIT_INVALID
-    picture = _graph.build(machine.definition, Path(args.machine).name.split(".")[0] or "StateMachine")
+    title = logical_id or Path(machine_arg).name.split(".")[0] or "StateMachine"
+    picture = _graph.build(machine.definition, title)
     if args.execution:
         try:
             events = read_history(args.execution)
