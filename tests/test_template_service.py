@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -109,3 +110,28 @@ def test_asl_run_stats_measures_a_templates_own_functions() -> None:
     assert result.returncode == 0, result.stderr
     assert "lambda PriceOrderFunction: 1 invocations, 0 errors" in result.stderr
     assert "lambda ValidateOrderFunction: 1 invocations, 0 errors" in result.stderr
+
+
+def _cli(*args: str) -> Any:
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-m", "asl._cli", *args], cwd=EXAMPLE,
+                          capture_output=True, text=True, timeout=60, check=False)
+
+
+def test_asl_test_state_runs_a_template_machines_state_with_its_function() -> None:
+    result = _cli("test-state", "template.yaml#OrderWorkflow", "events/order.json",
+                  "--state", "Validate order", "--role-arn", "arn:aws:iam::123456789012:role/r")
+    assert result.returncode == 0, result.stderr
+    response = json.loads(result.stdout)
+    assert response["status"] == "SUCCEEDED"
+    assert response["nextState"] == "Valid?"
+    assert json.loads(response["output"])["valid"] is True  # the template's function answered
+
+
+def test_asl_test_state_names_a_machine_the_template_lacks() -> None:
+    result = _cli("test-state", "template.yaml#Nope", "--state", "Validate order")
+    assert result.returncode == 1
+    assert "has no state machine 'Nope' (it has: OrderWorkflow)" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -149,6 +149,7 @@ def test_state(
     role_arn: str | None = None,
     handlers: Mapping[str, Callable[..., Any]] | None = None,
     clock: Clock | None = None,
+    functions: Any = None,
 ) -> TestStateResult:
     """Test one state as AWS's TestState API does, offline.
 
@@ -159,7 +160,9 @@ def test_state(
     `{"errorOutput": {"error": ..., "cause": ...}}` with `fieldValidationMode` (STRICT, PRESENT,
     NONE); `retrierRetryCount`, `errorCausedByState`, `mapIterationFailureCount`,
     `mapItemReaderData` (a JSON value, or the object's text as it is: CSV, JSON Lines). An
-    unmocked Task runs its handler (`handlers=`, as `StateMachine.run` takes them); `clock`
+    unmocked Task runs its handler (`handlers=`, as `StateMachine.run` takes them) or its
+    function in `functions=` (an `asl.Functions`; a machine loaded from a template brings its
+    own); `clock`
     defaults to a virtual clock at the current time, so a Wait takes no time.
 
     Raises `TestStateError` (AWS's `code` and `message`) for what AWS refuses."""
@@ -191,11 +194,11 @@ def test_state(
             # A value is the JSON an object holds; text is the object as it is (CSV, JSON Lines).
             config["mapItemReaderData"] = _encode(reader_data, "mapItemReaderData")
         request["stateConfiguration"] = config
-    return TestStateResult(call(request, handlers=handlers, clock=clock))
+    return TestStateResult(call(request, handlers=handlers, clock=clock, functions=functions))
 
 
 def call(request: Mapping[str, Any], *, handlers: Mapping[str, Callable[..., Any]] | None = None,
-         clock: Clock | None = None) -> dict[str, Any]:
+         clock: Clock | None = None, functions: Any = None) -> dict[str, Any]:
     """One TestState call as the API takes it (JSON values as JSON text; `definition` may also
     be anything `asl.load` reads): the response dict, or `TestStateError`."""
     _known(request, _REQUEST_KEYS, "request")
@@ -204,6 +207,8 @@ def call(request: Mapping[str, Any], *, handlers: Mapping[str, Callable[..., Any
     if "definition" not in request:
         raise TypeError("a TestState request needs a definition")
     state_name = request.get("stateName")
+    if functions is None:  # a machine loaded from a template: its own functions
+        functions = getattr(request["definition"], "functions", None)
     graph, state = _resolve(request["definition"], state_name)
     mock = request.get("mock")
     mocked = _check_mock(state, mock, bool(request.get("revealSecrets")))
@@ -223,7 +228,7 @@ def call(request: Mapping[str, Any], *, handlers: Mapping[str, Callable[..., Any
         _check_context(context_given, state)
     run_clock = check_clock(clock) or VirtualClock(SystemClock().now())
     test = _Test(state, graph, level, mocked, config, run_clock, data, variables,
-                 request.get("roleArn"), handlers, context_given)
+                 request.get("roleArn"), handlers, context_given, functions)
     return test.respond()
 
 
@@ -585,7 +590,7 @@ class _Test:
     def __init__(self, state: State, graph: Graph, level: str, mock: _Mock | None,
                  config: Mapping[str, Any], clock: Clock, data: Any, variables: dict[str, Any],
                  role_arn: str | None, handlers: Mapping[str, Callable[..., Any]] | None,
-                 context_given: Mapping[str, Any] | None) -> None:
+                 context_given: Mapping[str, Any] | None, functions: Any = None) -> None:
         self.inspect = level != "INFO"
         self.notes: dict[str, Any] = {}
         self.state = attrs.evolve(state, flow=_Inspected(state.flow, self.notes)) if self.inspect else state
@@ -604,6 +609,8 @@ class _Test:
                               + ":" + exec_name, state_machine_arn=machine_arn, input=data,
                               start=now, history=History(25_000))
         keywords: dict[str, Any] = {"role_arn": role_arn} if role_arn else {}
+        if functions is not None:
+            keywords["functions"] = functions
         if config.get("mapItemReaderData") is not None:
             keywords["s3"] = _ReaderData(config["mapItemReaderData"])
         options = RunOptions.of("test_state", handlers, keywords)

@@ -23,7 +23,8 @@ class _Usage(Exception):
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("machine", metavar="MACHINE",
-                        help="the definition file: a state machine (with --state) or one state")
+                        help="the definition file: a state machine (with --state) or one state; "
+                             "or TEMPLATE#LogicalId for a machine of a template")
     parser.add_argument("input", metavar="INPUT", nargs="?",
                         help="the state's input JSON file, or - for stdin (default {})")
     parser.add_argument("--state", metavar="NAME", help="the state of MACHINE to test (stateName)")
@@ -50,6 +51,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--reveal-secrets", action="store_true", help="revealSecrets")
     parser.add_argument("--handlers", metavar="MODULE",
                         help="module whose callables handle Task resources (an unmocked Task runs them)")
+    from asl._cli import templates
+
+    templates.add_arguments(parser)
 
 
 def _count(text: str) -> int:
@@ -64,20 +68,34 @@ def _count(text: str) -> int:
 
 def main(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     import asl
+    from asl._cli import templates
     from asl._definition.source import IO_ERROR, load_source
     from asl._test_state import call
 
-    source = load_source(Path(args.machine))
+    path, logical_id = templates.split_machine(args.machine)
+    source = load_source(Path(path))
     if any(p.code == IO_ERROR for p in source.problems):
         for problem in source.problems:
-            err.write(format_problem(args.machine, problem, "text") + "\n")
+            err.write(format_problem(path, problem, "text") + "\n")
         return EXIT_USAGE
     try:
+        substitutions = templates.substitutions(args)
         request = _request(args)
         handlers = _handlers(args.handlers)
-    except _Usage as usage:
+    except (_Usage, templates.UsageError) as usage:
         err.write(f"asl test-state: {usage}\n")
         return EXIT_USAGE
+    from asl._definition.templates.reading import kind_of
+
+    if logical_id is not None or substitutions or kind_of(Path(path)) is not None:
+        # A template's machine (or a definition with placeholders filled): loaded as `asl run`
+        # loads it, so its own functions serve an unmocked Task.
+        try:
+            request["definition"] = asl.load(path, logical_id=logical_id,
+                                             substitutions=substitutions or None)
+        except asl.DefinitionError as error:
+            err.write(f"InvalidDefinition: {error}\n")
+            return EXIT_INVALID
     try:
         response = call(request, handlers=handlers)
     except asl.TestStateError as refused:
