@@ -8,7 +8,7 @@ rejects anything else), so "an object" is a `dict` and "an array" a `list`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from typing import Any, TypeGuard
 
 from asl._json import escape
@@ -136,12 +136,46 @@ def ptr(base: str, *parts: object) -> str:
     return "/".join((base, *(escape(str(p)) for p in parts)))
 
 
+#: Up to this many choices, `suggest` compares the name with each of them (difflib); above it,
+#: only with the choices one edit away, found through an index, so that a definition with
+#: thousands of misspelt names stays near-linear to validate.
+_SCAN_ALL = 64
+_INDEX: list[Any] = [None, 0, {}]  # the choices last indexed, their count, their deletion index
+
+
 def suggest(name: str, choices: Iterable[str]) -> str:
     """A " (did you mean ...?)" hint naming the closest of `choices`, or ""; for unknown names only."""
     import difflib  # only a misspelt name pays for it
 
-    close = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.6)
+    pool = choices if isinstance(choices, dict | set | frozenset | list | tuple) else list(choices)
+    if len(pool) > _SCAN_ALL:
+        pool = _one_edit_away(name, pool)
+    close = difflib.get_close_matches(name, pool, n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _deletions(word: str) -> set[str]:
+    return {word, *(word[:i] + word[i + 1 :] for i in range(len(word)))}
+
+
+def _one_edit_away(name: str, choices: Collection[str]) -> list[str]:
+    """The choices within one insertion, deletion or substitution of `name` (a deletion index,
+    built once per choices object: callers pass one scope's names for each of its states)."""
+    if _INDEX[0] is not choices or _INDEX[1] != len(choices):
+        index: dict[str, list[str]] = {}
+        for choice in choices:
+            if isinstance(choice, str) and len(choice) <= 200:
+                for key in _deletions(choice):
+                    index.setdefault(key, []).append(choice)
+        _INDEX[:] = [choices, len(choices), index]
+    index = _INDEX[2]
+    found: dict[str, None] = {}
+    if len(name) <= 200:
+        for key in _deletions(name):
+            for choice in index.get(key, ()):
+                if choice in choices:  # still there (the index may predate a change)
+                    found[choice] = None
+    return list(found)
 
 
 def dig(node: Any, keys: Iterable[str]) -> Any:

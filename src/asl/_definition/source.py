@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from asl._errors import Problem
-from asl._json import escape, join
+from asl._json import escape, join, to_json
 
 # Codes (documented in docs/problems.md).
 IO_ERROR = "io-error"
@@ -28,6 +28,17 @@ TOO_DEEP = "too-deep"
 NOT_AN_OBJECT = "not-an-object"
 NOT_JSON = "not-json"
 DUPLICATE_KEY = "duplicate-key"
+TOO_LARGE = "too-large"
+
+# Bounds on what a definition may be, so that hostile text costs milliseconds, not gigabytes.
+#: Text above this is refused unread (AWS's quota is 1 MB of definition; room for YAML's comments).
+MAX_TEXT = 4 * 1024 * 1024
+#: AWS's hard quota on a definition's size, counted here on its compact JSON (an inferred bound:
+#: AWS counts the text as sent, whitespace included).
+MAX_DEFINITION = 1024 * 1024
+#: Nesting below this depth is refused (no real definition comes near; Python's parsers and
+#: every recursive walk stay far from the recursion limit).
+MAX_DEPTH = 400
 
 _YAML_SUFFIXES = (".yaml", ".yml")
 _SUFFIXES = (".json", *_YAML_SUFFIXES)
@@ -130,7 +141,9 @@ def load_source(definition: object) -> Source:
             return _load_path(Path(definition))
         return _load_text(definition, name=None, yaml_hint=False)
     if isinstance(definition, dict):
-        problems = tuple(_non_json(definition, ""))
+        problems = tuple(_bounds(definition))
+        if not problems:
+            problems = tuple(_non_json(definition, ""))
         return Source(definition, problems)
     return Source(
         definition,
@@ -162,6 +175,8 @@ def _load_path(path: Path) -> Source:
 
 
 def _load_bytes(data: bytes, name: str | None, yaml_hint: bool) -> Source:
+    if len(data) > MAX_TEXT:
+        return _too_large_text(len(data), name)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -179,7 +194,17 @@ def _load_bytes(data: bytes, name: str | None, yaml_hint: bool) -> Source:
     return _load_text(text, name, yaml_hint)
 
 
+def _too_large_text(size: int, name: str | None) -> Source:
+    message = (
+        f"the definition is {size:,} bytes, far above AWS's quota of {MAX_DEFINITION:,} bytes; "
+        "it is not read"
+    )
+    return Source(None, (Problem("", TOO_LARGE, message),), name)
+
+
 def _load_text(text: str, name: str | None, yaml_hint: bool) -> Source:
+    if len(text) > MAX_TEXT:
+        return _too_large_text(len(text), name)
     stripped = text.lstrip()
     if not stripped:
         return Source(
@@ -240,6 +265,8 @@ def _load_json(text: str, name: str | None) -> Source:
     except RecursionError:
         message = "the definition is nested too deeply to be parsed"
         return Source(None, (Problem("", TOO_DEEP, message),), name, _Index(text, positions={}))
+    except ValueError as error:  # Python's bound on digits in an integer (4,300 by default)
+        return Source(None, (_long_number(error),), name, _Index(text, positions={}))
     index = _Index(text)
     problems: list[Problem] = []
     if duplicated:
@@ -260,7 +287,40 @@ def _load_json(text: str, name: str | None) -> Source:
                 )
             )
     problems.extend(_top_level(document))
+    problems.extend(_bounds(document))
     return Source(document, tuple(problems), name, index)
+
+
+def _long_number(error: ValueError) -> Problem:
+    return Problem(
+        "", TOO_LARGE, f"the definition holds a number too long to read ({error}); write it as a string"
+    )
+
+
+def _bounds(document: object) -> Iterator[Problem]:
+    """Nesting deeper than MAX_DEPTH; more than MAX_DEFINITION bytes of compact JSON."""
+    stack = [(document, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            yield Problem(
+                "", TOO_DEEP, f"the definition is nested more than {MAX_DEPTH} levels deep"
+            )
+            return
+        if isinstance(item, dict):
+            stack.extend((child, depth + 1) for child in item.values())
+        elif isinstance(item, list):
+            stack.extend((child, depth + 1) for child in item)
+    try:
+        size = len(to_json(document).encode("utf-8", "surrogatepass"))
+    except (TypeError, ValueError, RecursionError):
+        return  # not JSON: reported as such
+    if size > MAX_DEFINITION:
+        yield Problem(
+            "",
+            TOO_LARGE,
+            f"the definition is {size:,} bytes of JSON; AWS accepts at most {MAX_DEFINITION:,}",
+        )
 
 
 def _top_level(document: object) -> Iterator[Problem]:
@@ -353,6 +413,9 @@ def _load_yaml(text: str, name: str | None) -> Source:
             message, mark = shape
             problem = Problem("", NOT_JSON, message, line=mark.line + 1, column=mark.column + 1)
             return Source(None, (problem,), name, _Index(text, positions={}))
+        deep = _too_deep_yaml(node)
+        if deep is not None:
+            return Source(None, (deep,), name, _Index(text, positions={}))
         document = loader.construct_document(node)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
@@ -372,6 +435,8 @@ def _load_yaml(text: str, name: str | None) -> Source:
     except RecursionError:
         message = "the definition is nested too deeply to be parsed"
         return Source(None, (Problem("", TOO_DEEP, message),), name, _Index(text, positions={}))
+    except ValueError as error:  # an integer with more digits than Python reads
+        return Source(None, (_long_number(error),), name, _Index(text, positions={}))
     finally:
         loader.dispose()
     positions: dict[str, tuple[int, int]] = {}
@@ -382,6 +447,7 @@ def _load_yaml(text: str, name: str | None) -> Source:
         line, column = index.locate(problem.pointer) or (None, None)
         problems.append(problem.evolve(line=line, column=column))
     problems.extend(_top_level(document))
+    problems.extend(_bounds(document))
     return Source(document, tuple(problems), name, index)
 
 
@@ -451,6 +517,26 @@ def _children(node: Any) -> list[Any]:
     if node.id == "sequence":
         return list(node.value)
     return []
+
+
+def _too_deep_yaml(root: Any) -> Problem | None:
+    """A YAML node graph (acyclic, `_alias_problem` has checked) nested deeper than MAX_DEPTH,
+    found before anything is built; each node is visited once."""
+    seen: set[int] = set()
+    stack: list[tuple[Any, int]] = [(root, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if depth > MAX_DEPTH:
+            mark = node.start_mark
+            return Problem(
+                "", TOO_DEEP, f"the definition is nested more than {MAX_DEPTH} levels deep",
+                line=mark.line + 1, column=mark.column + 1,
+            )  # fmt: skip
+        stack.extend((child, depth + 1) for child in _children(node))
+    return None
 
 
 _LOADER: type | None = None
