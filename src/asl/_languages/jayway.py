@@ -120,11 +120,15 @@ def filter_(text: str, expression: str) -> Selector:
     # jsonpath-ng ships types from 1.12 on; the ignore is for older releases, unused on newer ones.
     from jsonpath_ng.ext.parser import parse  # type: ignore[import-untyped, unused-ignore]
 
+    from asl._languages import bounds  # with jsonpath-ng: only filters pay for `regex`
+
     parts = _conjuncts(expression)
     try:
         predicates = tuple(parse(f"$[?({part})]") for part in parts)
     except Exception as exc:  # noqa: BLE001  # jsonpath-ng raises several unrelated types on bad syntax
         raise CompileError(f"'{text}' is not a valid JSONPath: {exc}") from None
+    for predicate in predicates:
+        bounds.bound_jsonpath_regexes(predicate)
     # jsonpath-ng 1.8 overwrites an object it filters, in place in its parent; a predicate with
     # a filter of its own (`@.a[?(...)]`) so reads a copy of the item, never the state's data.
     nested = any("[?" in part for part in parts)
@@ -134,6 +138,8 @@ def filter_(text: str, expression: str) -> Selector:
         alone = [copy.deepcopy(item) if nested else item]
         try:
             return all(predicate.find(alone) for predicate in predicates)
+        except bounds.RegexTimeout as exc:
+            raise bounds.runtime_failure(exc) from None
         except Exception:  # noqa: BLE001  # Jayway rejects an item its predicate cannot evaluate
             return False
 
@@ -152,6 +158,8 @@ def filter_(text: str, expression: str) -> Selector:
                 for predicate in predicates:
                     kept = [match.value for match in predicate.find(kept)]
                 return kept
+            except bounds.RegexTimeout as exc:
+                raise bounds.runtime_failure(exc) from None
             except Exception:  # noqa: BLE001  # the slow path below skips just the failing items
                 pass
         return [item for item in items if accepts(item)]

@@ -16,17 +16,25 @@ import json
 import math
 import random
 import re
+import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final, NoReturn
 
 import attrs
-import jsonata  # type: ignore[import-untyped]  # jsonata-python ships no type information
-from jsonata import jexception, tokenizer, utils
-from jsonata import signature as _signature
 
-from asl._errors import QUERY_EVALUATION_ERROR, CompileError, StatesError
-from asl._json import escape, to_json
+# jsonata-python sets the whole process's recursion limit to 10,000 when imported; the caller's
+# limit is put back, and raised only while an evaluation runs (`bounds.DEEP_STACK`).
+_RECURSION_LIMIT: Final = sys.getrecursionlimit()
+import jsonata  # type: ignore[import-untyped]  # noqa: E402  # jsonata-python ships no type information
+from jsonata import jexception, tokenizer, utils  # noqa: E402
+from jsonata import signature as _signature  # noqa: E402
+
+sys.setrecursionlimit(_RECURSION_LIMIT)
+
+from asl._errors import QUERY_EVALUATION_ERROR, CompileError, StatesError  # noqa: E402
+from asl._json import escape, to_json  # noqa: E402
+from asl._languages import bounds  # noqa: E402
 
 __all__ = [
     "UNDEFINED",
@@ -395,11 +403,15 @@ class _Engine(jsonata.Jsonata):  # type: ignore[misc]  # untyped base
 
     def run(self, scope: _Scope, now_ms: int) -> Any:
         frame = jsonata.Jsonata.Frame(_AWS_FRAME)
+        budget = bounds.Budget()
+        scope["__evaluate_entry"] = budget.enter  # the engine's hooks, looked up by these names
+        scope["__evaluate_exit"] = budget.leave
         frame.bindings = scope
         self.timestamp = now_ms
         jsonata.Jsonata.CURRENT.jsonata = self
         try:
-            return self.eval(self.ast, None, frame)
+            with bounds.DEEP_STACK:
+                return self.eval(self.ast, None, frame)
         except jexception.JException as error:
             self.populate_message(error)
             raise
@@ -423,7 +435,7 @@ def _describe_failure(error: Exception) -> str:
     if isinstance(error, jexception.JException):
         message = _js_message(error.error, (error.current, error.expected, error.extra))
         return f"{error.error}: {error if message is None else message}"
-    if isinstance(error, _FunctionError):
+    if isinstance(error, _FunctionError | bounds.BudgetExceeded | bounds.RegexTimeout):
         return str(error)
     if isinstance(error, ZeroDivisionError):
         return "D1001: Number out of range"
@@ -436,6 +448,9 @@ def _describe_failure(error: Exception) -> str:
 _EVALUATION_FAILURES: Final = (
     jexception.JException,
     _FunctionError,
+    bounds.BudgetExceeded,
+    bounds.RegexTimeout,
+    MemoryError,
     ArithmeticError,
     RecursionError,
     TypeError,
@@ -478,10 +493,16 @@ class Expression:
             raise self._error(f"threw an error during evaluation. {failure}", field) from None
         if raw is None:
             return UNDEFINED
+        if isinstance(raw, dict | list) and bounds.too_many_values(raw):
+            failure = f"The result holds more than {bounds.PRODUCED_SIZE:,} values"
+            raise self._error(f"threw an error during evaluation. {failure}", field)
         try:
             return _json_value(raw)
         except _Unsupported:
             raise self._error("returned an unsupported result type.", field) from None
+        except RecursionError:
+            failure = "The result is nested too deeply to be JSON"
+            raise self._error(f"threw an error during evaluation. {failure}", field) from None
 
     def evaluate_defined(
         self,
@@ -544,14 +565,15 @@ def compile_expression(text: str) -> Expression:
             f"the JSONata expression {text!r} is empty: write an expression between {_OPEN} and {_CLOSE}"
         )
     try:
-        engine = _Engine(body)
+        engine = _Engine(body, bounds.jsonata_regex)
     except jexception.JException as error:
         raise CompileError(
             f"the JSONata expression {body!r} does not parse: {error.error}: {error} "
             f"(at character {error.location})"
         ) from None
     except (
-        RecursionError, ValueError, TypeError, IndexError, KeyError, AttributeError, re.error
+        RecursionError, ValueError, TypeError, IndexError, KeyError, AttributeError, re.error,
+        *bounds.REGEX_ERRORS,
     ) as error:
         # The parser lets a few Python errors through on odd input: still a syntax error. A
         # regex literal is compiled by Python's re, whose error is none of the others.
