@@ -530,7 +530,9 @@ def _lambda_call(
             result = _await(result)
     except (TaskFailed, StatesError) as exc:
         raise _task_failed(exc, lambda_=True) from None
-    except Exception as exc:  # noqa: BLE001 - the handler boundary: any error fails the task
+    except KeyboardInterrupt:
+        raise  # Ctrl-C still stops the program
+    except BaseException as exc:  # noqa: BLE001 - the handler boundary: SystemExit too fails the task
         raise _lambda_error(exc, request_id, compact=compact) from None
     timeout = context._function.timeout
     if time.monotonic() - started > timeout:
@@ -557,9 +559,11 @@ def _service_call(
         result = _call(handler, event, context)
     except (TaskFailed, StatesError) as exc:
         raise _task_failed(exc, lambda_=False) from None
-    except Exception as exc:  # noqa: BLE001 - the handler boundary: any error fails the task
+    except KeyboardInterrupt:
+        raise  # Ctrl-C still stops the program
+    except BaseException as exc:  # noqa: BLE001 - the handler boundary: SystemExit too fails the task
         # An integration reports its own error name; locally that is the exception's class.
-        raise Failure(type(exc).__name__, str(exc)) from None
+        raise Failure(type(exc).__name__, _message(exc)) from None
     try:
         text = request_text(result)
     except (TypeError, ValueError) as exc:
@@ -569,7 +573,30 @@ def _service_call(
     return SCAN(text, 0)[0], text
 
 
+def _message(exc: BaseException) -> str:
+    """`str(exc)`, or what can be said of an exception whose `__str__` itself raises."""
+    try:
+        return str(exc)
+    except BaseException as inner:  # noqa: BLE001 - whatever a user's __str__ raises
+        return f"<str() of the {type(exc).__name__} raised {type(inner).__name__}>"
+
+
+def _text(value: object) -> str | None:
+    """A TaskFailed's error or cause as the string AWS carries: non-strings as their JSON text."""
+    if value is None or isinstance(value, str):
+        return value
+    try:
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    except Exception:  # noqa: BLE001 - not JSON (or hostile): its repr, or at least its type
+        try:
+            return repr(value)
+        except Exception:  # noqa: BLE001
+            return f"<{type(value).__name__}>"
+
+
 def _task_failed(exc: TaskFailed | StatesError, *, lambda_: bool) -> Failure:
+    if not isinstance(exc.error, str | None) or not isinstance(exc.cause, str | None):
+        exc = TaskFailed(_text(exc.error) or "", _text(exc.cause))
     if exc.error:
         return Failure(exc.error, exc.cause)
     if lambda_:
@@ -580,10 +607,14 @@ def _task_failed(exc: TaskFailed | StatesError, *, lambda_: bool) -> Failure:
     return Failure("States.TaskFailed", exc.cause)
 
 
-def _lambda_error(exc: Exception, request_id: str, *, compact: bool) -> Failure:
+def _lambda_error(exc: BaseException, request_id: str, *, compact: bool) -> Failure:
     name = type(exc).__name__
+    try:
+        stack = _stack(exc)
+    except Exception:  # noqa: BLE001 - a traceback that cannot be read is left out, not fatal
+        stack = []
     return Failure(
-        name, error_payload(str(exc), name, request_id, _stack(exc), compact=compact)
+        name, error_payload(_message(exc), name, request_id, stack, compact=compact)
     )
 
 

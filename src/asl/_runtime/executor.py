@@ -305,6 +305,8 @@ def prepare(machine: Machine, input: Any, *, clock: Clock | None, name: str | No
         text = to_strict_json(input)
     except (TypeError, ValueError) as error:
         raise E.InvalidExecutionInput(f"The execution input is not JSON: {error}") from None
+    except RecursionError:
+        raise E.InvalidExecutionInput("The execution input is nested too deeply to be JSON") from None
     history = (History(HISTORY_LIMIT) if options.on_event is None
                else StreamingHistory(HISTORY_LIMIT, options.on_event))
     execution = Execution(name=exec_name, arn=arn, state_machine_arn=machine.arn, input=input,
@@ -318,11 +320,33 @@ def prepare(machine: Machine, input: Any, *, clock: Clock | None, name: str | No
     def drive() -> None:
         try:
             _drive(run, input, text)
+        except Exception as error:  # noqa: BLE001 - asl's own bug: still an ended execution
+            _crashed(run, error)
         finally:
             scope.close()
             execution._done.set()
 
     return execution, drive
+
+
+def _crashed(run: Interpreter, error: Exception) -> None:
+    """End an execution that asl itself failed to run (a bug): FAILED with States.Runtime and a
+    cause that says so, never an exception out of run() or an execution left RUNNING."""
+    execution = run.session.execution
+    execution.status = FAILED
+    execution.error = E.RUNTIME
+    try:
+        detail = f"{type(error).__name__}: {error}"
+    except Exception:  # noqa: BLE001 - an exception whose str() raises
+        detail = type(error).__name__
+    execution.cause = (f"asl failed while running the execution ({detail}); this is a bug in "
+                       "asl, please report it with the definition and input")
+    try:
+        run.history.add(Lane(), "ExecutionFailed", run.clock.now(),
+                        {"error": execution.error, "cause": execution.cause})
+        execution.stop_date = run.clock.now()
+    except Exception:  # noqa: BLE001 - the status above is what matters
+        pass
 
 
 def _drive(run: Interpreter, input: Any, text: str) -> None:

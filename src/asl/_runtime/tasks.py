@@ -102,9 +102,20 @@ def _attempt(run: Run, state: TaskState, plan: Invocation, payload: Any,
         if token is None and (mocks is None or not mocks.mocked(state.name)):
             # The common case, inline: the handler's response, serialised once on its way back.
             # With a seed, request ids come from the run's generator so two runs match exactly.
-            result, part, part_text = _dispatch.attempt(
-                plan, payload, text, timeout, heartbeat, run.clock,
-                _lambda.new_request_id(run.rng) if session.seeded else None)
+            # The machine's TimeoutSeconds bounds a task that would block past it.
+            limit, by_machine = timeout, False
+            if run.deadline is not None:
+                left = max(0.0, run.deadline - run.clock.now())
+                if limit is None or left < limit:
+                    limit, by_machine = left, True
+            try:
+                result, part, part_text = _dispatch.attempt(
+                    plan, payload, text, limit, heartbeat, run.clock,
+                    _lambda.new_request_id(run.rng) if session.seeded else None)
+            except Failure as failure:
+                if by_machine and failure.error == E.TIMEOUT:
+                    raise ExecutionTimedOut() from None
+                raise
             if part_text is not None and (len(part_text) <= SMALL_PAYLOAD
                                           or fits_payload(part_text)):
                 # The executor's size check and the history reuse this text when the state's
