@@ -294,6 +294,8 @@ def fan_out(run: Run, lane: Lane, count: int, job: Callable[[Run, Lane, int], An
             value = job(unit_run, unit_lane, index)
         except Aborted as aborted:
             value = Cut(aborted.state_type)
+        except E.GraphFailed as failure:  # the history quota, met before the job's own try
+            value = Failed(failure.error, failure.cause)
         finally:
             _local.depth -= 1
         return unit_run.history, unit_lane.last, value
@@ -338,6 +340,7 @@ def fan_out(run: Run, lane: Lane, count: int, job: Callable[[Run, Lane, int], An
         start = lane.last if anchor is None else anchor
         offset = run.history.splice(buffer, start)
         lane.last = start if last == buffer.base else (last + offset if last > buffer.base else last)
+        lane.last = min(lane.last, run.history.last_id())  # a buffer cut short at the quota
         value = results[index]
         if isinstance(value, Failed):
             if value.cause and "#" in value.cause:

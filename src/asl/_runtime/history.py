@@ -104,6 +104,11 @@ class History:
         # Events recorded before this buffer (its parents' at fork time: they do not grow while
         # the fork's unit runs), so `record` checks the quota with one addition.
         self._outer = 0
+        # In a fork: [events in every unspliced fork of the execution], shared by all of them,
+        # so that concurrent branches together stay within the quota (each alone would not).
+        # `_outer` is then the root buffer's length. None in the root buffer.
+        self._forked: list[int] | None = None
+        self._shared: list[int] | None = None  # in the root buffer: the list its forks share
 
     def __len__(self) -> int:
         return len(self._events) + self._outer
@@ -135,9 +140,18 @@ class History:
     ) -> int:
         """`add` for the events of states, within the quota: raises `GraphFailed` instead of
         recording the event that would leave no room for the execution's closing event."""
-        if len(self._events) + self._outer >= self.limit - 1:
+        if self._used(1) >= self.limit - 1:
             raise history_full(self.limit)
         return self.add(lane, event_type, now, details, chain=chain)
+
+    def _used(self, adding: int) -> int:
+        """The events of the whole execution so far, counting `adding` more as recorded."""
+        forked = self._forked
+        if forked is None:
+            return len(self._events) + self._outer
+        used = forked[0] + self._outer
+        forked[0] += adding  # refused or not: a refused event ends the execution anyway
+        return used
 
     def record_state(
         self,
@@ -154,7 +168,7 @@ class History:
         the payload, or its JSON text when `is_text`."""
         events = self._events
         count = len(events)
-        if count + self._outer >= self.limit - 1:
+        if (count + self._outer if self._forked is None else self._used(1)) >= self.limit - 1:
             raise history_full(self.limit)
         events.append((lane.last, now, event_type, name, field, value, is_text, assigned))
         event_id = lane.last = self.base + count + 1
@@ -175,7 +189,7 @@ class History:
         `JsonText` or `Deferred`) and optional further fields (`tail`)."""
         events = self._events
         count = len(events)
-        if count + self._outer >= self.limit - 1:
+        if (count + self._outer if self._forked is None else self._used(1)) >= self.limit - 1:
             raise history_full(self.limit)
         events.append((lane.last, now, event_type, head, field, value, tail))
         event_id = lane.last = self.base + count + 1
@@ -197,8 +211,11 @@ class History:
         its details) in one call, both at `now`; returns the Started event's id."""
         events = self._events
         count = len(events)
-        if count + self._outer >= self.limit - 2:
-            if count + self._outer < self.limit - 1:
+        used = count + self._outer if self._forked is None else self._used(2)
+        if used >= self.limit - 2:
+            if self._forked is not None:
+                self._forked[0] -= 2  # record_task counts the Scheduled event again
+            if used < self.limit - 1:
                 # Room for the Scheduled event only: record it, then refuse the Started one.
                 self.record_task(lane, scheduled_type, now, head, field, value, tail)
             raise history_full(self.limit)
@@ -218,16 +235,32 @@ class History:
         A lane that starts at `fork.base` is anchored where the buffer is spliced."""
         child = History(self.limit)
         child.base = self.base + _FORK_SPAN
-        child._outer = len(self)
+        if self._forked is None:
+            if self._shared is None:
+                self._shared = [0]
+            child._outer = len(self)
+            child._forked = self._shared
+        else:  # a fork of a fork: the same root, the same shared count
+            child._outer = self._outer
+            child._forked = self._forked
         return child
 
     def splice(self, child: History, anchor: int) -> int:
         """Append a fork's events with real ids; events that pointed at the fork's base now
         point at `anchor`. Returns the offset to add to the fork's provisional ids."""
         base = child.base
+        if self._forked is None and child._forked is not None:
+            child._forked[0] -= len(child._events)  # now counted in this (the root) buffer
         offset = self.base + len(self._events) - base
         append = self._events.append
-        for event in child._events:
+        events = child._events
+        if self._forked is None:
+            # Concurrent units count their events together only roughly (no lock on the hot
+            # path): the root keeps no more than the quota leaves room for before its close.
+            room = max(0, self.limit - 1 - len(self._events) - self._outer)
+            if len(events) > room:
+                events = events[:room]
+        for event in events:
             previous = event[0]
             if previous == base:
                 append((anchor, *event[1:]))
