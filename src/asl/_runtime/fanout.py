@@ -44,6 +44,12 @@ from asl._runtime.history import Lane
 
 #: Threads for one fan-out when MaxConcurrency leaves it unbounded.
 DEFAULT_WORKERS = 32
+#: The most threads one fan-out's pool gets, whatever MaxConcurrency asks (more iterations wait
+#: their turn in the pool's queue).
+MAX_POOL = 256
+#: Above this many live threads in the process, a fan-out (a nested Map, typically) runs its
+#: units one at a time on its own thread instead of starting more: bounded, never exhausted.
+MAX_THREADS = 1024
 #: AWS's wording when a tolerated failure threshold is passed (no final period, as AWS's TestState
 #: API and the emulators that record it give it).
 THRESHOLD_CAUSE = "The specified tolerated failure threshold was exceeded"
@@ -266,7 +272,7 @@ def fan_out(run: Run, lane: Lane, count: int, job: Callable[[Run, Lane, int], An
     results: list[Any] = [None] * count
     if count == 0:
         return results, None
-    if not threaded or limit == 1:
+    if not threaded or limit == 1 or threading.active_count() >= MAX_THREADS:
         # One at a time needs no threads, and records straight into the lane; nothing is ever
         # running beside a failure, so nothing is cut.
         for index in range(count):
@@ -307,7 +313,7 @@ def fan_out(run: Run, lane: Lane, count: int, job: Callable[[Run, Lane, int], An
     trip: int | None = None
     try:
         while next_index < count and len(pending) < window:
-            pending[pool.submit(unit, next_index)] = next_index
+            pending[_submit(pool, unit, next_index)] = next_index
             next_index += 1
         while pending:
             done, _ = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
@@ -323,7 +329,7 @@ def fan_out(run: Run, lane: Lane, count: int, job: Callable[[Run, Lane, int], An
                     trip = index
                     scope.cancel()  # the running units stop before their next state
             while trip is None and next_index < count and len(pending) < window:
-                pending[pool.submit(unit, next_index)] = next_index
+                pending[_submit(pool, unit, next_index)] = next_index
                 next_index += 1
     finally:
         for future in pending:
@@ -388,7 +394,19 @@ def _pool(run: Run, workers: int) -> tuple[cf.Executor, bool]:
     executor = run.options.executor
     if isinstance(executor, cf.ThreadPoolExecutor) and getattr(_local, "depth", 0) == 0:
         return executor, False
-    return cf.ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="asl-fanout"), True
+    workers = max(1, min(workers, MAX_POOL))
+    return cf.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="asl-fanout"), True
+
+
+def _submit(pool: cf.Executor, unit: Callable[[int], Any], index: int) -> cf.Future[Any]:
+    """`pool.submit`, with the system refusing a new thread as the state's failure."""
+    try:
+        return pool.submit(unit, index)
+    except RuntimeError as error:  # "can't start new thread" (or a pool shut down by its owner)
+        raise E.StatesError(
+            E.RUNTIME, f"Could not start a thread for a branch or iteration: {error}; lower "
+            "MaxConcurrency, or pass executor= a thread pool of the size the machine can hold",
+        ) from None
 
 
 def threaded(run: Run, graphs: Sequence[Graph]) -> bool:
