@@ -59,22 +59,49 @@ class LocalS3:
     def folder(self, bucket: str) -> Path:
         return self.buckets.get(bucket, self.root / bucket)
 
-    def get_object(self, bucket: str, key: str) -> bytes:
-        path = self.folder(bucket) / key
+    def _file(self, bucket: str, key: str, error: str) -> Path:
+        """`folder(bucket)/key`, refused (`error`, a StatesError) unless it stays inside the
+        bucket's folder once symlinks are followed: no `..`, absolute key or link out of it,
+        and no bucket name that is itself a path."""
+        if bucket not in self.buckets and (
+            not bucket or bucket in (".", "..") or "/" in bucket or "\\" in bucket
+            or "\0" in bucket
+        ):
+            raise StatesError(error, f"The bucket name {bucket!r} is not a bucket name")
+        folder = self.folder(bucket)
+        path = folder / key
         try:
+            inside = ("\0" not in key
+                      and path.resolve().is_relative_to(folder.resolve()))
+        except (OSError, RuntimeError, ValueError):  # a symlink loop, a name the OS refuses
+            inside = False
+        if not inside:
+            raise StatesError(error, f"The key {key!r} leads out of the bucket {bucket} (its "
+                              f"folder is {folder}); keys are paths inside the bucket's folder")
+        return path
+
+    def get_object(self, bucket: str, key: str) -> bytes:
+        path = self._file(bucket, key, E.ITEM_READER_FAILED)
+        try:
+            if not path.resolve().is_file():  # a FIFO or device would block or never end
+                raise OSError("not a regular file")
             return path.read_bytes()
         except OSError:
             raise StatesError(E.ITEM_READER_FAILED,
                               f"Could not read s3://{bucket}/{key} (no file {path})") from None
 
     def list_objects(self, bucket: str, prefix: str = "") -> list[dict[str, Any]]:
-        folder = self.folder(bucket)
+        folder = self._file(bucket, "", E.ITEM_READER_FAILED)
         if not folder.is_dir():
             raise StatesError(E.ITEM_READER_FAILED,
                               f"The bucket {bucket} does not exist (no folder {folder})")
+        inside = folder.resolve()
         found = []
         for path in sorted(folder.rglob("*")):
-            if not path.is_file():
+            try:
+                if not path.is_file() or not path.resolve().is_relative_to(inside):
+                    continue  # folders, FIFOs and devices, and links out of the bucket
+            except (OSError, RuntimeError):
                 continue
             key = path.relative_to(folder).as_posix()
             if not key.startswith(prefix):
@@ -91,9 +118,15 @@ class LocalS3:
         return found
 
     def put_object(self, bucket: str, key: str, body: bytes) -> None:
-        path = self.folder(bucket) / key
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(body)
+        path = self._file(bucket, key, E.RESULT_WRITER_FAILED)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if path.is_symlink() or (path.exists() and not path.is_file()):
+                raise OSError("not a regular file")
+            path.write_bytes(body)
+        except OSError as error:
+            raise StatesError(E.RESULT_WRITER_FAILED,
+                              f"Could not write s3://{bucket}/{key} ({error})") from None
 
 
 def store(run: Run) -> Any:
