@@ -63,7 +63,18 @@ def _main(argv: Sequence[str] | None, out: IO[str], err: IO[str]) -> int:
             args = parser.parse_args(argv)
     except SystemExit as exit_:  # argparse exits on --help (0) and on usage errors (2)
         return int(exit_.code or 0)
-    code: int = modules[args.command].main(args, out, err)
+    from asl._cli.common import EXIT_BROKEN_PIPE, SafeStream
+
+    try:
+        code: int = modules[args.command].main(args, SafeStream(out), SafeStream(err))
+        out.flush()
+    except BrokenPipeError:  # `asl run ... | head`: the reader has gone, nothing more to say
+        if out is sys.stdout:
+            import os
+
+            # Python flushes stdout again at exit; point it at /dev/null so that is silent.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
     return code
 
 

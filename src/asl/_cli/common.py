@@ -12,6 +12,30 @@ if TYPE_CHECKING:
     from asl._errors import Problem
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+#: Exit code when the reader of our output went away (a shell's 128 + SIGPIPE).
+EXIT_BROKEN_PIPE = 141
+#: The most input text read from a file or stdin (AWS's input quota is 256 KiB; YAML has room).
+MAX_INPUT = 4 * 1024 * 1024
+
+
+class SafeStream:
+    """An output stream that writes a lone surrogate (JSON's "\\ud800", which no encoding
+    can write) as that very escape, instead of raising UnicodeEncodeError mid-output."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            return int(self._stream.write(text))
+        except UnicodeEncodeError:
+            import re
+
+            escaped = re.sub("[\ud800-\udfff]", lambda m: f"\\u{ord(m.group()):04x}", text)
+            return int(self._stream.write(escaped.encode("utf-8", "backslashreplace").decode()))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
 
 
 def format_problem(name: str, problem: Problem, fmt: str) -> str:
@@ -57,7 +81,7 @@ def read_input(name: str | None) -> Any:
     if name is None:
         return {}
     if name == "-":
-        text = sys.stdin.read()
+        text = sys.stdin.read(MAX_INPUT + 1)  # a pipe from /dev/zero ends here, not in swap
     elif not os.path.exists(name):
         try:
             return json.loads(name, parse_constant=_not_a_number)
@@ -66,8 +90,15 @@ def read_input(name: str | None) -> Any:
                 raise ValueError(f"not a file, and not JSON: {error}") from None
             raise FileNotFoundError(f"no such file, and not JSON text: {name!r}") from None
     else:
+        import stat
+
+        # A FIFO would block the open, a device would never end: only regular files are read.
+        if not stat.S_ISREG(os.stat(name).st_mode):
+            raise OSError(f"{name} is not a regular file")
         with open(name, encoding="utf-8") as file:
-            text = file.read()
+            text = file.read(MAX_INPUT + 1)
+    if len(text) > MAX_INPUT:
+        raise ValueError(f"the input is longer than {MAX_INPUT:,} characters")
     if name.lower().endswith((".yaml", ".yml")):
         import yaml
 

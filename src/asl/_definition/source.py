@@ -167,7 +167,14 @@ def _looks_like_path(text: str) -> bool:
 def _load_path(path: Path) -> Source:
     name = str(path)
     try:
-        data = path.read_bytes()
+        # A FIFO would block the open and a device (/dev/zero) never end: regular files only,
+        # and no more than MAX_TEXT of them.
+        import stat
+
+        if not stat.S_ISREG(path.stat().st_mode):
+            raise OSError(0, "not a regular file")
+        with path.open("rb") as file:
+            data = file.read(MAX_TEXT + 1)
     except OSError as error:
         reason = error.strerror or str(error)
         return Source(None, (Problem("", IO_ERROR, f"cannot read {name}: {reason}"),), name)
