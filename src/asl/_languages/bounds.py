@@ -11,14 +11,20 @@ size of each string or array a step produces.
 from __future__ import annotations
 
 import functools
+import re
 import sys
 import threading
 import time
 from typing import Any, Final
 
-import regex  # type: ignore[import-untyped, unused-ignore]  # types-regex is not a dependency
+from asl._errors import ExecutionTimedOut, StatesError
 
-from asl._errors import StatesError
+
+def _regex() -> Any:
+    """The `regex` module, imported when a pattern is first compiled (start-up stays lean)."""
+    import regex  # type: ignore[import-untyped, unused-ignore]  # types-regex: not a dependency
+
+    return regex
 
 #: The longest a single regular-expression search may take on one subject.
 REGEX_SECONDS: Final = 1.0
@@ -55,7 +61,11 @@ class BoundedPattern:
 
     def __init__(self, pattern: str, flags: int = 0) -> None:
         self.pattern = pattern
-        self._compiled = regex.compile(pattern, flags)
+        regex = _regex()
+        try:
+            self._compiled = regex.compile(pattern, flags)
+        except regex.error as error:  # reported as Python's own re reports a bad pattern
+            raise re.error(str(error)) from None
 
     def _timed_out(self) -> RegexTimeout:
         return RegexTimeout(self.pattern)
@@ -88,6 +98,7 @@ class BoundedPattern:
 
 def jsonata_regex(pattern: str, flags: Any) -> BoundedPattern:
     """jsonata-python's `regex_engine`: a regex literal compiled once, bounded when run."""
+    regex = _regex()
     native = 0
     if flags.case_insensitive:
         native |= regex.IGNORECASE
@@ -99,12 +110,11 @@ def jsonata_regex(pattern: str, flags: Any) -> BoundedPattern:
 def search(pattern: str, subject: str) -> bool:
     """`regex.search` for JSONPath `=~`: True when `pattern` matches somewhere in `subject`."""
     try:
-        return regex.search(pattern, subject, timeout=REGEX_SECONDS) is not None
+        return _regex().search(pattern, subject, timeout=REGEX_SECONDS) is not None
     except TimeoutError:
         raise RegexTimeout(pattern) from None
 
 
-REGEX_ERRORS: Final = (regex.error,)
 
 
 @functools.cache
@@ -145,15 +155,34 @@ class BudgetExceeded(Exception):
     raises the engine's own D1012 or D1011)."""
 
 
+_local = threading.local()
+
+
+def set_deadline(deadline: float | None) -> None:
+    """The machine's TimeoutSeconds as a `time.monotonic()` reading, for the evaluations of
+    the calling thread (a unit of the execution sets it when it starts its graph)."""
+    _local.deadline = deadline
+
+
+def get_deadline() -> float | None:
+    deadline: float | None = getattr(_local, "deadline", None)
+    return deadline
+
+
 class Budget:
     """One evaluation's budget; its `enter`/`leave` are the engine's evaluate-entry and -exit
     callbacks. `deadline` is a `time.monotonic()` reading."""
 
-    __slots__ = ("deadline", "depth", "seconds", "steps")
+    __slots__ = ("by_machine", "deadline", "depth", "seconds", "steps")
 
     def __init__(self, seconds: float = EVALUATION_SECONDS) -> None:
         self.seconds = seconds
         self.deadline = time.monotonic() + seconds
+        machine = get_deadline()
+        # The machine's TimeoutSeconds, when it comes first, ends the execution instead.
+        self.by_machine = machine is not None and machine < self.deadline
+        if machine is not None and self.by_machine:
+            self.deadline = machine
         self.depth = 0
         self.steps = 0
 
@@ -165,6 +194,8 @@ class Budget:
             raise jexception.JException("D1011", -1)  # the engine's own stack guard
         self.steps += 1
         if not self.steps % _CLOCK_EVERY and time.monotonic() > self.deadline:
+            if self.by_machine:
+                raise ExecutionTimedOut()
             from jsonata import jexception
 
             raise jexception.JException("D1012", -1, round(self.seconds * 1000))

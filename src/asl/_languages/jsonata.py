@@ -572,8 +572,7 @@ def compile_expression(text: str) -> Expression:
             f"(at character {error.location})"
         ) from None
     except (
-        RecursionError, ValueError, TypeError, IndexError, KeyError, AttributeError, re.error,
-        *bounds.REGEX_ERRORS,
+        RecursionError, ValueError, TypeError, IndexError, KeyError, AttributeError, re.error
     ) as error:
         # The parser lets a few Python errors through on odd input: still a syntax error. A
         # regex literal is compiled by Python's re, whose error is none of the others.

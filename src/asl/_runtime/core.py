@@ -33,6 +33,8 @@ PAYLOAD_LIMIT = 256 * 1024
 WAIT_LIMIT = 99_999_999
 #: AWS's history quota per execution.
 HISTORY_LIMIT = 25_000
+#: AWS's longest Standard execution: a year (365 days: inferred), then it times out.
+EXECUTION_LIMIT = 365 * 24 * 3600
 #: Below this many characters, JSON text is within PAYLOAD_LIMIT whatever its characters are.
 SMALL_PAYLOAD = PAYLOAD_LIMIT // 4
 
@@ -77,8 +79,8 @@ class Session:
     the caches (`plans`, `mock_invocations`), whose writes are single dict stores."""
 
     __slots__ = ("clock", "context_execution", "context_machine", "deadline", "execution",
-                 "handlers", "machine", "mock_invocations", "mock_lock", "mocks", "options", "plans", "rng",
-                 "seeded", "synchronous", "tokens")
+                 "handlers", "machine", "mock_invocations", "mock_lock", "mocks", "options", "plans",
+                 "real_deadline", "rng", "seeded", "synchronous", "tokens")
 
     def __init__(self, machine: Machine, execution: Execution, clock: Clock, options: RunOptions,
                  *, synchronous: bool) -> None:
@@ -89,7 +91,14 @@ class Session:
         self.rng = random.Random(options.seed)
         self.seeded = options.seeded
         timeout = machine.graph.timeout_seconds
-        self.deadline = None if timeout is None else execution.start_date + timeout
+        # A clock never passes the year limit either, so no timestamp leaves datetime's range.
+        self.deadline = execution.start_date + (
+            EXECUTION_LIMIT if timeout is None else min(timeout, EXECUTION_LIMIT))
+        # TimeoutSeconds in real time (`time.monotonic()`), for what runs without sleeping on
+        # the clock (a JSONata evaluation): on a virtual clock, a bound that comes no sooner.
+        import time
+
+        self.real_deadline = None if timeout is None else time.monotonic() + timeout
         self.context_execution = {
             "Id": execution.execution_arn,
             "Input": execution.input,

@@ -10,6 +10,7 @@ The state handlers themselves live in `states`, `tasks` and `parallel_map`, writ
 from __future__ import annotations
 
 import json
+import math
 import random
 import uuid
 from collections.abc import Callable, Mapping
@@ -33,9 +34,11 @@ from asl._definition.model import (
 )
 from asl._errors import Aborted, ExecutionTimedOut, Failure, GraphFailed, StatesError
 from asl._json import JsonText, to_json, to_strict_json
+from asl._languages import bounds as _bounds
 from asl._languages.env import Env
 from asl._runtime import parallel_map, states, tasks
 from asl._runtime.core import (
+    EXECUTION_LIMIT,
     HANDLERS,
     HISTORY_LIMIT,
     NO_CONTEXT,
@@ -86,10 +89,18 @@ def _terminal(error: str) -> bool:
     return error in (E.RUNTIME, E.DATA_LIMIT_EXCEEDED)
 
 
+#: The latest clock reading an execution may start at: a year before 9999-12-31T23:59:59Z.
+_LAST_START = 253402300799 - EXECUTION_LIMIT
+
+
 def retry_delay(retrier: Retrier, attempt: int, rng: random.Random) -> float:
     """Seconds before retry number `attempt` (0-based): IntervalSeconds × BackoffRate^attempt,
     capped by MaxDelaySeconds, and drawn uniformly below that with JitterStrategy FULL."""
-    delay = float(retrier.interval_seconds) * float(retrier.backoff_rate) ** attempt
+    try:
+        delay = float(retrier.interval_seconds) * float(retrier.backoff_rate) ** attempt
+    except OverflowError:  # BackoffRate ** attempt past a float: "forever", cut by the year
+        delay = math.inf
+    delay = min(delay, 2.0 * EXECUTION_LIMIT)  # past the execution's year in any case
     if retrier.max_delay_seconds is not None:
         delay = min(delay, float(retrier.max_delay_seconds))
     if retrier.jitter_strategy == "FULL":
@@ -107,16 +118,23 @@ class Interpreter(Run):
         states_ = graph.states
         name: str | None = graph.start_at
         cancel = self.cancel
-        while name is not None:
-            state = states_[name]
-            if cancel is not None and cancel.cut:
-                raise Aborted()  # at the boundary, once a sibling failed or the run was stopped
-            try:
-                data, name, variables = self.state_loop(state, data, lane, variables, extra_context)
-            except Aborted as cut:
-                if cut.state_type is None:  # cut inside this state (a wait, a nested fan-out)
-                    cut.state_type = state.type
-                raise
+        # This thread's JSONata evaluations stop at the machine's TimeoutSeconds too.
+        outer = _bounds.get_deadline()
+        _bounds.set_deadline(self.session.real_deadline)
+        try:
+            while name is not None:
+                state = states_[name]
+                if cancel is not None and cancel.cut:
+                    raise Aborted()  # at the boundary, once a sibling failed or the run was stopped
+                try:
+                    data, name, variables = self.state_loop(state, data, lane, variables,
+                                                            extra_context)
+                except Aborted as cut:
+                    if cut.state_type is None:  # cut inside this state (a wait, a nested fan-out)
+                        cut.state_type = state.type
+                    raise
+        finally:
+            _bounds.set_deadline(outer)
         return data
 
     def state_loop(self, state: State, data: Any, lane: Lane, variables: dict[str, Any],
@@ -298,6 +316,10 @@ def prepare(machine: Machine, input: Any, *, clock: Clock | None, name: str | No
     """An execution ready to go, and the function that drives it to its end (never raising
     for a failed run). Refuses input that is not JSON, as StartExecution does."""
     clock = clock if clock is not None else SystemClock()
+    start = clock.now()
+    if not (isinstance(start, int | float) and 0 <= start <= _LAST_START):
+        raise ValueError(f"the clock reads {start!r}: an execution needs a time from 1970 on "
+                         "that leaves it a year before the year 10000 (timestamps end there)")
     exec_name = name or str(uuid.UUID(int=random.Random(options.seed).getrandbits(128))
                             if options.seeded else uuid.uuid4())
     arn = machine.arn.replace(":stateMachine:", ":execution:") + ":" + exec_name
@@ -310,7 +332,7 @@ def prepare(machine: Machine, input: Any, *, clock: Clock | None, name: str | No
     history = (History(HISTORY_LIMIT) if options.on_event is None
                else StreamingHistory(HISTORY_LIMIT, options.on_event))
     execution = Execution(name=exec_name, arn=arn, state_machine_arn=machine.arn, input=input,
-                          start=clock.now(), history=history)
+                          start=start, history=history)
     session = Session(machine, execution, clock, options, synchronous=synchronous)
     # The root cancel scope: Execution.stop() cuts the run through it (and a distributed Map's
     # child is cut with its Map Run's scope, its parent).

@@ -104,7 +104,7 @@ def _attempt(run: Run, state: TaskState, plan: Invocation, payload: Any,
             # With a seed, request ids come from the run's generator so two runs match exactly.
             # The machine's TimeoutSeconds bounds a task that would block past it.
             limit, by_machine = timeout, False
-            if run.deadline is not None:
+            if run.deadline is not None and session.machine.graph.timeout_seconds is not None:
                 left = max(0.0, run.deadline - run.clock.now())
                 if limit is None or left < limit:
                     limit, by_machine = left, True
@@ -285,8 +285,8 @@ def _await_virtual(run: Run, clock: VirtualClock, callback: Callback, timeout: f
             limits = [clock_start + timeout] if timeout is not None else []
             if heartbeat is not None:
                 limits.append(callback.virtual + heartbeat)
-            if run.deadline is not None:
-                limits.append(run.deadline)
+            if run.deadline is not None and run.session.machine.graph.timeout_seconds is not None:
+                limits.append(run.deadline)  # the year alone: unanswerable, say so now
             if not limits:
                 raise StatesError(E.RUNTIME, _UNANSWERABLE)
             clock.sleep(max(0.0, min(limits) - clock.now()))
