@@ -23,6 +23,8 @@ from fuzz.targets import TARGETS
 def run(name: str, cases: int) -> dict[str, Any]:
     strategy, check = TARGETS[name]
     count = 0
+    started = time.monotonic()
+    last = [started]
 
     @settings(max_examples=cases, deadline=None, database=None,
               phases=[Phase.generate, Phase.shrink],
@@ -32,8 +34,12 @@ def run(name: str, cases: int) -> dict[str, Any]:
         nonlocal count
         count += 1
         check(case)
+        now = time.monotonic()
+        if now - last[0] >= 60:  # a progress line a minute: a cut-short run still has figures
+            last[0] = now
+            print(json.dumps({"target": name, "cases_so_far": count,
+                              "seconds": round(now - started, 1)}), flush=True)
 
-    started = time.monotonic()
     failure = None
     try:
         holds()
