@@ -494,7 +494,7 @@ class Expression:
         if raw is None:
             return UNDEFINED
         if isinstance(raw, dict | list) and bounds.too_many_values(raw):
-            failure = f"The result holds more than {bounds.PRODUCED_SIZE:,} values"
+            failure = f"The result holds more than {bounds.RESULT_VALUES:,} values"
             raise self._error(f"threw an error during evaluation. {failure}", field)
         try:
             return _json_value(raw)
