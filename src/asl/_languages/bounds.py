@@ -39,8 +39,8 @@ EVALUATION_RECURSION: Final = 10_000
 #: so anything near this is lost anyway; the bound keeps memory, not semantics).
 PRODUCED_SIZE: Final = 16 * 1024 * 1024
 #: The most values (as JSON would spell them out) a result may hold: 256 KiB of JSON, AWS's
-#: payload quota, holds fewer than 300,000.
-RESULT_VALUES: Final = 1_000_000
+#: payload quota, holds fewer than 300,000; $range may build 1,000,000 (AWS's bound).
+RESULT_VALUES: Final = 2_000_000
 #: Steps between two clock readings.
 _CLOCK_EVERY: Final = 256
 

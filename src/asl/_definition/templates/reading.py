@@ -23,6 +23,20 @@ _CFN_JSON = re.compile(r'"Resources"\s*:\s*\{')
 _SERVERLESS = re.compile(r"(?m)^stepFunctions\s*:")
 
 
+def _plain_file(path: Path) -> bool:
+    """A regular file of at most MAX_TEXT bytes: a FIFO would block the read, a device
+    (/dev/zero) never end, and a huge file is refused by load_source unread."""
+    import stat
+
+    from asl._definition.source import MAX_TEXT
+
+    try:
+        status = path.stat()
+    except OSError:
+        return False
+    return stat.S_ISREG(status.st_mode) and status.st_size <= MAX_TEXT
+
+
 def kind_of(path: Path, text: str | None = None) -> str | None:
     """Which kind of template `path` is, or None for a plain definition."""
     if path.suffix == ".tf":
@@ -32,6 +46,8 @@ def kind_of(path: Path, text: str | None = None) -> str | None:
     if path.suffix not in (".json", ".yaml", ".yml", ".template"):
         return None
     if text is None:
+        if not _plain_file(path):
+            return None  # load_source reports it (a FIFO or device, or too large to read)
         try:
             text = path.read_text(encoding="utf-8-sig")
         except (OSError, UnicodeDecodeError):
@@ -95,6 +111,8 @@ def substituted_source(definition: object, substitutions: Mapping[str, str]) -> 
     name: str | None = None
     if isinstance(definition, Path) or (isinstance(definition, str) and _looks_like_path(definition)):
         path = Path(definition)
+        if not _plain_file(path):
+            return load_source(path)  # its Problem says why
         try:
             text = path.read_text(encoding="utf-8-sig")
         except (OSError, UnicodeDecodeError):
