@@ -342,6 +342,10 @@ def prepare(machine: Machine, input: Any, *, clock: Clock | None, name: str | No
     def drive() -> None:
         try:
             _drive(run, input, text)
+        except E.Error as error:  # the caller's misuse (a mock file that does not fit): run()
+            _crashed(run, error)  # raises it as ever; start() ends FAILED with its message
+            if synchronous:
+                raise
         except Exception as error:  # noqa: BLE001 - asl's own bug: still an ended execution
             _crashed(run, error)
         finally:
@@ -361,7 +365,8 @@ def _crashed(run: Interpreter, error: Exception) -> None:
         detail = f"{type(error).__name__}: {error}"
     except Exception:  # noqa: BLE001 - an exception whose str() raises
         detail = type(error).__name__
-    execution.cause = (f"asl failed while running the execution ({detail}); this is a bug in "
+    execution.cause = (detail if isinstance(error, E.Error) else
+                       f"asl failed while running the execution ({detail}); this is a bug in "
                        "asl, please report it with the definition and input")
     try:
         run.history.add(Lane(), "ExecutionFailed", run.clock.now(),
