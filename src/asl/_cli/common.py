@@ -25,6 +25,11 @@ class SafeStream:
     def __init__(self, stream: Any) -> None:
         self._stream = stream
 
+    @property
+    def wrapped(self) -> Any:
+        """The stream written to (`main` wraps sys.stdout; who must know compares this)."""
+        return self._stream
+
     def write(self, text: str) -> int:
         try:
             return int(self._stream.write(text))
@@ -169,7 +174,7 @@ def handler_output_to(err: IO[str], out: IO[str]) -> Iterator[None]:
     import os
 
     saved: int | None = None
-    if out is sys.__stdout__:
+    if (out.wrapped if isinstance(out, SafeStream) else out) is sys.__stdout__:
         try:
             out.flush()
             target = err.fileno()
