@@ -354,3 +354,24 @@ def test_error_without_cause_has_only_error():
 
     execution = run(task_machine(catch=[{"ErrorEquals": ["States.ALL"], "Next": "Handled"}]), fail)
     assert execution.output == {"Error": "Bare"}
+
+
+def test_a_catcher_whose_result_path_cannot_apply_fails_the_state() -> None:
+    """The error output cannot be put at $.a of a string input: the state (and the execution)
+    fails with that error instead of an exception escaping run()."""
+    import asl
+
+    definition = {"StartAt": "L", "States": {
+        "L": {"Type": "Task", "Resource": "arn:aws:lambda:us-east-1:123456789012:function:f",
+              "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.a", "Next": "Done"}],
+              "End": True},
+        "Done": {"Type": "Succeed"}}}
+
+    def handler(event: object, context: object) -> object:
+        raise ValueError("boom")
+
+    execution = asl.load(definition).run("text", handlers={"f": handler}, clock=asl.VirtualClock())
+    assert execution.status == "FAILED"
+    assert execution.error == "States.ResultPathMatchFailure"
+    assert execution.cause == ("An error occurred while executing the state 'L' (entered at the "
+                               "event id #2). Unable to apply ReferencePath $.a to input \"text\"")

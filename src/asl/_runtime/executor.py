@@ -224,7 +224,13 @@ class Interpreter(Run):
             # An absent Error or Cause (a Fail state without them) stays absent, not "".
             error_output = {key: value for key, value in (("Error", error), ("Cause", cause))
                             if value is not None}
-            output, assigned = state.flow.caught(catcher, data, error_output, env, self.clock)
+            try:
+                output, assigned = state.flow.caught(catcher, data, error_output, env, self.clock)
+            except StatesError as unusable:
+                # The Catcher's own ResultPath, Output or Assign failed (a ResultPath into a
+                # string, say): the state fails with that error, which no Catcher takes again.
+                self.failed_event(state, lane)
+                raise GraphFailed(*self.word(unusable, state, entered)) from None
             self.failed_event(state, lane)
             return output, catcher.next, assigned
 
