@@ -123,7 +123,11 @@ def test_the_cycle_check_reports_a_cycle() -> None:
 def test_state_handlers_never_import_the_executor() -> None:
     """Tasks, fan-out and distributed Map are written against `core.Run`; only the machine
     layer (`load`/`StateMachine`, and `test_state`, which runs one state through the
-    executor's Run) reaches the executor, which registers them."""
+    executor's Run) and `durable` (whose Interpreter checkpoints and journals, and which only
+    the machine layer imports) reach the executor, which registers them."""
     importers = sorted(module for module, targets in GRAPH.items()
                        if "asl._runtime.executor" in targets)
-    assert importers == ["asl._machine", "asl._test_state"]
+    assert importers == ["asl._machine", "asl._runtime.durable", "asl._test_state"]
+    durable_importers = sorted(module for module, targets in GRAPH.items()
+                               if "asl._runtime.durable" in targets)
+    assert set(durable_importers) <= {"asl._machine", "asl._cli.executions"}

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from asl._errors import (
     DefinitionError,
     Error,
+    ExecutionStoreError,
     InvalidExecutionInput,
     LambdaError,
     MockConfigError,
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
     from asl._lambda.service import Functions
     from asl._machine import StateMachine, load, machines
     from asl._runtime.execution import Execution
+    from asl._runtime.store import ExecutionRecord, ExecutionStore, SQLiteStore
     from asl._test_state import TestStateResult, test_state
 
 __all__ = [
@@ -36,10 +38,14 @@ __all__ = [
     "Error",
     "Execution",
     "Functions",
+    "ExecutionRecord",
+    "ExecutionStore",
+    "ExecutionStoreError",
     "InvalidExecutionInput",
     "LambdaError",
     "MockConfigError",
     "Problem",
+    "SQLiteStore",
     "StateMachine",
     "SystemClock",
     "TaskFailed",
@@ -58,6 +64,9 @@ __all__ = [
 _LAZY = {
     "Execution": "asl._runtime.execution",
     "Functions": "asl._lambda.service",
+    "ExecutionRecord": "asl._runtime.store",
+    "ExecutionStore": "asl._runtime.store",
+    "SQLiteStore": "asl._runtime.store",
     "StateMachine": "asl._machine",
     "load": "asl._machine",
     "machines": "asl._machine",

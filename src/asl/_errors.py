@@ -117,6 +117,17 @@ class TaskTokenError(Error, LookupError):
         self.code = code
 
 
+class ExecutionStoreError(Error, LookupError):
+    """An execution store refused a request, with AWS's API error as `code`:
+    `ExecutionDoesNotExist`, `ExecutionAlreadyExists`, `ExecutionNotRedrivable` (the message
+    is DescribeExecution's `redriveStatusReason`), or asl's own `ExecutionNotResumable`
+    (resume needs a RUNNING execution no live process runs)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+
+
 class TestStateError(Error, ValueError):
     """A TestState call AWS refuses with an API error, before or instead of running the state:
     `code` is AWS's error code (`ValidationException`, `InvalidDefinition`, ...) and `message`

@@ -92,16 +92,78 @@ class StateMachine:
         threading.Thread(target=drive, name=f"asl-{execution.name}", daemon=True).start()
         return execution
 
+    def resume(
+        self,
+        execution_id: str,
+        *,
+        handlers: Mapping[str, Callable[..., Any]] | None = None,
+        clock: Clock | None = None,
+        **options: Unpack[RunKeywords],
+    ) -> Execution:
+        """Continue a durable execution whose process died, from its last checkpoint in `store`
+        (a path or an `ExecutionStore`), to its end. Completed states never run again; a Task
+        attempt that was in flight failed (States.TaskFailed), so the state's Retry policy
+        decides whether it runs again. `execution_id` is its ARN or name; `store=` is required;
+        the other options are `run`'s."""
+        return self._continue("resume", execution_id, handlers, clock, options, False)
+
+    def redrive(
+        self,
+        execution_id: str,
+        *,
+        handlers: Mapping[str, Callable[..., Any]] | None = None,
+        clock: Clock | None = None,
+        **options: Unpack[RunKeywords],
+    ) -> Execution:
+        """AWS's RedriveExecution: restart a FAILED, TIMED_OUT or ABORTED durable execution from
+        the state that did not succeed, keeping its successful steps (Task results, also of
+        finished Map iterations and Parallel branches), within 14 days of its stop; records
+        ExecutionRedriven and counts `$$.Execution.RedriveCount`. Runs it to its end."""
+        return self._continue("redrive", execution_id, handlers, clock, options, True)
+
+    def _continue(self, where: str, execution_id: str,
+                  handlers: Mapping[str, Callable[..., Any]] | None, clock: Clock | None,
+                  keywords: Mapping[str, Any], redrive: bool) -> Execution:
+        from asl._runtime import durable
+        from asl._runtime.store import open_store
+
+        options = self._options(where, handlers, keywords)
+        if options.store is None:
+            raise TypeError(f"{where}() needs store=<path or ExecutionStore>")
+        store = open_store(options.store)
+        record = durable.find(store, execution_id)
+        options = attrs.evolve(options, store=store)
+        clock = check_clock(clock)
+        now = (clock or _system_clock()).now()
+        if redrive:
+            durable.check_redrivable(store, record, now)
+        else:
+            durable.check_resumable(record)
+        execution, drive = durable.resume(self._machine(), record, clock=clock, options=options,
+                                          store=store, synchronous=True, redrive=redrive)
+        drive()
+        return execution
+
     def _prepare(self, where: str, input: Any, handlers: Mapping[str, Callable[..., Any]] | None,
-                 clock: Clock | None, name: str | None, options: Mapping[str, Any], *,
+                 clock: Clock | None, name: str | None, keywords: Mapping[str, Any], *,
                  synchronous: bool) -> tuple[Execution, Callable[[], None]]:
         """The execution, checked and ready, and the function that drives it to its end (the
-        CLI drives it on a thread of its own, so that Ctrl-C can stop it)."""
-        from asl._runtime.executor import prepare
+        CLI drives it on a thread of its own, so that Ctrl-C can stop it). With a `store`, a
+        durable execution checkpointed there."""
+        options = self._options(where, handlers, keywords)
+        input = {} if input is None else input
+        if options.store is None:
+            from asl._runtime.executor import prepare
 
-        return prepare(self._machine(), {} if input is None else input, clock=check_clock(clock),
-                       name=name, options=self._options(where, handlers, options),
-                       synchronous=synchronous)
+            return prepare(self._machine(), input, clock=check_clock(clock), name=name,
+                           options=options, synchronous=synchronous)
+        from asl._runtime import durable
+        from asl._runtime.store import open_store
+
+        store = open_store(options.store)
+        return durable.start(self._machine(), self.definition, input, clock=check_clock(clock),
+                             name=name, options=attrs.evolve(options, store=store), store=store,
+                             synchronous=synchronous)
 
     def _machine(self) -> Machine:
         from asl._runtime.core import Machine
@@ -148,6 +210,25 @@ class StateMachine:
 
     def __repr__(self) -> str:
         return f"<StateMachine {self.name} ({len(self.graph.states)} states)>"
+
+
+def _system_clock() -> Clock:
+    from asl._clock import SystemClock
+
+    return SystemClock()
+
+
+def from_store(store: Any, execution_id: str) -> StateMachine:
+    """The state machine a stored execution runs, compiled from the definition it was
+    started with (for `asl resume ID`, which has nothing but the store)."""
+    import json
+
+    from asl._runtime import durable
+    from asl._runtime.store import open_store
+
+    record = durable.find(open_store(store), execution_id)
+    return load(json.loads(record.definition), name=record.state_machine_name,
+                arn=record.state_machine_arn)
 
 
 def _state_names(graph: Graph) -> list[str]:

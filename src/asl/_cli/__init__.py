@@ -24,6 +24,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "test-state": ("test_state", "test one state as AWS's TestState API does, offline"),
     "event": ("event", "print an event payload as an AWS service sends it to Lambda"),
     "graph": ("graph", "draw a machine (Mermaid, DOT, SVG, PNG), optionally with a run's path"),
+    "executions": ("executions", "list, describe or show the history of stored executions"),
+    "resume": ("resume", "continue a stored execution whose process died"),
+    "redrive": ("resume", "redrive a stored FAILED, TIMED_OUT or ABORTED execution"),
 }
 
 

@@ -29,6 +29,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--mock-config", metavar="FILE",
                         help="a Step Functions Local mock configuration file (MockConfigFile.json)")
     parser.add_argument("--test-case", metavar="NAME", help="the test case of --mock-config to run")
+    parser.add_argument("--store", metavar="FILE",
+                        help="checkpoint the execution in this store (SQLite file) at every transition")
+    parser.add_argument("--name", metavar="NAME", help="the execution's name (default: a UUID)")
     parser.add_argument("--history", metavar="FILE", nargs="?", const="-",
                         help="write the history as it happens: to FILE as GetExecutionHistory's "
                              "JSON, or without FILE to stderr, one event per line")
@@ -92,7 +95,7 @@ def main(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
             err.write(format_problem(shown, problem, "text") + "\n")
         return EXIT_INVALID
     clock = asl.VirtualClock() if args.virtual_clock else None
-    from asl._errors import InvalidExecutionInput, MockConfigError
+    from asl._errors import ExecutionStoreError, InvalidExecutionInput, MockConfigError
 
     options: dict[str, Any] = {}
     if args.mock_config or args.test_case:
@@ -100,6 +103,8 @@ def main(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
             err.write("asl run: --mock-config FILE and --test-case NAME go together\n")
             return EXIT_USAGE
         options = {"mock_config": Path(args.mock_config), "test_case": args.test_case}
+    if args.store:
+        options["store"] = args.store
     bar = progress_bar(args, err)
     if bar is not None:
         options["on_progress"] = bar
@@ -130,7 +135,11 @@ def main(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         options["on_event"] = listener
     try:
         with handler_output_to(err, out):
-            execution, interrupted = run_stoppable(machine, input_value, handlers, clock, options)
+            execution, interrupted = run_stoppable(machine, input_value, handlers, clock, options,
+                                                     name=args.name)
+    except ExecutionStoreError as error:  # a name already used in the store
+        err.write(f"asl run: {error}\n")
+        return EXIT_USAGE
     except MockConfigError as error:  # an unreadable file, or a test case this machine lacks
         err.write(f"asl run: {error}\n")
         return EXIT_USAGE
@@ -176,14 +185,14 @@ SIGINT_CAUSE = "asl run was interrupted (Ctrl-C) while the execution was running
 
 
 def run_stoppable(machine: Any, input_value: Any, handlers: Any, clock: Any,
-                  options: dict[str, Any]) -> tuple[Any, bool]:
+                  options: dict[str, Any], name: str | None = None) -> tuple[Any, bool]:
     """`machine.run(...)`, driven on a worker thread while this (the main) thread waits, so
     that Ctrl-C (KeyboardInterrupt, raised on the main thread) stops the execution as
     StopExecution does instead of unwinding through it: the result is ABORTED with its history
     kept. Returns the execution and whether it was interrupted."""
     import threading
 
-    execution, drive = machine._prepare("run", input_value, handlers, clock, None, options,
+    execution, drive = machine._prepare("run", input_value, handlers, clock, name, options,
                                         synchronous=True)
     threading.Thread(target=drive, name="asl-run", daemon=True).start()
     try:

@@ -79,8 +79,8 @@ class Session:
     the caches (`plans`, `mock_invocations`), whose writes are single dict stores."""
 
     __slots__ = ("clock", "context_execution", "context_machine", "deadline", "execution",
-                 "handlers", "machine", "mock_invocations", "mock_lock", "mocks", "options", "plans",
-                 "real_deadline", "rng", "seeded", "synchronous", "tokens")
+                 "handlers", "journal", "machine", "mock_invocations", "mock_lock", "mocks",
+                 "options", "plans", "real_deadline", "rng", "seeded", "synchronous", "tokens")
 
     def __init__(self, machine: Machine, execution: Execution, clock: Clock, options: RunOptions,
                  *, synchronous: bool) -> None:
@@ -118,6 +118,8 @@ class Session:
         # True for run(): the caller gets the Execution only at the end, so only handlers can
         # answer a .waitForTaskToken task (StateMachine.start() leaves it False).
         self.synchronous = synchronous
+        # A durable execution's task journal (`durable.Journal`); None without a store.
+        self.journal: Any = None
 
 
 class Run:

@@ -317,10 +317,12 @@ Interpreter.child_worker = staticmethod(run_child)
 
 
 def prepare(machine: Machine, input: Any, *, clock: Clock | None, name: str | None,
-            options: RunOptions, synchronous: bool, cancel: Any = None
+            options: RunOptions, synchronous: bool, cancel: Any = None,
+            interpreter: Callable[[Session, History, Any], Interpreter] | None = None,
             ) -> tuple[Execution, Callable[[], None]]:
     """An execution ready to go, and the function that drives it to its end (never raising
-    for a failed run). Refuses input that is not JSON, as StartExecution does."""
+    for a failed run). Refuses input that is not JSON, as StartExecution does. (`interpreter`:
+    a durable execution's `durable.DurableInterpreter`.)"""
     clock = clock if clock is not None else SystemClock()
     start = clock.now()
     if not (isinstance(start, int | float) and 0 <= start <= _LAST_START):
@@ -343,7 +345,7 @@ def prepare(machine: Machine, input: Any, *, clock: Clock | None, name: str | No
     # The root cancel scope: Execution.stop() cuts the run through it (and a distributed Map's
     # child is cut with its Map Run's scope, its parent).
     scope = execution._scope = CancelScope(cancel)
-    run = Interpreter(session, execution._history, scope)
+    run = (interpreter or Interpreter)(session, execution._history, scope)
 
     def drive() -> None:
         try:
@@ -384,19 +386,31 @@ def _crashed(run: Interpreter, error: Exception) -> None:
 
 def _drive(run: Interpreter, input: Any, text: str) -> None:
     session = run.session
-    execution, machine, clock = session.execution, session.machine, session.clock
-    history = run.history
+    execution, machine = session.execution, session.machine
     lane = Lane()
-    history.add(lane, "ExecutionStarted", execution.start_date, {
+    run.history.add(lane, "ExecutionStarted", execution.start_date, {
         "input": JsonText(text), "roleArn": session.context_execution["RoleArn"],
         "stateMachineArn": machine.arn,
     }, chain=False)
-    try:
+
+    def body() -> Any:
         if not fits_payload(text):
             raise GraphFailed(E.DATA_LIMIT_EXCEEDED,
                               "The execution input exceeds the maximum number of bytes service limit.")
         run.checked = (input, text)
-        output = run.run_graph(machine.graph, input, lane, {})
+        return run.run_graph(machine.graph, input, lane, {})
+
+    conclude(run, lane, body)
+
+
+def conclude(run: Interpreter, lane: Lane, body: Callable[[], Any]) -> None:
+    """Run the execution's graph (`body`) and record how it ended: its status, output or error
+    and closing event."""
+    session = run.session
+    execution, clock = session.execution, session.clock
+    history = run.history
+    try:
+        output = body()
     except GraphFailed as failure:
         execution.status = FAILED
         execution.error, execution.cause = failure.error, failure.cause

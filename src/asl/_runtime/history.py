@@ -12,6 +12,7 @@ One writer per `History`: the executor's thread, or a unit's thread writing into
 
 from __future__ import annotations
 
+import json
 import warnings
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -382,41 +383,75 @@ class Recorded:
 
 
 def _render(event_id: int, previous: int, now: float, event_type: str, *rest: Any) -> dict[str, Any]:
-    shown: dict[str, Any]
     event: dict[str, Any] = {
         "timestamp": to_datetime(now),
         "type": event_type,
         "id": event_id,
         "previousEventId": previous,
     }
+    shown = _details(rest)
+    if shown is not None:
+        event[details_key(event_type)] = shown
+    return event
+
+
+def _details(rest: tuple[Any, ...]) -> dict[str, Any] | None:
+    """An event's `<type>EventDetails` as AWS shows them (payloads as JSON text)."""
+    shown: dict[str, Any]
     if len(rest) == 4:
         head, field, value, tail = rest
         shown = {**head, field: _shown(value), field + "Details": {"truncated": False}}
         if tail:
             shown.update(tail)
-        event[details_key(event_type)] = shown
-        return event
-    if len(rest) > 1:
+        return shown
+    if len(rest) > 2:
         name, field, value, is_text, assigned = rest
         shown = {"name": name, field: value if is_text else to_json(value),
                                  field + "Details": {"truncated": False}}
         if assigned:
             shown.update(_assigned(assigned))
-        event[details_key(event_type)] = shown
-        return event
+        return shown
     details = rest[0]
-    if details is not None:
-        shown = {}
-        for key, value in details.items():
-            if key in _JSON_FIELDS:
-                shown[key] = _shown(value)
-                shown[key + "Details"] = {"truncated": False}
-            elif key == "assignedVariables":
-                shown.update(_assigned(value))
-            else:
-                shown[key] = value
-        event[details_key(event_type)] = shown
-    return event
+    if details is None or len(rest) == 2:  # (details, RENDERED): restored from a store
+        return details  # type: ignore[no-any-return]
+    shown = {}
+    for key, value in details.items():
+        if key in _JSON_FIELDS:
+            shown[key] = _shown(value)
+            shown[key + "Details"] = {"truncated": False}
+        elif key == "assignedVariables":
+            shown.update(_assigned(value))
+        else:
+            shown[key] = value
+    return shown
+
+
+#: Marks an event restored from a store: its details are already rendered.
+RENDERED = True
+
+
+def stored(history: History, start: int) -> list[tuple[int, int, float, str, str | None]]:
+    """The events of `history` from index `start` on, as an execution store keeps them: (id,
+    previous id, timestamp, type, details as JSON text)."""
+    base = history.base
+    rows = []
+    for n, event in enumerate(history._events[start:], start + 1):
+        details = _details(event[3:])
+        rows.append((base + n, event[0], event[1], event[2],
+                     None if details is None else _STORE_JSON(details)))
+    return rows
+
+
+def restored(rows: list[tuple[int, int, float, str, str | None]], limit: int) -> History:
+    """A history holding a store's events again (rendered as they were when read)."""
+    history = History(limit)
+    history._events = [(previous, now, kind, None if details is None else json.loads(details),
+                        RENDERED) for _id, previous, now, kind, details in rows]
+    return history
+
+
+def _STORE_JSON(value: Any) -> str:  # noqa: N802 - a constant-like encoder
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 def _assigned(variables: Mapping[str, Any]) -> dict[str, Any]:

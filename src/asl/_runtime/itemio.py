@@ -408,7 +408,8 @@ def _run_children(run: Run, state: MapState, inputs: Sequence[Any], child_arn: s
             # What crosses to the worker: no pool (its Maps make their own) and no progress hook
             # (it reports to this process's caller), and no event listener (a child's events are
             # its own execution's, not this one's).
-            options = attrs.evolve(run.options, executor=None, on_progress=None, on_event=None)
+            options = attrs.evolve(run.options, executor=None, on_progress=None, on_event=None,
+                                      store=None)
             worker = run.child_worker
 
             def submit(i: int) -> cf.Future[Any]:

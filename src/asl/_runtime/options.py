@@ -39,6 +39,7 @@ class RunKeywords(TypedDict, total=False):
     child_history: bool
     role_arn: str
     functions: Any
+    store: Any
 
 
 def _optional(kind: type | tuple[type, ...], what: str) -> Callable[[Any, Any, Any], None]:
@@ -92,6 +93,8 @@ class RunOptions:
     s3_root: str | Path | None = attrs.field(default=None, validator=_optional((str, Path), "a path"))
     child_history: bool = attrs.field(default=True, validator=_optional(bool, "a bool"))
     role_arn: str = attrs.field(default=DEFAULT_ROLE_ARN, validator=_optional(str, "a str"))
+    #: Where a durable execution is checkpointed: a path (SQLite) or an `ExecutionStore`.
+    store: Any = None
     #: The local Lambda service (an `asl.Functions`) Task states invoke functions through.
     functions: Any = attrs.field(default=None, validator=_functions)
     #: Mocks by state name as the caller gives them (`mocks={...}`); `StateMachine` resolves

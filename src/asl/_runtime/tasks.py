@@ -99,7 +99,10 @@ def _attempt(run: Run, state: TaskState, plan: Invocation, payload: Any,
     session = run.session
     mocks = session.mocks
     try:
-        if token is None and (mocks is None or not mocks.mocked(state.name)):
+        if session.journal is not None:  # a durable execution: completed attempts replay
+            result = session.journal.task(run, state, text, payload, lambda: _call(
+                run, state, plan, payload, text, timeout, heartbeat, token, lane, ids))
+        elif token is None and (mocks is None or not mocks.mocked(state.name)):
             # The common case, inline: the handler's response, serialised once on its way back.
             # With a seed, request ids come from the run's generator so two runs match exactly.
             # The machine's TimeoutSeconds bounds a task that would block past it.
@@ -144,6 +147,21 @@ def _attempt(run: Run, state: TaskState, plan: Invocation, payload: Any,
         raise
     history.record_task(lane, succeeded_type, run.clock.now(), ids, "output", result)
     return result
+
+
+def _call(run: Run, state: TaskState, plan: Invocation, payload: Any, text: str | None,
+          timeout: float | None, heartbeat: float | None, token: str | None, lane: Lane,
+          ids: dict[str, Any]) -> Any:
+    """One attempt's call, as `_attempt` makes it inline, for a durable execution's journal."""
+    mocks = run.session.mocks
+    if token is None and (mocks is None or not mocks.mocked(state.name)):
+        result, _part, _text = _dispatch.attempt(
+            plan, payload, text, timeout, heartbeat, run.clock,
+            _lambda.new_request_id(run.rng) if run.session.seeded else None)
+        if plan.pattern is Pattern.SYNC or plan.pattern is Pattern.SYNC2:
+            run.event(lane, "TaskSubmitted", {**ids, "output": result})
+        return result
+    return _invoke(run, state, plan, payload, timeout, heartbeat, token, lane, ids)
 
 
 def _payload_text(payload: Any, checked: tuple[Any, str | None]) -> str | None:

@@ -1,0 +1,385 @@
+"""Durable executions: checkpointing, resume and redrive over an `ExecutionStore`.
+
+The position of an execution is where its top-level graph stands between two states: the next
+state's name, that state's input, the variables in scope, how many transitions came before
+(`seq`) and the id its next event chains to. It is written with the events of the transition in
+one `checkpoint` transaction. Work inside a state (Task attempts, anywhere in the state: in a
+Map's iterations or a Parallel's branches too; Wait and retry deadlines) is journaled under a
+key of where it happened: the transition number, the kind, the state's name, a digest of its
+payload and how many such keys came before in this transition. Resuming re-enters the state in
+flight from its position and replays the journal: a completed attempt returns its recorded
+outcome without calling the handler; an attempt that was in flight when the process died counts
+as failed (`INTERRUPTED`), so the state's Retry policy decides whether it runs again, as after
+an infrastructure failure on AWS; a sleep keeps the deadline it had.
+
+Without a store none of this exists: `StateMachine.run` builds a plain `Interpreter` and the
+hot path is untouched.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import socket
+import threading
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from asl import _errors as E
+from asl._clock import Clock, SystemClock, isoformat
+from asl._definition.model import Graph, State, TaskState
+from asl._errors import ExecutionStoreError, Failure, StatesError
+from asl._json import JsonText, to_json
+from asl._runtime.core import HISTORY_LIMIT, Machine, Run, Session
+from asl._runtime.execution import ABORTED, FAILED, RUNNING, SUCCEEDED, TIMED_OUT, Execution
+from asl._runtime.executor import Interpreter, conclude, prepare
+from asl._runtime.executor import _drive as drive_execution
+from asl._runtime.fanout import CancelScope
+from asl._runtime.history import History, Lane, restored, stored
+from asl._runtime.options import RunOptions
+from asl._runtime.store import ExecutionRecord, ExecutionStore, dumps
+
+#: The error of a Task attempt that was running when its execution's process died.
+INTERRUPTED = E.TASK_FAILED
+INTERRUPTED_CAUSE = ("The task was running when the execution's process stopped; the execution "
+                     "was resumed from its store.")
+#: AWS: an execution may be redriven within 14 days of its stop, at most 1000 times.
+REDRIVE_WINDOW = 14 * 24 * 3600
+REDRIVE_LIMIT = 1000
+#: AWS's maximum execution time of a Standard workflow (one year).
+MAX_EXECUTION_TIME = 365 * 24 * 3600
+REDRIVABLE = (FAILED, TIMED_OUT, ABORTED)
+
+
+def owner() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def owner_alive(who: str | None) -> bool:
+    """Whether the process named by `owner()` still runs (only knowable on this host)."""
+    if not who:
+        return False
+    host, _, pid = who.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    if int(pid) == os.getpid():
+        return False  # this process: the execution's own runner is gone (a test, a thread)
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class Journal:
+    """Task outcomes and sleep deadlines of one execution, keyed by where they happen."""
+
+    def __init__(self, store: ExecutionStore, arn: str, seq: int, prefix: str = "") -> None:
+        self.store = store
+        self.arn = arn
+        self.seq = seq
+        #: A distributed Map child's journal: its keys under the key of the child.
+        self.prefix = prefix
+        self._counts: dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    def begin(self, seq: int) -> None:
+        """A new top-level transition: keys count from 0 again."""
+        self.seq = seq
+        self._counts.clear()
+
+    def key(self, kind: str, name: str, text: str) -> str:
+        digest = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=10).hexdigest()
+        prefix = f"{self.prefix}{self.seq}|{kind}|{name}|{digest}"
+        with self._lock:
+            count = self._counts.get(prefix, 0)
+            self._counts[prefix] = count + 1
+        return f"{prefix}|{count}"
+
+    def task(self, run: Run, state: TaskState, text: str | None, payload: Any,
+             call: Callable[[], Any]) -> Any:
+        """One Task attempt: replayed from the journal, or made and journaled."""
+        store, arn = self.store, self.arn
+        key = self.key("task", state.name, text if text is not None else repr(payload))
+        found = store.journal_get(arn, key)
+        if found is not None:
+            outcome = json.loads(found)
+            kind = outcome["kind"]
+            if kind == "ok":
+                return outcome["result"]
+            if kind == "failed":
+                raise (Failure if outcome["final"] else StatesError)(outcome["error"], outcome["cause"])
+            # "started": in flight when the process died. It failed; Retry decides what next.
+            store.journal_put(arn, key, dumps({"kind": "failed", "final": True,
+                                               "error": INTERRUPTED, "cause": INTERRUPTED_CAUSE}))
+            raise Failure(INTERRUPTED, INTERRUPTED_CAUSE)
+        store.journal_put(arn, key, '{"kind":"started"}')
+        try:
+            result = call()
+        except StatesError as failure:
+            store.journal_put(arn, key, dumps({"kind": "failed", "final": isinstance(failure, Failure),
+                                               "error": failure.error, "cause": failure.cause}))
+            raise
+        store.journal_put(arn, key, dumps({"kind": "ok", "result": result}))
+        return result
+
+    def sleep(self, now: float, name: str, text: str, seconds: float) -> float:
+        """How long a sleep still lasts: the deadline it was given before a restart holds."""
+        key = self.key("sleep", name, text)
+        found = self.store.journal_get(self.arn, key)
+        if found is not None:
+            until = float(json.loads(found)["until"])
+        else:
+            until = now + seconds
+            self.store.journal_put(self.arn, key, dumps({"kind": "sleep", "until": until}))
+        return max(0.0, until - now)
+
+
+class DurableInterpreter(Interpreter):
+    """An `Interpreter` that checkpoints its top-level transitions and journals the work of
+    its states (forks of it, the units of Map and Parallel, journal but never checkpoint)."""
+
+    __slots__ = ("current", "position", "saved")
+
+    def __init__(self, session: Session, history: Any, cancel: Any = None) -> None:
+        super().__init__(session, history, cancel)
+        #: The state running in this unit and its input (journal keys of sleeps).
+        self.current: tuple[str, Any] | None = None
+        #: Set on the root run only: (next state, seq) to start the top-level loop from.
+        self.position: tuple[str | None, int] | None = None
+        self.saved = 0
+
+    def run_graph(self, graph: Graph, data: Any, lane: Lane, variables: dict[str, Any],
+                  extra_context: Mapping[str, Any] | None = None) -> Any:
+        position = self.position
+        if position is None:
+            return super().run_graph(graph, data, lane, variables, extra_context)
+        self.position = None  # the top-level loop runs once; nested graphs run plainly
+        name, seq = position
+        if name is None:  # a fresh execution
+            name = graph.start_at
+            self.checkpoint(name, data, variables, lane, seq)
+        journal: Journal = self.session.journal
+        states_ = graph.states
+        while name is not None:
+            journal.begin(seq)
+            data, name, variables = self.state_loop(states_[name], data, lane, variables, None)
+            seq += 1
+            self.checkpoint(name, data, variables, lane, seq)
+        return data
+
+    def state_loop(self, state: State, data: Any, lane: Lane, variables: dict[str, Any],
+                   extra_context: Mapping[str, Any] | None) -> tuple[Any, str | None, dict[str, Any]]:
+        outer = self.current
+        self.current = (state.name, data)
+        try:
+            return super().state_loop(state, data, lane, variables, extra_context)
+        finally:
+            self.current = outer
+
+    def sleep(self, seconds: float) -> None:
+        journal = self.session.journal
+        current = self.current
+        if journal is not None and current is not None:
+            seconds = journal.sleep(self.clock.now(), current[0], to_json(current[1]), seconds)
+        super().sleep(seconds)
+
+    def start_child(self, machine: Machine, input: Any, name: str, options: RunOptions,
+                    cancel: Any) -> Execution:
+        """A distributed Map's child run in this process, journaled under a key of its own
+        (its input and how many children had that input), so a redriven Map keeps the
+        finished children's work."""
+        journal: Journal | None = self.session.journal
+        if journal is None:
+            return super().start_child(machine, input, name, options, cancel)
+        key = journal.key("child", machine.name, to_json(input)) + "/"
+
+        def root(session: Session, history: History, cut: Any) -> DurableInterpreter:
+            session.journal = Journal(journal.store, journal.arn, journal.seq, prefix=key)
+            return DurableInterpreter(session, history, cut)
+
+        execution, drive = prepare(machine, input, clock=self.clock, name=name, options=options,
+                                   synchronous=True, cancel=cancel, interpreter=root)
+        drive()
+        return execution
+
+    def checkpoint(self, name: str | None, data: Any, variables: dict[str, Any], lane: Lane,
+                   seq: int) -> None:
+        """One transition: the events since the last checkpoint and the new position."""
+        history = self.history
+        events = stored(history, self.saved)
+        self.saved = len(history._events)
+        checked, text = self.checked
+        if data is not checked or text is None:
+            text = to_json(data)
+        position = (f'{{"next":{to_json(name)},"seq":{seq},"lane":{lane.last},'
+                    f'"input":{text},"variables":{to_json(variables)}}}')
+        journal: Journal = self.session.journal
+        journal.store.checkpoint(journal.arn, events, position=position)
+
+    def finish(self) -> None:
+        """The closing checkpoint: the last events and the execution's outcome."""
+        session = self.session
+        execution = session.execution
+        journal: Journal = session.journal
+        events = stored(self.history, self.saved)
+        self.saved = len(self.history._events)
+        output = None if execution.status != SUCCEEDED else to_json(execution.output)
+        journal.store.checkpoint(journal.arn, events, status=execution.status,
+                                 stop_date=execution.stop_date, output=output,
+                                 error=execution.error, cause=execution.cause, owner=None)
+
+
+def start(machine: Machine, definition: Mapping[str, Any], input: Any, *, clock: Clock | None,
+          name: str | None, options: RunOptions, store: ExecutionStore,
+          synchronous: bool) -> tuple[Execution, Callable[[], None]]:
+    """A new durable execution: recorded in the store before its first state runs."""
+    made: list[DurableInterpreter] = []
+
+    def root(session: Session, history: History, cancel: Any) -> DurableInterpreter:
+        made.append(DurableInterpreter(session, history, cancel))
+        return made[-1]
+
+    execution, _drive_plain = prepare(machine, input, clock=clock, name=name, options=options,
+                                      synchronous=synchronous, interpreter=root)
+    run = made[0]
+    scope = execution._scope
+    text = to_json(execution.input)
+    session = run.session
+    session.journal = Journal(store, execution.execution_arn, 0)
+    run.position = (None, 0)
+    store.create(ExecutionRecord(
+        arn=execution.execution_arn, name=execution.name, state_machine_arn=machine.arn,
+        state_machine_name=machine.name, definition=dumps(definition),
+        input=to_json(execution.input), status=RUNNING, start_date=execution.start_date,
+        owner=owner()), [])
+
+    def durable_drive() -> None:
+        # The closing checkpoint is written before a waiting caller is told the run ended.
+        try:
+            try:
+                drive_execution(run, execution.input, text)
+            finally:
+                run.finish()
+        finally:
+            scope.close()
+            execution._done.set()
+
+    return execution, durable_drive
+
+
+def resume(machine: Machine, record: ExecutionRecord, *, clock: Clock | None,
+           options: RunOptions, store: ExecutionStore, synchronous: bool,
+           redrive: bool = False) -> tuple[Execution, Callable[[], None]]:
+    """An execution continued from its last checkpoint (a resume), or restarted from the
+    state that failed (a redrive)."""
+    clock = clock if clock is not None else SystemClock()
+    fresh = record.position is None  # its process died before the first checkpoint
+    position = (json.loads(record.position) if record.position is not None else
+                {"next": None, "seq": 0, "lane": 0, "input": json.loads(record.input),
+                 "variables": {}})
+    history = restored(store.events(record.arn), HISTORY_LIMIT)
+    execution = Execution(name=record.name, arn=record.arn, state_machine_arn=record.state_machine_arn,
+                          input=json.loads(record.input), start=record.start_date, history=history)
+    session = Session(machine, execution, clock, options, synchronous=synchronous)
+    redrive_count = record.redrive_count
+    now = clock.now()
+    if redrive:
+        redrive_count += 1
+        store.journal_prune(record.arn, ["ok"])
+        # The machine's TimeoutSeconds counts again from the redrive (inferred: see divergences).
+        timeout = machine.graph.timeout_seconds
+        session.deadline = None if timeout is None else now + timeout
+    elif record.redrive_date is not None:
+        timeout = machine.graph.timeout_seconds
+        session.deadline = None if timeout is None else record.redrive_date + timeout
+    session.context_execution["RedriveCount"] = redrive_count
+    redrive_date = now if redrive else record.redrive_date
+    if redrive_date is not None:
+        session.context_execution["RedriveTime"] = isoformat(redrive_date)
+    session.journal = Journal(store, record.arn, int(position["seq"]))
+    # The root cancel scope, as `prepare` makes it: Execution.stop() cuts the run through it.
+    scope = execution._scope = CancelScope(None)
+    run = DurableInterpreter(session, history, scope)
+    run.saved = len(history._events)
+    run.position = (position["next"], int(position["seq"]))
+    lane = Lane(int(position["lane"]))
+    if fresh:
+        history.add(lane, "ExecutionStarted", execution.start_date, {
+            "input": JsonText(record.input), "roleArn": session.context_execution["RoleArn"],
+            "stateMachineArn": machine.arn}, chain=False)
+    data, variables = position["input"], position["variables"]
+    if redrive:
+        run.event(lane, "ExecutionRedriven", {"redriveCount": redrive_count})
+        store.checkpoint(record.arn, stored(history, run.saved), status=RUNNING, stop_date=None,
+                         error=None, cause=None, output=None, redrive_count=redrive_count,
+                         redrive_date=now, owner=owner())
+        run.saved = len(history._events)
+    else:
+        store.checkpoint(record.arn, [], owner=owner())
+
+    def drive() -> None:
+        try:
+            conclude(run, lane, lambda: run.run_graph(machine.graph, data, lane, variables))
+        finally:
+            try:
+                run.finish()
+            finally:
+                scope.close()
+                execution._done.set()
+
+    return execution, drive
+
+
+def redrive_status(record: ExecutionRecord, now: float,
+                   history_length: int | None = None) -> tuple[str, str | None]:
+    """DescribeExecution's `redriveStatus` and, when NOT_REDRIVABLE, `redriveStatusReason`
+    (AWS's wording)."""
+    if record.status == RUNNING:
+        return "NOT_REDRIVABLE", "Execution is RUNNING and cannot be redriven."
+    if record.status == SUCCEEDED:
+        return "NOT_REDRIVABLE", "Execution is SUCCEEDED and cannot be redriven."
+    if history_length is not None and history_length >= HISTORY_LIMIT:
+        return "NOT_REDRIVABLE", "Execution history event limit exceeded."
+    if now - record.start_date >= MAX_EXECUTION_TIME:
+        return "NOT_REDRIVABLE", "Execution has exceeded the max execution time."
+    if record.stop_date is not None and now - record.stop_date > REDRIVE_WINDOW:
+        return "NOT_REDRIVABLE", "Execution redrivable period exceeded."
+    if record.position is None:  # recorded before it ever checkpointed
+        return "NOT_REDRIVABLE", "Execution was started before the launch of RedriveExecution."
+    if record.redrive_count >= REDRIVE_LIMIT:  # AWS's wording not known: inferred
+        return "NOT_REDRIVABLE", f"Execution has been redriven the maximum number of times ({REDRIVE_LIMIT})."
+    return "REDRIVABLE", None
+
+
+def check_redrivable(store: ExecutionStore, record: ExecutionRecord, now: float) -> None:
+    status, reason = redrive_status(record, now, len(store.events(record.arn)))
+    if status != "REDRIVABLE":
+        raise ExecutionStoreError("ExecutionNotRedrivable", reason or "")
+
+
+def check_resumable(record: ExecutionRecord) -> None:
+    if record.status != RUNNING:
+        raise ExecutionStoreError("ExecutionNotResumable",
+            f"Execution is {record.status} and cannot be resumed (a finished execution may be "
+            f"redriven instead).")
+    if owner_alive(record.owner):
+        raise ExecutionStoreError("ExecutionNotResumable",
+            f"The execution '{record.arn}' is still run by process {record.owner}.")
+
+
+def find(store: ExecutionStore, execution_id: str) -> ExecutionRecord:
+    """An execution by ARN, or by name when one execution has it."""
+    record = store.get(execution_id)
+    if record is not None:
+        return record
+    named = [r for r in store.list_executions() if r.name == execution_id]
+    if len(named) == 1:
+        return named[0]
+    if named:
+        raise ExecutionStoreError("ExecutionDoesNotExist",
+                                  f"{len(named)} executions are named {execution_id!r}: give its ARN.")
+    raise ExecutionStoreError("ExecutionDoesNotExist", f"Execution Does Not Exist: '{execution_id}'")
