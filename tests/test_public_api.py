@@ -87,7 +87,8 @@ def test_every_public_exception_is_an_asl_error() -> None:
     exceptions = [getattr(asl, name) for name in asl.__all__
                   if inspect.isclass(getattr(asl, name)) and issubclass(getattr(asl, name), BaseException)]
     assert {cls.__name__ for cls in exceptions} == {
-        "DefinitionError", "Error", "InvalidExecutionInput", "LambdaError", "MockConfigError",
+        "DefinitionError", "Error", "ExecutionStoreError", "InvalidExecutionInput", "LambdaError",
+        "MockConfigError",
         "TaskFailed", "TaskTokenError", "TestStateError"}
     assert all(issubclass(cls, asl.Error) for cls in exceptions)
 
