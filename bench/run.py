@@ -1,6 +1,11 @@
 """Benchmark asl beside the floor interpreter and, when installed, beside peer engines.
 
     python bench/run.py [--repeat N] [--only NAME[,NAME]] [--json out.json] [--svg chart.svg]
+                        [--store]
+
+`--store` adds a row per run workload for asl checkpointing every transition in an SQLite
+execution store (issue 16's target: at most 3x the in-memory run), timed interleaved with the
+in-memory run and the floor.
 
 Workloads and the floor come from `../shared/bench` (beside the repository); the two 10,000-item
 distributed Map workloads, which have no shared file, are generated here in a temporary folder
@@ -61,6 +66,8 @@ NODE_PEERS = Path(os.environ.get("ASL_BENCH_NODE_PEERS", "/tmp/peers"))
 # The targets of issue 7, printed as a checklist under the table (reported, never asserted).
 RUN_TARGET_RATIO = 20.0
 VALIDATE_TARGET_VS_STATELINT = 0.5
+# Issue 16: a run checkpointed in the embedded store costs at most this much an in-memory one.
+STORE_TARGET_RATIO = 3.0
 
 
 class BenchFailure(Exception):
@@ -311,8 +318,10 @@ def check_execution(label: str, execution: Any, expected: Any) -> None:
 # --- asl and the floor, in this process ---------------------------------------------------------
 
 def bench_run(asl: ModuleType, floor: ModuleType, w: Workload, repeat: int,
-              definition: dict[str, Any] | None = None, label: str | None = None) -> list[Row]:
-    """asl vs the floor on one run workload (or on `definition`, a variant of it)."""
+              definition: dict[str, Any] | None = None, label: str | None = None,
+              store: Path | None = None) -> list[Row]:
+    """asl vs the floor on one run workload (or on `definition`, a variant of it); with
+    `store` (a file), also asl checkpointing every transition there."""
     label = label or w.name
     before = canonical(w.input)
     machine = asl.load(definition if definition is not None else w.path)
@@ -332,10 +341,32 @@ def bench_run(asl: ModuleType, floor: ModuleType, w: Workload, repeat: int,
     if canonical(w.input) != before:
         raise BenchFailure(f"{label}: asl mutated the caller's input")
     note = history_note(execution)
-    times = interleave({"asl": run_asl, "floor": run_floor}, repeat)
+    runners = {"asl": run_asl, "floor": run_floor}
+    durable = None
+    if store is not None:
+        durable = asl.SQLiteStore(store)
+
+        def run_stored() -> Any:
+            return machine.run(w.input, handlers=HANDLERS, clock=asl.VirtualClock(),
+                               store=durable, **w.options)
+
+        check_execution(label + " --store", run_stored(), w.expected)
+        runners["asl --store"] = run_stored
+    times = interleave(runners, repeat)
     floor_row = Row(label, "floor", times["floor"], w.transitions)
     floor_row.baseline = floor_row.median
     asl_row = Row(label, "asl", times["asl"], w.transitions, floor_row.median, note=note)
+    if durable is not None:
+        durable.close()
+        stored_row = Row(label, "asl --store", times["asl --store"], w.transitions,
+                         floor_row.median)
+        in_memory = asl_row.median
+        if in_memory and stored_row.median:
+            stored_row.note = f"{stored_row.median / in_memory:.2f}x the in-memory run"
+        if w.name in MEMORY_WORKLOADS and label == w.name:
+            floor_row.peak_bytes = peak_memory(run_floor)
+            asl_row.peak_bytes = peak_memory(run_asl)
+        return [floor_row, asl_row, stored_row]
     if w.name in MEMORY_WORKLOADS and label == w.name:
         floor_row.peak_bytes = peak_memory(run_floor)
         asl_row.peak_bytes = peak_memory(run_asl)
@@ -691,6 +722,13 @@ def summary(rows: Sequence[Row]) -> list[str]:
         verdict = "met" if a.median <= s.median else "missed"
         out.append(f"cli-cold: asl validate {fmt_seconds(a.median)} vs statelint "
                    f"{fmt_seconds(s.median)} (target: no slower): {verdict}")
+    for name in RUN_WORKLOADS:
+        a, d = find(rows, name, "asl"), find(rows, name, "asl --store")
+        if a and d and a.median and d.median:
+            share = d.median / a.median
+            verdict = "met" if share <= STORE_TARGET_RATIO else "missed"
+            out.append(f"{name}: checkpointing in an SQLite store {share:.2f}x the in-memory run "
+                       f"(target <= {STORE_TARGET_RATIO:.0f}x, issue 16): {verdict}")
     for name in MEMORY_WORKLOADS:
         a, f = find(rows, name, "asl"), find(rows, name, "floor")
         if a and f and a.peak_bytes and f.peak_bytes:
@@ -759,6 +797,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                    help="seconds of runs a peer may spend per workload before it stops repeating")
     p.add_argument("--peer-timeout", type=float, default=30.0,
                    help="seconds after which a peer's workload process is stopped")
+    p.add_argument("--store", action="store_true",
+                   help="also time asl checkpointing every transition in an SQLite store")
     p.add_argument("--keep-going", action="store_true",
                    help="record a wrong asl result as FAILED and go on (exit status stays 1)")
     args = p.parse_args(argv)
@@ -812,7 +852,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             if name in RUN_WORKLOADS or name in GENERATED:
                 w = generated[name] if name in GENERATED else read_workload(shared, name)
                 repeat = min(args.repeat, DIST_MAX_REPEAT) if name in GENERATED else args.repeat
-                guarded(name, functools.partial(bench_run, asl, floor, w, repeat))
+                store = Path(folder) / f"{name}.db" if args.store else None
+                guarded(name, functools.partial(bench_run, asl, floor, w, repeat, store=store))
                 floor_row = find(rows, name, "floor")
                 baseline = floor_row.median if floor_row else None
                 for peer in peers:

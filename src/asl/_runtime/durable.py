@@ -23,12 +23,21 @@ import json
 import os
 import socket
 import threading
+import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from asl import _errors as E
 from asl._clock import Clock, SystemClock, isoformat
-from asl._definition.model import Graph, State, TaskState
+from asl._definition.model import (
+    ChoiceState,
+    FailState,
+    Graph,
+    PassState,
+    State,
+    SucceedState,
+    TaskState,
+)
 from asl._errors import ExecutionStoreError, Failure, StatesError
 from asl._json import JsonText, to_json
 from asl._runtime.core import HISTORY_LIMIT, Machine, Run, Session
@@ -50,6 +59,10 @@ REDRIVE_LIMIT = 1000
 #: AWS's maximum execution time of a Standard workflow (one year).
 MAX_EXECUTION_TIME = 365 * 24 * 3600
 REDRIVABLE = (FAILED, TIMED_OUT, ABORTED)
+#: States whose transitions may be grouped into the next one's commit (see `run_graph`).
+_PURE = frozenset({PassState, ChoiceState, SucceedState, FailState})
+#: The longest a group of such transitions waits for its commit.
+GROUP_SECONDS = 0.05
 
 
 def owner() -> str:
@@ -164,11 +177,20 @@ class DurableInterpreter(Interpreter):
             self.checkpoint(name, data, variables, lane, seq)
         journal: Journal = self.session.journal
         states_ = graph.states
+        every = getattr(journal.store, "every_transition", False)
+        committed = time.monotonic()
         while name is not None:
             journal.begin(seq)
             data, name, variables = self.state_loop(states_[name], data, lane, variables, None)
             seq += 1
-            self.checkpoint(name, data, variables, lane, seq)
+            # A transition into a state without effects (Pass, Choice, Succeed, Fail) may share
+            # the next one's transaction: nothing outside saw it, and running it again after a
+            # crash is the same as running it once. Everything is committed before any effect
+            # (a Task, a Wait, a Map or Parallel), and at least every GROUP_SECONDS.
+            if (every or name is None or type(states_[name]) not in _PURE
+                    or time.monotonic() - committed >= GROUP_SECONDS):
+                self.checkpoint(name, data, variables, lane, seq)
+                committed = time.monotonic()
         return data
 
     def state_loop(self, state: State, data: Any, lane: Lane, variables: dict[str, Any],

@@ -436,9 +436,16 @@ def stored(history: History, start: int) -> list[tuple[int, int, float, str, str
     base = history.base
     rows = []
     for n, event in enumerate(history._events[start:], start + 1):
+        if len(event) == 8 and not event[7]:  # a state's entry or exit: most events, so as text
+            _previous, _now, kind, name, field, value, is_text, _assigned = event
+            text = value if is_text else to_json(value)
+            rows.append((base + n, event[0], event[1], kind,
+                         f'{{"name":{to_json(name)},"{field}":{to_json(text)},'
+                         f'"{field}Details":{{"truncated":false}}}}'))
+            continue
         details = _details(event[3:])
         rows.append((base + n, event[0], event[1], event[2],
-                     None if details is None else _STORE_JSON(details)))
+                     None if details is None else to_json(details)))
     return rows
 
 
@@ -448,10 +455,6 @@ def restored(rows: list[tuple[int, int, float, str, str | None]], limit: int) ->
     history._events = [(previous, now, kind, None if details is None else json.loads(details),
                         RENDERED) for _id, previous, now, kind, details in rows]
     return history
-
-
-def _STORE_JSON(value: Any) -> str:  # noqa: N802 - a constant-like encoder
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 def _assigned(variables: Mapping[str, Any]) -> dict[str, Any]:

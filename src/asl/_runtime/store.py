@@ -15,7 +15,6 @@ default: a file, WAL mode, several processes sharing it.
 
 from __future__ import annotations
 
-import json
 import os
 import sqlite3
 import threading
@@ -26,6 +25,7 @@ from typing import Any, Protocol, runtime_checkable
 import attrs
 
 from asl._errors import ExecutionStoreError
+from asl._json import to_json
 
 #: One stored event: (id, previousEventId, timestamp (epoch seconds), type, details JSON text or
 #: None). The details are AWS's `<type>EventDetails` object, its payloads already JSON text.
@@ -119,17 +119,27 @@ _FIELDS = tuple(field.name for field in attrs.fields(ExecutionRecord))
 class SQLiteStore:
     """The embedded store: one SQLite file in WAL mode, shared by threads and processes.
 
-    Commits are durable against a crash of the process (WAL with synchronous=NORMAL: a commit is
-    in the log before `checkpoint` returns); a power failure may lose the last commits, never
-    corrupt the file. Writers from several processes queue on SQLite's lock (busy timeout)."""
+    `synchronous` is SQLite's setting. The default, OFF, makes a commit durable against the
+    death of the process (SIGKILL included: the commit is in the WAL, handed to the operating
+    system, before `checkpoint` returns) at a third of NORMAL's cost; an operating-system crash
+    or power loss may then lose the last commits, and SQLite does not promise the file survives
+    one. NORMAL or FULL make commits durable against that too (FULL: each one synced to disk).
+    Writers from several processes queue on SQLite's lock (busy timeout `timeout`).
+    `every_transition`: see `durable.DurableInterpreter.run_graph`."""
 
-    def __init__(self, path: str | os.PathLike[str], *, timeout: float = 30.0) -> None:
+    def __init__(self, path: str | os.PathLike[str], *, synchronous: str = "OFF",
+                 every_transition: bool = False, timeout: float = 30.0) -> None:
+        if synchronous not in ("OFF", "NORMAL", "FULL"):
+            raise TypeError(f"synchronous must be 'OFF', 'NORMAL' or 'FULL', not {synchronous!r}")
         self.path = Path(path)
+        #: Commit every transition on its own, also those into Pass, Choice, Succeed and Fail
+        #: states (by default they share the next transition's commit; see `durable`).
+        self.every_transition = every_transition
         self._lock = threading.Lock()
         self._db = sqlite3.connect(self.path, timeout=timeout, isolation_level=None,
                                    check_same_thread=False)
         self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.execute(f"PRAGMA synchronous={synchronous}")
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
             try:
@@ -256,4 +266,5 @@ def open_store(store: Any) -> ExecutionStore:
 
 
 def dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    """Compact JSON text, as the store keeps it."""
+    return to_json(value)
