@@ -434,7 +434,7 @@ def stored(history: History, start: int) -> list[tuple[int, int, float, str, str
     """The events of `history` from index `start` on, as an execution store keeps them: (id,
     previous id, timestamp, type, details as JSON text)."""
     base = history.base
-    rows = []
+    rows: list[tuple[int, int, float, str, str | None]] = []
     for n, event in enumerate(history._events[start:], start + 1):
         if len(event) == 8 and not event[7]:  # a state's entry or exit: most events, so as text
             _previous, _now, kind, name, field, value, is_text, _assigned = event
