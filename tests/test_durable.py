@@ -287,8 +287,12 @@ def test_processes_sharing_one_store_lose_nothing_and_corrupt_nothing(tmp_path: 
                     done = machine.run(items, name=f"w{worker}-{number}", store=str(db),
                                        handlers={"h": _side_file_handler(side)},
                                        clock=asl.VirtualClock())
-                    assert done.status == "SUCCEEDED"
+                    assert done.status == "SUCCEEDED", (done.error, done.cause)
                 code = 0
+            except BaseException:  # noqa: BLE001 - a forked child reports, then exits
+                import traceback
+
+                traceback.print_exc()  # pytest shows the child's stderr with the failure
             finally:
                 os._exit(code)
         children.append(pid)
@@ -518,3 +522,97 @@ def test_cli_resume_after_the_process_was_killed(tmp_path: Path) -> None:
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == {"redrives": 0, "a": "A", "b": "B"}
+
+
+# -- other processes: callbacks and stop ---------------------------------------------------------
+
+def _env() -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": str(Path(asl.__file__).resolve().parents[1])}
+
+
+def _wait_for(path: Path, seconds: float = 30) -> str:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if path.exists() and path.read_text():
+            return path.read_text()
+        time.sleep(0.02)
+    raise AssertionError(f"{path} never written")
+
+
+def test_a_callback_is_answered_from_another_process(tmp_path: Path) -> None:
+    import subprocess
+
+    (tmp_path / "machine.asl.json").write_text(json.dumps({"StartAt": "Ask", "States": {"Ask": {
+        "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke.waitForTaskToken",
+        "Parameters": {"FunctionName": "ask", "Payload": {"token.$": "$$.Task.Token"}},
+        "End": True}}}))
+    (tmp_path / "ask16.py").write_text(
+        "def ask(event, context):\n"
+        "    open('token', 'w').write(event['token'])\n"
+        "    return {}\n")
+    db = str(tmp_path / "runs.db")
+    run = subprocess.Popen([sys.executable, "-m", "asl._cli", "run", "machine.asl.json", "--store", db,
+                            "--name", "cb", "--handlers", "ask16"], cwd=tmp_path, env=_env(),
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    token = _wait_for(tmp_path / "token")
+    code, _, err = _cli("send-task-heartbeat", token, "--store", db)
+    deadline = time.monotonic() + 30
+    while code != 0 and time.monotonic() < deadline:  # the token reaches the store within a poll
+        time.sleep(0.05)
+        code, _, err = _cli("send-task-heartbeat", token, "--store", db)
+    assert code == 0, err
+    assert _cli("send-task-success", token, '{"answer": 42}', "--store", db)[0] == 0
+    out, err = run.communicate(timeout=30)
+    assert run.returncode == 0, err
+    assert json.loads(out) == {"answer": 42}
+    code, _, err = _cli("send-task-success", token, "{}", "--store", db)
+    assert code == 1 and "TaskDoesNotExist" in err
+    assert _cli("send-task-failure", "no-such-token", "--store", db)[0] == 1
+    code, _, err = _cli("send-task-success", token, "{not json", "--store", db)
+    assert code == 2 and "not JSON" in err
+
+
+def test_stop_from_another_process_aborts_as_aws_records_it(tmp_path: Path) -> None:
+    import subprocess
+
+    (tmp_path / "machine.asl.json").write_text(json.dumps({"StartAt": "W", "States": {
+        "W": {"Type": "Wait", "Seconds": 120, "End": True}}}))
+    db = str(tmp_path / "runs.db")
+    run = subprocess.Popen([sys.executable, "-m", "asl._cli", "run", "machine.asl.json", "--store", db,
+                            "--name", "long"], cwd=tmp_path, env=_env(),
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if Path(db).exists():
+            with SQLiteStore(db) as shared:
+                # Checkpointed before the Wait, the run's process watching for requests.
+                if any(json.loads(r.position or "{}").get("next") == "W"
+                       for r in shared.list_executions()):
+                    break
+        time.sleep(0.05)
+    code, out, err = _cli("stop", "long", "--store", db, "--error", "Halt", "--cause", "enough")
+    assert code == 0, err and "stopDate" in json.loads(out)
+    _out, err = run.communicate(timeout=30)
+    assert run.returncode == 1 and "ABORTED: Halt: enough" in err
+    code, out, _ = _cli("executions", "describe", "long", "--store", db)
+    described = json.loads(out)
+    assert (described["status"], described["error"], described["cause"]) == ("ABORTED", "Halt", "enough")
+    assert described["redriveStatus"] == "REDRIVABLE"
+    code, out, _ = _cli("executions", "history", "long", "--store", db)
+    last = json.loads(out)["events"][-1]
+    assert last["type"] == "ExecutionAborted"
+    assert last["executionAbortedEventDetails"] == {"error": "Halt", "cause": "enough"}
+
+
+def test_stop_an_execution_whose_process_died(store: SQLiteStore) -> None:
+    machine = asl.load(CHAIN)
+    with pytest.raises(Crash):
+        machine.run({}, name="gone", handlers=_counting([], crash_on="a"), clock=asl.VirtualClock(),
+                    store=store)
+    code, _, err = _cli("stop", "gone", "--store", str(store.path))
+    assert code == 0, err
+    record = store.get(machine.arn.replace(":stateMachine:", ":execution:") + ":gone")
+    assert record is not None and record.status == "ABORTED"
+    events = store.events(record.arn)
+    assert (events[-1][1], events[-1][3], events[-1][4]) == (0, "ExecutionAborted", None)
+    assert [e[0] for e in events] == list(range(1, len(events) + 1))

@@ -27,6 +27,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "executions": ("executions", "list, describe or show the history of stored executions"),
     "resume": ("resume", "continue a stored execution whose process died"),
     "redrive": ("resume", "redrive a stored FAILED, TIMED_OUT or ABORTED execution"),
+    "stop": ("stop", "stop a stored execution run by another process (ABORTED)"),
+    "send-task-success": ("callbacks", "answer a stored execution's task token with its output"),
+    "send-task-failure": ("callbacks", "fail a stored execution's task token"),
+    "send-task-heartbeat": ("callbacks", "send a heartbeat for a stored execution's task token"),
 }
 
 

@@ -63,6 +63,8 @@ REDRIVABLE = (FAILED, TIMED_OUT, ABORTED)
 _PURE = frozenset({PassState, ChoiceState, SucceedState, FailState})
 #: The longest a group of such transitions waits for its commit.
 GROUP_SECONDS = 0.05
+#: How often a running durable execution looks for requests from other processes.
+POLL_SECONDS = 0.1
 
 
 def owner() -> str:
@@ -161,8 +163,9 @@ class DurableInterpreter(Interpreter):
         super().__init__(session, history, cancel)
         #: The state running in this unit and its input (journal keys of sleeps).
         self.current: tuple[str, Any] | None = None
-        #: Set on the root run only: (next state, seq) to start the top-level loop from.
-        self.position: tuple[str | None, int] | None = None
+        #: Set on the root run only: (next state, seq, fresh) to start the top-level loop from
+        #: (next None and not fresh: the graph had ended when the process died).
+        self.position: tuple[str | None, int, bool] | None = None
         self.saved = 0
 
     def run_graph(self, graph: Graph, data: Any, lane: Lane, variables: dict[str, Any],
@@ -171,8 +174,8 @@ class DurableInterpreter(Interpreter):
         if position is None:
             return super().run_graph(graph, data, lane, variables, extra_context)
         self.position = None  # the top-level loop runs once; nested graphs run plainly
-        name, seq = position
-        if name is None:  # a fresh execution
+        name, seq, fresh = position
+        if fresh:
             name = graph.start_at
             self.checkpoint(name, data, variables, lane, seq)
         journal: Journal = self.session.journal
@@ -265,14 +268,16 @@ def start(machine: Machine, definition: Mapping[str, Any], input: Any, *, clock:
         made.append(DurableInterpreter(session, history, cancel))
         return made[-1]
 
+    # Callbacks of a durable execution can be answered from other processes (`asl
+    # send-task-success --store`), so a task token is never unanswerable, even in run().
     execution, _drive_plain = prepare(machine, input, clock=clock, name=name, options=options,
-                                      synchronous=synchronous, interpreter=root)
+                                      synchronous=False, interpreter=root)
     run = made[0]
     scope = execution._scope
     text = to_json(execution.input)
     session = run.session
     session.journal = Journal(store, execution.execution_arn, 0)
-    run.position = (None, 0)
+    run.position = (None, 0, True)
     store.create(ExecutionRecord(
         arn=execution.execution_arn, name=execution.name, state_machine_arn=machine.arn,
         state_machine_name=machine.name, definition=dumps(definition),
@@ -281,10 +286,13 @@ def start(machine: Machine, definition: Mapping[str, Any], input: Any, *, clock:
 
     def durable_drive() -> None:
         # The closing checkpoint is written before a waiting caller is told the run ended.
+        watcher = Watcher(store, execution)
+        watcher.start()
         try:
             try:
                 drive_execution(run, execution.input, text)
             finally:
+                watcher.close()
                 run.finish()
         finally:
             scope.close()
@@ -306,7 +314,7 @@ def resume(machine: Machine, record: ExecutionRecord, *, clock: Clock | None,
     history = restored(store.events(record.arn), HISTORY_LIMIT)
     execution = Execution(name=record.name, arn=record.arn, state_machine_arn=record.state_machine_arn,
                           input=json.loads(record.input), start=record.start_date, history=history)
-    session = Session(machine, execution, clock, options, synchronous=synchronous)
+    session = Session(machine, execution, clock, options, synchronous=False)  # see `start`
     redrive_count = record.redrive_count
     now = clock.now()
     if redrive:
@@ -327,7 +335,7 @@ def resume(machine: Machine, record: ExecutionRecord, *, clock: Clock | None,
     scope = execution._scope = CancelScope(None)
     run = DurableInterpreter(session, history, scope)
     run.saved = len(history._events)
-    run.position = (position["next"], int(position["seq"]))
+    run.position = (position["next"], int(position["seq"]), fresh)
     lane = Lane(int(position["lane"]))
     if fresh:
         history.add(lane, "ExecutionStarted", execution.start_date, {
@@ -344,9 +352,12 @@ def resume(machine: Machine, record: ExecutionRecord, *, clock: Clock | None,
         store.checkpoint(record.arn, [], owner=owner())
 
     def drive() -> None:
+        watcher = Watcher(store, execution)
+        watcher.start()
         try:
             conclude(run, lane, lambda: run.run_graph(machine.graph, data, lane, variables))
         finally:
+            watcher.close()
             try:
                 run.finish()
             finally:
@@ -405,3 +416,76 @@ def find(store: ExecutionStore, execution_id: str) -> ExecutionRecord:
         raise ExecutionStoreError("ExecutionDoesNotExist",
                                   f"{len(named)} executions are named {execution_id!r}: give its ARN.")
     raise ExecutionStoreError("ExecutionDoesNotExist", f"Execution Does Not Exist: '{execution_id}'")
+
+
+class Watcher:
+    """What other processes ask of a running durable execution, through the store: a stop
+    (`asl stop`: routed to `Execution.stop`) and callback answers (`asl send-task-*`: routed
+    to the execution's own `send_task_*`). Polls every POLL_SECONDS on a thread of its own while
+    the execution runs; the pending tokens are written to the store as they open."""
+
+    def __init__(self, store: ExecutionStore, execution: Execution) -> None:
+        self.store = store
+        self.execution = execution
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name=f"asl-watch-{execution.name}",
+                                        daemon=True)
+        self._registered: frozenset[str] = frozenset()
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def close(self) -> None:
+        self._done.set()
+        if self._thread.is_alive() and self._thread is not threading.current_thread():
+            self._thread.join()
+
+    def _loop(self) -> None:
+        while not self._done.wait(POLL_SECONDS):
+            try:
+                self.poll()
+            except Exception:  # noqa: BLE001 - a busy or closed store: try again next time
+                continue
+
+    def poll(self) -> None:
+        execution, store = self.execution, self.store
+        arn = execution.execution_arn
+        record = store.get(arn)
+        if record is not None and record.stop_request is not None:
+            asked = json.loads(record.stop_request)
+            execution.stop(error=asked.get("error"), cause=asked.get("cause"))
+        tokens = execution._tokens
+        with tokens._lock:
+            pending = frozenset(tokens._pending)
+        if pending != self._registered:
+            store.wait_for_callbacks(arn, pending)
+            self._registered = pending
+        for token, kind, payload in store.take_answers(arn):
+            try:
+                if kind == "success":
+                    execution.send_task_success(token, json.loads(payload or "null"))
+                elif kind == "failure":
+                    answer = json.loads(payload or "{}")
+                    execution.send_task_failure(token, answer.get("error"), answer.get("cause"))
+                else:
+                    execution.send_task_heartbeat(token)
+            except E.TaskTokenError:
+                continue  # the task ended meanwhile, as for an answer that comes too late
+
+
+def request_stop(store: ExecutionStore, record: ExecutionRecord, error: str | None,
+                 cause: str | None, now: float) -> None:
+    """StopExecution from another process: the running execution's watcher stops it; an
+    execution no live process runs is stopped here, its history closed as AWS closes it
+    (ExecutionAborted, pointing at no event)."""
+    if record.status != RUNNING:
+        return  # AWS: stopping an execution that has ended changes nothing
+    asked = {k: v for k, v in (("error", error), ("cause", cause)) if v is not None}
+    if owner_alive(record.owner):
+        store.checkpoint(record.arn, [], stop_request=dumps(asked))
+        return
+    events = store.events(record.arn)
+    last = events[-1][0] if events else 0
+    store.checkpoint(record.arn, [(last + 1, 0, now, "ExecutionAborted",
+                                   dumps(asked) if asked else None)],
+                     status=ABORTED, stop_date=now, error=error, cause=cause, owner=None)

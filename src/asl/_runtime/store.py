@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
@@ -91,6 +92,18 @@ class ExecutionStore(Protocol):
     def journal_prune(self, arn: str, keep: Iterable[str]) -> None:
         """Drop the execution's journal entries but those whose outcome kind is in `keep`."""
 
+    def wait_for_callbacks(self, arn: str, tokens: Iterable[str]) -> None:
+        """Record the task tokens the execution now waits for (replacing the earlier set)."""
+
+    def answer_callback(self, token: str, kind: str, payload: str | None) -> str | None:
+        """SendTaskSuccess ("success", the output as JSON text), SendTaskFailure ("failure",
+        JSON {"error", "cause"}) or SendTaskHeartbeat ("heartbeat") for a waiting token; returns
+        the execution's ARN, or None when no execution waits for the token."""
+
+    def take_answers(self, arn: str) -> list[tuple[str, str, str | None]]:
+        """The answers sent to the execution's tokens since the last call: (token, kind,
+        payload), each handed out once."""
+
     def close(self) -> None:
         """Release connections."""
 
@@ -108,6 +121,9 @@ CREATE TABLE IF NOT EXISTS events (
     arn TEXT NOT NULL, id INTEGER NOT NULL, previous INTEGER NOT NULL, timestamp REAL NOT NULL,
     type TEXT NOT NULL, details TEXT, PRIMARY KEY (arn, id)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS callbacks (
+    token TEXT PRIMARY KEY, arn TEXT NOT NULL, kind TEXT, payload TEXT
+);
 CREATE TABLE IF NOT EXISTS journal (
     arn TEXT NOT NULL, key TEXT NOT NULL, outcome TEXT NOT NULL, PRIMARY KEY (arn, key)
 ) WITHOUT ROWID;
@@ -138,7 +154,17 @@ class SQLiteStore:
         self._lock = threading.Lock()
         self._db = sqlite3.connect(self.path, timeout=timeout, isolation_level=None,
                                    check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
+        # Switching a new file to WAL takes an exclusive lock for which SQLite does not wait:
+        # processes opening one file at once retry within the busy timeout.
+        give_up = time.monotonic() + timeout
+        while True:
+            try:
+                self._db.execute("PRAGMA journal_mode=WAL")
+                break
+            except sqlite3.OperationalError:
+                if time.monotonic() > give_up:
+                    raise
+                time.sleep(0.01)
         self._db.execute(f"PRAGMA synchronous={synchronous}")
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
@@ -240,6 +266,50 @@ class SQLiteStore:
         marks = ", ".join("?" * len(kinds)) or "NULL"
         self._write([(f"DELETE FROM journal WHERE arn = ? AND json_extract(outcome, '$.kind') "
                       f"NOT IN ({marks})", (arn, *kinds))])
+
+    def wait_for_callbacks(self, arn: str, tokens: Iterable[str]) -> None:
+        waiting = list(tokens)
+        marks = ", ".join("?" * len(waiting)) or "NULL"
+        self._write([(f"DELETE FROM callbacks WHERE arn = ? AND kind IS NULL AND token NOT IN "
+                      f"({marks})", (arn, *waiting))],
+                    [("INSERT OR IGNORE INTO callbacks (token, arn) VALUES (?, ?)",
+                      [(token, arn) for token in waiting])])
+
+    def answer_callback(self, token: str, kind: str, payload: str | None) -> str | None:
+        db = self._db
+        with self._lock:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                row = db.execute("SELECT arn, kind FROM callbacks WHERE token = ?", (token,)).fetchone()
+                if row is None or (row[1] is not None and row[1] != "heartbeat"):
+                    db.execute("COMMIT")
+                    return None
+                if kind != "heartbeat" or row[1] is None:
+                    db.execute("UPDATE callbacks SET kind = ?, payload = ? WHERE token = ?",
+                               (kind, payload, token))
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+        return str(row[0])
+
+    def take_answers(self, arn: str) -> list[tuple[str, str, str | None]]:
+        db = self._db
+        with self._lock:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                rows = db.execute("SELECT token, kind, payload FROM callbacks WHERE arn = ? AND "
+                                  "kind IS NOT NULL", (arn,)).fetchall()
+                # An answered token is done; a heartbeat leaves it waiting for its answer.
+                db.execute("DELETE FROM callbacks WHERE arn = ? AND kind IS NOT NULL AND "
+                           "kind != 'heartbeat'", (arn,))
+                db.execute("UPDATE callbacks SET kind = NULL, payload = NULL WHERE arn = ? AND "
+                           "kind = 'heartbeat'", (arn,))
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+        return [(str(t), str(k), p) for t, k, p in rows]
 
     def integrity(self) -> str:
         """SQLite's `PRAGMA integrity_check` verdict ("ok" when the file is sound)."""
