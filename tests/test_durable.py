@@ -616,3 +616,32 @@ def test_stop_an_execution_whose_process_died(store: SQLiteStore) -> None:
     events = store.events(record.arn)
     assert (events[-1][1], events[-1][3], events[-1][4]) == (0, "ExecutionAborted", None)
     assert [e[0] for e in events] == list(range(1, len(events) + 1))
+
+
+def test_a_lambda_invoke_result_replays_as_the_response_it_was(store: SQLiteStore) -> None:
+    call = {"StartAt": "Call", "States": {"Call": {
+        "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+        "Parameters": {"FunctionName": "f", "Payload": {"n": 1}},
+        "ResultSelector": {"got.$": "$.Payload", "status.$": "$.StatusCode"}, "End": True}}}
+    then = {"StartAt": "Then", "States": {"Then": {"Type": "Task", "Resource": FN + "g",
+                                                   "End": True}}}
+    machine = asl.load({"StartAt": "Both", "States": {
+        "Both": {"Type": "Parallel", "Branches": [call, then], "End": True}}})
+    calls: list[str] = []
+
+    def f(event: Any, context: Any) -> Any:
+        calls.append("f")
+        return {"twice": event["n"] * 2}
+
+    def g(event: Any, context: Any) -> Any:
+        calls.append("g")
+        if calls.count("g") == 1:
+            raise RuntimeError("not yet")
+        return "ok"
+
+    failed = machine.run({}, handlers={"f": f, "g": g}, clock=asl.VirtualClock(), store=store)
+    assert failed.status == "FAILED"
+    done = machine.redrive(failed.execution_arn, handlers={"f": f, "g": g},
+                           clock=asl.VirtualClock(), store=store)
+    assert sorted(calls) == ["f", "g", "g"]  # f's response came from the journal
+    assert done.output == [{"got": {"twice": 2}, "status": 200}, "ok"]

@@ -39,7 +39,7 @@ from asl._definition.model import (
     TaskState,
 )
 from asl._errors import ExecutionStoreError, Failure, StatesError
-from asl._json import JsonText, to_json
+from asl._json import Deferred, JsonText, to_json
 from asl._runtime.core import HISTORY_LIMIT, Machine, Run, Session
 from asl._runtime.execution import ABORTED, FAILED, RUNNING, SUCCEEDED, TIMED_OUT, Execution
 from asl._runtime.executor import Interpreter, conclude, prepare
@@ -138,7 +138,9 @@ class Journal:
             store.journal_put(arn, key, dumps({"kind": "failed", "final": isinstance(failure, Failure),
                                                "error": failure.error, "cause": failure.cause}))
             raise
-        store.journal_put(arn, key, dumps({"kind": "ok", "result": result}))
+        # A Lambda response is journaled as the value it stands for (what a replay returns).
+        shown = json.loads(result.json_text()) if isinstance(result, Deferred) else result
+        store.journal_put(arn, key, dumps({"kind": "ok", "result": shown}))
         return result
 
     def sleep(self, now: float, name: str, text: str, seconds: float) -> float:
