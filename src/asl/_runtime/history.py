@@ -435,18 +435,29 @@ def stored(history: History, start: int) -> list[tuple[int, int, float, str, str
     previous id, timestamp, type, details as JSON text)."""
     base = history.base
     rows: list[tuple[int, int, float, str, str | None]] = []
+    heads = _HEADS
     for n, event in enumerate(history._events[start:], start + 1):
         if len(event) == 8 and not event[7]:  # a state's entry or exit: most events, so as text
             _previous, _now, kind, name, field, value, is_text, _assigned = event
-            text = value if is_text else to_json(value)
+            head = heads.get((name, field))
+            if head is None:
+                head = f'{{"name":{_encode_string(name)},"{field}":'
+                if len(heads) < 4096:
+                    heads[name, field] = head
             rows.append((base + n, event[0], event[1], kind,
-                         f'{{"name":{to_json(name)},"{field}":{to_json(text)},'
-                         f'"{field}Details":{{"truncated":false}}}}'))
+                         head + _encode_string(value if is_text else to_json(value))
+                         + _TAILS[field]))
             continue
         details = _details(event[3:])
         rows.append((base + n, event[0], event[1], event[2],
                      None if details is None else to_json(details)))
     return rows
+
+
+#: The text of a state event's details before and after its payload, by state name and field.
+_HEADS: dict[tuple[str, str], str] = {}
+_TAILS = {field: f',"{field}Details":{{"truncated":false}}}}' for field in ("input", "output")}
+_encode_string = json.encoder.encode_basestring
 
 
 def restored(rows: list[tuple[int, int, float, str, str | None]], limit: int) -> History:
