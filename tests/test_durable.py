@@ -645,3 +645,42 @@ def test_a_lambda_invoke_result_replays_as_the_response_it_was(store: SQLiteStor
                            clock=asl.VirtualClock(), store=store)
     assert sorted(calls) == ["f", "g", "g"]  # f's response came from the journal
     assert done.output == [{"got": {"twice": 2}, "status": 200}, "ok"]
+
+
+def test_redrive_a_timed_out_execution_with_its_timeout_counting_again(store: SQLiteStore) -> None:
+    clock = asl.VirtualClock()
+    machine = asl.load({"StartAt": "Slow", "TimeoutSeconds": 5, "States": {
+        "Slow": {"Type": "Task", "Resource": FN + "slow", "Next": "Show"},
+        "Show": {"Type": "Pass", "Parameters": {"redrives.$": "$$.Execution.RedriveCount",
+                                                "got.$": "$"}, "End": True}}})
+    calls: list[int] = []
+
+    def slow(event: Any, context: Any) -> Any:
+        calls.append(1)
+        clock.sleep(10)  # past the machine's TimeoutSeconds
+        return "late"
+
+    timed_out = machine.run({}, handlers={"slow": slow}, clock=clock, store=store)
+    assert timed_out.status == "TIMED_OUT"
+    done = machine.redrive(timed_out.execution_arn, handlers={"slow": slow}, clock=clock, store=store)
+    assert done.status == "SUCCEEDED"
+    assert done.output == {"redrives": 1, "got": "late"}
+    assert calls == [1]  # the Task had succeeded: kept
+
+
+@pytest.mark.parametrize("every", [False, True])
+def test_resume_in_either_commit_mode(tmp_path: Path, every: bool) -> None:
+    machine = asl.load(CHAIN)
+    calls: list[str] = []
+    with SQLiteStore(tmp_path / "m.db", every_transition=every) as shared:
+        with pytest.raises(Crash):
+            machine.run({}, name="m", handlers=_counting(calls, crash_on="b"),
+                        clock=asl.VirtualClock(), store=shared)
+        resumed = machine.resume("m", handlers=_counting(calls), clock=asl.VirtualClock(),
+                                 store=shared)
+    assert resumed.output == {"redrives": 0, "a": "A", "b": "B"} and calls == ["a", "b", "b"]
+
+
+def test_sqlite_store_options_are_checked(tmp_path: Path) -> None:
+    with pytest.raises(TypeError, match="synchronous must be"):
+        SQLiteStore(tmp_path / "x.db", synchronous="SOMETIMES")
