@@ -684,3 +684,15 @@ def test_resume_in_either_commit_mode(tmp_path: Path, every: bool) -> None:
 def test_sqlite_store_options_are_checked(tmp_path: Path) -> None:
     with pytest.raises(TypeError, match="synchronous must be"):
         SQLiteStore(tmp_path / "x.db", synchronous="SOMETIMES")
+
+
+def test_on_event_after_a_resume_hears_only_new_events(store: SQLiteStore) -> None:
+    machine = asl.load(CHAIN)
+    with pytest.raises(Crash):
+        machine.run({}, name="e", handlers=_counting([], crash_on="b"), clock=asl.VirtualClock(),
+                    store=store)
+    before = len(store.events(store.list_executions()[0].arn))
+    heard: list[dict[str, Any]] = []
+    resumed = machine.resume("e", handlers=_counting([]), clock=asl.VirtualClock(), store=store,
+                             on_event=heard.append)
+    assert [e["id"] for e in heard] == [e["id"] for e in resumed.history][before:]

@@ -313,7 +313,7 @@ def resume(machine: Machine, record: ExecutionRecord, *, clock: Clock | None,
     position = (json.loads(record.position) if record.position is not None else
                 {"next": None, "seq": 0, "lane": 0, "input": json.loads(record.input),
                  "variables": {}})
-    history = restored(store.events(record.arn), HISTORY_LIMIT)
+    history = restored(store.events(record.arn), HISTORY_LIMIT, options.on_event)
     execution = Execution(name=record.name, arn=record.arn, state_machine_arn=record.state_machine_arn,
                           input=json.loads(record.input), start=record.start_date, history=history)
     session = Session(machine, execution, clock, options, synchronous=False)  # see `start`

@@ -460,11 +460,15 @@ _TAILS = {field: f',"{field}Details":{{"truncated":false}}}}' for field in ("inp
 _encode_string = json.encoder.encode_basestring
 
 
-def restored(rows: list[tuple[int, int, float, str, str | None]], limit: int) -> History:
-    """A history holding a store's events again (rendered as they were when read)."""
-    history = History(limit)
+def restored(rows: list[tuple[int, int, float, str, str | None]], limit: int,
+             listener: Callable[[dict[str, Any]], Any] | None = None) -> History:
+    """A history holding a store's events again (rendered as they were when read); with a
+    `listener` (`on_event`), one that passes on the events recorded from now on."""
+    history = History(limit) if listener is None else StreamingHistory(limit, listener)
     history._events = [(previous, now, kind, None if details is None else json.loads(details),
                         RENDERED) for _id, previous, now, kind, details in rows]
+    if isinstance(history, StreamingHistory):
+        history._sent = len(history._events)
     return history
 
 
