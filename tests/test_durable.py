@@ -696,3 +696,26 @@ def test_on_event_after_a_resume_hears_only_new_events(store: SQLiteStore) -> No
     resumed = machine.resume("e", handlers=_counting([]), clock=asl.VirtualClock(), store=store,
                              on_event=heard.append)
     assert [e["id"] for e in heard] == [e["id"] for e in resumed.history][before:]
+
+
+def test_replay_finds_completed_tasks_whose_payload_differs_this_time(store: SQLiteStore) -> None:
+    machine = asl.load({"StartAt": "M", "States": {"M": {
+        "Type": "Map", "ItemsPath": "$.items", "MaxConcurrency": 1, "End": True,
+        "ItemProcessor": {"StartAt": "T", "States": {"T": {
+            "Type": "Task", "Resource": FN + "t", "End": True, "Retry": RETRY_INTERRUPTED,
+            "Parameters": {"item.$": "$", "id.$": "States.UUID()",
+                           "at.$": "$$.State.EnteredTime"}}}}}}})
+    calls: list[int] = []
+
+    def t(event: Any, context: Any) -> Any:
+        calls.append(event["item"])
+        if event["item"] == 3 and calls.count(3) == 1:
+            raise Crash()
+        return event["item"] * 10
+
+    with pytest.raises(Crash):
+        machine.run({"items": [1, 2, 3, 4]}, name="u", handlers={"t": t}, store=store,
+                    clock=asl.VirtualClock())
+    resumed = machine.resume("u", handlers={"t": t}, store=store, clock=asl.VirtualClock(3600))
+    assert resumed.output == [10, 20, 30, 40]
+    assert calls == [1, 2, 3, 3, 4]

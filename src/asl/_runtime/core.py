@@ -164,9 +164,10 @@ class Run:
 
     # -- units ----------------------------------------------------------------------------------
 
-    def fork(self, cancel: Any) -> Run:
-        """A unit for one branch or iteration on its own thread: the same session, a forked
-        history buffer (spliced back by the fan-out) and the fan-out's cancel scope."""
+    def fork(self, cancel: Any, index: int = 0) -> Run:
+        """A unit for one branch or iteration (number `index`) on its own thread: the same
+        session, a forked history buffer (spliced back by the fan-out) and the fan-out's cancel
+        scope."""
         return type(self)(self.session, self.history.fork(), cancel)
 
     # -- what every state may do ----------------------------------------------------------------

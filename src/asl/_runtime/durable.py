@@ -5,8 +5,8 @@ state's name, that state's input, the variables in scope, how many transitions c
 (`seq`) and the id its next event chains to. It is written with the events of the transition in
 one `checkpoint` transaction. Work inside a state (Task attempts, anywhere in the state: in a
 Map's iterations or a Parallel's branches too; Wait and retry deadlines) is journaled under a
-key of where it happened: the transition number, the kind, the state's name, a digest of its
-payload and how many such keys came before in this transition. Resuming re-enters the state in
+key of where it happened: the transition number, the kind, the unit (branch and iteration
+indices), the state's name and how many such keys came before in this transition. Resuming re-enters the state in
 flight from its position and replays the journal: a completed attempt returns its recorded
 outcome without calling the handler; an attempt that was in flight when the process died counts
 as failed (`INTERRUPTED`), so the state's Retry policy decides whether it runs again, as after
@@ -18,7 +18,6 @@ hot path is untouched.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import socket
@@ -106,9 +105,12 @@ class Journal:
         self.seq = seq
         self._counts.clear()
 
-    def key(self, kind: str, name: str, text: str) -> str:
-        digest = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=10).hexdigest()
-        prefix = f"{self.prefix}{self.seq}|{kind}|{name}|{digest}"
+    def key(self, kind: str, name: str, path: str) -> str:
+        """Where a task attempt or sleep happens: the transition, the kind, the unit (`path`:
+        the indices of the branches and iterations it runs in) and the state, counted, so a
+        replay finds each again in the same place whatever order threads ran in and whatever
+        its payload (which may read `$$.State.EnteredTime` or `States.UUID()`) is this time."""
+        prefix = f"{self.prefix}{self.seq}|{kind}|{path}|{name}"
         with self._lock:
             count = self._counts.get(prefix, 0)
             self._counts[prefix] = count + 1
@@ -118,7 +120,7 @@ class Journal:
              call: Callable[[], Any]) -> Any:
         """One Task attempt: replayed from the journal, or made and journaled."""
         store, arn = self.store, self.arn
-        key = self.key("task", state.name, text if text is not None else repr(payload))
+        key = self.key("task", state.name, run.path if isinstance(run, DurableInterpreter) else "")
         found = store.journal_get(arn, key)
         if found is not None:
             outcome = json.loads(found)
@@ -143,9 +145,9 @@ class Journal:
         store.journal_put(arn, key, dumps({"kind": "ok", "result": shown}))
         return result
 
-    def sleep(self, now: float, name: str, text: str, seconds: float) -> float:
+    def sleep(self, now: float, name: str, path: str, seconds: float) -> float:
         """How long a sleep still lasts: the deadline it was given before a restart holds."""
-        key = self.key("sleep", name, text)
+        key = self.key("sleep", name, path)
         found = self.store.journal_get(self.arn, key)
         if found is not None:
             until = float(json.loads(found)["until"])
@@ -159,12 +161,14 @@ class DurableInterpreter(Interpreter):
     """An `Interpreter` that checkpoints its top-level transitions and journals the work of
     its states (forks of it, the units of Map and Parallel, journal but never checkpoint)."""
 
-    __slots__ = ("current", "position", "saved")
+    __slots__ = ("current", "path", "position", "saved")
 
     def __init__(self, session: Session, history: Any, cancel: Any = None) -> None:
         super().__init__(session, history, cancel)
-        #: The state running in this unit and its input (journal keys of sleeps).
-        self.current: tuple[str, Any] | None = None
+        #: The state running in this unit (journal keys of sleeps).
+        self.current: str | None = None
+        #: Which unit this is: the indices of the branches and iterations it runs in.
+        self.path = ""
         #: Set on the root run only: (next state, seq, fresh) to start the top-level loop from
         #: (next None and not fresh: the graph had ended when the process died).
         self.position: tuple[str | None, int, bool] | None = None
@@ -198,10 +202,16 @@ class DurableInterpreter(Interpreter):
                 committed = time.monotonic()
         return data
 
+    def fork(self, cancel: Any, index: int = 0) -> Run:
+        unit = super().fork(cancel, index)
+        assert isinstance(unit, DurableInterpreter)
+        unit.path = f"{self.path}/{index}"
+        return unit
+
     def state_loop(self, state: State, data: Any, lane: Lane, variables: dict[str, Any],
                    extra_context: Mapping[str, Any] | None) -> tuple[Any, str | None, dict[str, Any]]:
         outer = self.current
-        self.current = (state.name, data)
+        self.current = state.name
         try:
             return super().state_loop(state, data, lane, variables, extra_context)
         finally:
@@ -211,7 +221,7 @@ class DurableInterpreter(Interpreter):
         journal = self.session.journal
         current = self.current
         if journal is not None and current is not None:
-            seconds = journal.sleep(self.clock.now(), current[0], to_json(current[1]), seconds)
+            seconds = journal.sleep(self.clock.now(), current, self.path, seconds)
         super().sleep(seconds)
 
     def start_child(self, machine: Machine, input: Any, name: str, options: RunOptions,
@@ -222,7 +232,9 @@ class DurableInterpreter(Interpreter):
         journal: Journal | None = self.session.journal
         if journal is None:
             return super().start_child(machine, input, name, options, cancel)
-        key = journal.key("child", machine.name, to_json(input)) + "/"
+        # Children run in index order on this thread or on a pool's: the name ends with the
+        # child's index (see `itemio`), which makes the key.
+        key = journal.key("child", name.rsplit("-", 1)[-1], self.path) + "/"
 
         def root(session: Session, history: History, cut: Any) -> DurableInterpreter:
             session.journal = Journal(journal.store, journal.arn, journal.seq, prefix=key)

@@ -293,7 +293,7 @@ def fan_out(run: Run, lane: Lane, count: int, job: Callable[[Run, Lane, int], An
     def unit(index: int) -> tuple[Any, int, Any]:
         if scope.cancelled:
             return None, 0, None  # cut before it started: no events at all
-        unit_run = run.fork(scope)
+        unit_run = run.fork(scope, index)
         unit_lane = Lane(unit_run.history.base)
         _local.depth = getattr(_local, "depth", 0) + 1
         try:
