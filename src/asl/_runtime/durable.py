@@ -6,11 +6,11 @@ state's name, that state's input, the variables in scope, how many transitions c
 one `checkpoint` transaction. Work inside a state (Task attempts, anywhere in the state: in a
 Map's iterations or a Parallel's branches too; Wait and retry deadlines) is journaled under a
 key of where it happened: the transition number, the kind, the unit (branch and iteration
-indices), the state's name and how many such keys came before in this transition. Resuming re-enters the state in
-flight from its position and replays the journal: a completed attempt returns its recorded
-outcome without calling the handler; an attempt that was in flight when the process died counts
-as failed (`INTERRUPTED`), so the state's Retry policy decides whether it runs again, as after
-an infrastructure failure on AWS; a sleep keeps the deadline it had.
+indices), the state's name and how many such keys came before in this transition. Resuming
+re-enters the state in flight from its position and replays the journal: a completed attempt
+returns its recorded outcome without calling the handler; an attempt that was in flight when the
+process died counts as failed (`INTERRUPTED`), so the state's Retry policy decides whether it
+runs again, as after an infrastructure failure on AWS; a sleep keeps the deadline it had.
 
 Without a store none of this exists: `StateMachine.run` builds a plain `Interpreter` and the
 hot path is untouched.
