@@ -602,6 +602,12 @@ def test_stop_from_another_process_aborts_as_aws_records_it(tmp_path: Path) -> N
     last = json.loads(out)["events"][-1]
     assert last["type"] == "ExecutionAborted"
     assert last["executionAbortedEventDetails"] == {"error": "Halt", "cause": "enough"}
+    # Redriven, it runs again: the old stop request is spent.
+    code, out, err = _cli("redrive", "long", "--store", db, "--virtual-clock")
+    assert code == 0, err
+    with SQLiteStore(db) as shared:
+        record = shared.list_executions()[0]
+        assert (record.status, record.redrive_count, record.stop_request) == ("SUCCEEDED", 1, None)
 
 
 def test_stop_an_execution_whose_process_died(store: SQLiteStore) -> None:

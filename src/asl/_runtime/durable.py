@@ -360,7 +360,7 @@ def resume(machine: Machine, record: ExecutionRecord, *, clock: Clock | None,
         run.event(lane, "ExecutionRedriven", {"redriveCount": redrive_count})
         store.checkpoint(record.arn, stored(history, run.saved), status=RUNNING, stop_date=None,
                          error=None, cause=None, output=None, redrive_count=redrive_count,
-                         redrive_date=now, owner=owner())
+                         redrive_date=now, owner=owner(), stop_request=None)
         run.saved = len(history._events)
     else:
         store.checkpoint(record.arn, [], owner=owner())
