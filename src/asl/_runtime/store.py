@@ -110,7 +110,8 @@ class ExecutionStore(Protocol):
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS executions (
-    arn TEXT PRIMARY KEY, name TEXT NOT NULL, state_machine_arn TEXT NOT NULL,
+    number INTEGER PRIMARY KEY, arn TEXT UNIQUE NOT NULL, name TEXT NOT NULL,
+    state_machine_arn TEXT NOT NULL,
     state_machine_name TEXT NOT NULL, definition TEXT NOT NULL, input TEXT NOT NULL,
     status TEXT NOT NULL, start_date REAL NOT NULL, stop_date REAL, output TEXT, error TEXT,
     cause TEXT, position TEXT, redrive_count INTEGER NOT NULL DEFAULT 0, redrive_date REAL,
@@ -118,8 +119,8 @@ CREATE TABLE IF NOT EXISTS executions (
 );
 CREATE INDEX IF NOT EXISTS executions_by_machine ON executions (state_machine_arn, start_date);
 CREATE TABLE IF NOT EXISTS events (
-    arn TEXT NOT NULL, id INTEGER NOT NULL, previous INTEGER NOT NULL, timestamp REAL NOT NULL,
-    type TEXT NOT NULL, details TEXT, PRIMARY KEY (arn, id)
+    execution INTEGER NOT NULL, id INTEGER NOT NULL, previous INTEGER NOT NULL,
+    timestamp REAL NOT NULL, type TEXT NOT NULL, details TEXT, PRIMARY KEY (execution, id)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS callbacks (
     token TEXT PRIMARY KEY, arn TEXT NOT NULL, kind TEXT, payload TEXT
@@ -151,6 +152,7 @@ class SQLiteStore:
         #: Commit every transition on its own, also those into Pass, Choice, Succeed and Fail
         #: states (by default they share the next transition's commit; see `durable`).
         self.every_transition = every_transition
+        self._numbers: dict[str, int] = {}
         self._lock = threading.Lock()
         self._db = sqlite3.connect(self.path, timeout=timeout, isolation_level=None,
                                    check_same_thread=False)
@@ -204,11 +206,19 @@ class SQLiteStore:
 
     def create(self, record: ExecutionRecord, events: Sequence[StoredEvent]) -> None:
         values = attrs.astuple(record)
+        db = self._db
         try:
-            self._write(
-                [(f"INSERT INTO executions ({', '.join(_FIELDS)}) VALUES "
-                  f"({', '.join('?' * len(_FIELDS))})", values)],
-                [(_INSERT_EVENT, [(record.arn, *event) for event in events])])
+            with self._lock:
+                db.execute("BEGIN IMMEDIATE")
+                try:
+                    number = db.execute(f"INSERT INTO executions ({', '.join(_FIELDS)}) VALUES "
+                                        f"({', '.join('?' * len(_FIELDS))})", values).lastrowid
+                    db.executemany(_INSERT_EVENT, [(number, *event) for event in events])
+                    db.execute("COMMIT")
+                except BaseException:
+                    db.execute("ROLLBACK")
+                    raise
+                self._numbers[record.arn] = int(number or 0)
         except sqlite3.IntegrityError:
             raise ExecutionStoreError("ExecutionAlreadyExists",
                                       f"Execution Already Exists: '{record.arn}'") from None
@@ -221,7 +231,21 @@ class SQLiteStore:
                 raise TypeError(f"unknown execution fields: {sorted(unknown)}")
             statements.append((f"UPDATE executions SET {', '.join(k + ' = ?' for k in fields)} "
                                f"WHERE arn = ?", (*fields.values(), arn)))
-        self._write(statements, [(_INSERT_EVENT, [(arn, *event) for event in events])])
+        number = self._number(arn) if events else 0
+        self._write(statements, [(_INSERT_EVENT, [(number, *event) for event in events])])
+
+    def _number(self, arn: str) -> int:
+        """The execution's row number, which its events are keyed by (shorter than its ARN)."""
+        number = self._numbers.get(arn)
+        if number is None:
+            with self._lock:
+                row = self._db.execute("SELECT number FROM executions WHERE arn = ?",
+                                       (arn,)).fetchone()
+            if row is None:
+                raise ExecutionStoreError("ExecutionDoesNotExist",
+                                          f"Execution Does Not Exist: '{arn}'")
+            number = self._numbers[arn] = int(row[0])
+        return number
 
     def get(self, arn: str) -> ExecutionRecord | None:
         with self._lock:
@@ -247,8 +271,9 @@ class SQLiteStore:
 
     def events(self, arn: str) -> list[StoredEvent]:
         with self._lock:
-            rows = self._db.execute("SELECT id, previous, timestamp, type, details FROM events "
-                                    "WHERE arn = ? ORDER BY id", (arn,)).fetchall()
+            rows = self._db.execute("SELECT e.id, e.previous, e.timestamp, e.type, e.details "
+                                    "FROM events e JOIN executions x ON e.execution = x.number "
+                                    "WHERE x.arn = ? ORDER BY e.id", (arn,)).fetchall()
         return [tuple(row) for row in rows]
 
     def journal_get(self, arn: str, key: str) -> str | None:
@@ -321,7 +346,7 @@ class SQLiteStore:
             self._db.close()
 
 
-_INSERT_EVENT = ("INSERT INTO events (arn, id, previous, timestamp, type, details) "
+_INSERT_EVENT = ("INSERT INTO events (execution, id, previous, timestamp, type, details) "
                  "VALUES (?, ?, ?, ?, ?, ?)")
 
 
