@@ -725,3 +725,37 @@ def test_replay_finds_completed_tasks_whose_payload_differs_this_time(store: SQL
     resumed = machine.resume("u", handlers={"t": t}, store=store, clock=asl.VirtualClock(3600))
     assert resumed.output == [10, 20, 30, 40]
     assert calls == [1, 2, 3, 3, 4]
+
+
+def test_redrive_status_reasons_for_the_history_and_the_year(store: SQLiteStore) -> None:
+    from asl._runtime import durable
+
+    machine = asl.load(_redrives({"Type": "Task", "Resource": FN + "f", "Parameters": "x"}))
+    start = asl.VirtualClock()
+    failed = machine.run({}, handlers={"f": Flaky("x")}, clock=start, store=store)
+    record = store.get(failed.execution_arn)
+    assert record is not None
+    assert durable.redrive_status(record, start.now(), 25_000) == (
+        "NOT_REDRIVABLE", "Execution history event limit exceeded.")
+    assert durable.redrive_status(record, start.now() + 366 * 24 * 3600) == (
+        "NOT_REDRIVABLE", "Execution has exceeded the max execution time.")
+    assert durable.redrive_status(record, start.now() + 24 * 3600) == ("REDRIVABLE", None)
+
+
+def test_a_started_durable_execution_stopped_in_process_is_stored_aborted(store: SQLiteStore) -> None:
+    machine = asl.load({"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 60, "End": True}}})
+    execution = machine.start({}, store=store)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and json.loads(
+            (store.get(execution.execution_arn) or _NO_RECORD).position or "{}").get("next") != "W":
+        time.sleep(0.01)
+    execution.stop(error="Enough", cause="in process")
+    assert execution.wait(10)
+    record = store.get(execution.execution_arn)
+    assert record is not None
+    assert (record.status, record.error, record.cause) == ("ABORTED", "Enough", "in process")
+    assert store.events(record.arn)[-1][3] == "ExecutionAborted"
+
+
+_NO_RECORD = asl.ExecutionRecord(arn="", name="", state_machine_arn="", state_machine_name="",
+                                 definition="{}", input="{}", status="RUNNING", start_date=0.0)
