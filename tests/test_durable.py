@@ -759,3 +759,44 @@ def test_a_started_durable_execution_stopped_in_process_is_stored_aborted(store:
 
 _NO_RECORD = asl.ExecutionRecord(arn="", name="", state_machine_arn="", state_machine_name="",
                                  definition="{}", input="{}", status="RUNNING", start_date=0.0)
+
+
+def test_a_waiting_callback_keeps_its_token_across_a_restart(tmp_path: Path) -> None:
+    import subprocess
+
+    (tmp_path / "machine.asl.json").write_text(json.dumps({"StartAt": "Ask", "States": {"Ask": {
+        "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke.waitForTaskToken",
+        "TimeoutSeconds": 300, "Retry": RETRY_INTERRUPTED,
+        "Parameters": {"FunctionName": "ask", "Payload": {"token.$": "$$.Task.Token"}},
+        "End": True}}}))
+    (tmp_path / "ask16b.py").write_text(
+        "def ask(event, context):\n"
+        "    open('asked', 'a').write(event['token'] + '\\n')\n"
+        "    return {}\n")
+    db = str(tmp_path / "runs.db")
+    command = [sys.executable, "-m", "asl._cli"]
+    first = subprocess.Popen([*command, "run", "machine.asl.json", "--store", db, "--name", "cb",
+                              "--handlers", "ask16b"], cwd=tmp_path, env=_env(),
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    token = _wait_for(tmp_path / "asked").strip()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:  # the handler returned: its token is out
+        with SQLiteStore(db) as shared:
+            if shared._db.execute("SELECT count(*) FROM journal WHERE outcome LIKE "
+                                  "'%\"submitted\":true%'").fetchone()[0]:
+                break
+        time.sleep(0.02)
+    first.kill()
+    first.wait()
+    resumed = subprocess.Popen([*command, "resume", "cb", "--store", db, "--handlers", "ask16b"],
+                               cwd=tmp_path, env=_env(), stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    code, _, err = 1, "", ""
+    while code != 0 and time.monotonic() < deadline:  # until the resumed run waits for it
+        time.sleep(0.05)
+        code, _, err = _cli("send-task-success", token, '{"late": true}', "--store", db)
+    assert code == 0, err
+    out, err = resumed.communicate(timeout=30)
+    assert resumed.returncode == 0, err
+    assert json.loads(out) == {"late": True}
+    assert (tmp_path / "asked").read_text().split() == [token]  # the handler ran once

@@ -116,11 +116,33 @@ class Journal:
             self._counts[prefix] = count + 1
         return f"{prefix}|{count}"
 
+    def _task_key(self, run: Run, state: TaskState) -> str:
+        if isinstance(run, DurableInterpreter) and run.token_key is not None:
+            key, run.token_key = run.token_key, None  # made by `token` for this attempt
+            return key
+        return self.key("task", state.name, run.path if isinstance(run, DurableInterpreter) else "")
+
+    def token(self, run: Run, state: TaskState, fresh: str) -> str:
+        """A callback task's token: the one its attempt had when its process died, if it was
+        waiting then (so the answer sent with it still reaches it), else `fresh`."""
+        key = self._task_key(run, state)
+        if isinstance(run, DurableInterpreter):
+            run.token_key = key
+        found = self.store.journal_get(self.arn, key)
+        if found is not None:
+            outcome = json.loads(found)
+            if outcome["kind"] == "started" and "token" in outcome:
+                return str(outcome["token"])
+        return fresh
+
     def task(self, run: Run, state: TaskState, text: str | None, payload: Any,
-             call: Callable[[], Any]) -> Any:
-        """One Task attempt: replayed from the journal, or made and journaled."""
+             call: Callable[[], Any], token: str | None = None,
+             again: Callable[[float], Any] | None = None) -> Any:
+        """One Task attempt: replayed from the journal, or made and journaled. A callback
+        task that was waiting for its token (`token`) when the process died waits again
+        (`again(seconds since it started)`) instead of calling its handler again."""
         store, arn = self.store, self.arn
-        key = self.key("task", state.name, run.path if isinstance(run, DurableInterpreter) else "")
+        key = self._task_key(run, state)
         found = store.journal_get(arn, key)
         if found is not None:
             outcome = json.loads(found)
@@ -129,11 +151,31 @@ class Journal:
                 return outcome["result"]
             if kind == "failed":
                 raise (Failure if outcome["final"] else StatesError)(outcome["error"], outcome["cause"])
+            if again is not None and outcome.get("token") == token and outcome.get("submitted"):
+                return self._finish(key, lambda: again(run.clock.now() - float(outcome["at"])))
             # "started": in flight when the process died. It failed; Retry decides what next.
             store.journal_put(arn, key, dumps({"kind": "failed", "final": True,
                                                "error": INTERRUPTED, "cause": INTERRUPTED_CAUSE}))
             raise Failure(INTERRUPTED, INTERRUPTED_CAUSE)
-        store.journal_put(arn, key, '{"kind":"started"}')
+        started: dict[str, Any] = {"kind": "started"}
+        if token is not None:
+            started.update(token=token, at=run.clock.now())
+            if isinstance(run, DurableInterpreter):
+                run.attempt = (key, started)
+        store.journal_put(arn, key, dumps(started))
+        return self._finish(key, call)
+
+    def submitted(self, run: Run) -> None:
+        """A callback task's handler has returned: its token is out, so after a restart the
+        task waits for it again (before this, the attempt counts as interrupted)."""
+        if not isinstance(run, DurableInterpreter) or run.attempt is None:
+            return
+        (key, started), run.attempt = run.attempt, None
+        self.store.journal_put(self.arn, key, dumps({**started, "submitted": True}))
+
+    def _finish(self, key: str, call: Callable[[], Any]) -> Any:
+        """Make the attempt and journal its outcome."""
+        store, arn = self.store, self.arn
         try:
             result = call()
         except StatesError as failure:
@@ -161,7 +203,7 @@ class DurableInterpreter(Interpreter):
     """An `Interpreter` that checkpoints its top-level transitions and journals the work of
     its states (forks of it, the units of Map and Parallel, journal but never checkpoint)."""
 
-    __slots__ = ("current", "path", "position", "saved")
+    __slots__ = ("attempt", "current", "path", "position", "saved", "token_key")
 
     def __init__(self, session: Session, history: Any, cancel: Any = None) -> None:
         super().__init__(session, history, cancel)
@@ -169,6 +211,10 @@ class DurableInterpreter(Interpreter):
         self.current: str | None = None
         #: Which unit this is: the indices of the branches and iterations it runs in.
         self.path = ""
+        #: The journal key a callback task's token was looked up under, for its attempt.
+        self.token_key: str | None = None
+        #: A callback attempt's journal key and entry, until its handler has returned.
+        self.attempt: tuple[str, dict[str, Any]] | None = None
         #: Set on the root run only: (next state, seq, fresh) to start the top-level loop from
         #: (next None and not fresh: the graph had ended when the process died).
         self.position: tuple[str | None, int, bool] | None = None

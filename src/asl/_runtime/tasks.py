@@ -34,6 +34,8 @@ def run_task(run: Run, state: TaskState, data: Any, env: Env, lane: Lane) -> Sta
     if plan.pattern is Pattern.WAIT_FOR_TASK_TOKEN:
         # Made before the payload is rendered: Parameters pass it on as $$.Task.Token.
         token = str(uuid.UUID(int=run.rng.getrandbits(128)))
+        if run.session.journal is not None:  # a durable execution keeps a waiting task's token
+            token = run.session.journal.token(run, state, token)
         # The executor builds each attempt's context as a fresh dict (see Interpreter.env); a
         # callback task always has one (State.needs_context).
         cast("dict[str, Any]", env.context)["Task"] = {"Token": token}
@@ -101,7 +103,8 @@ def _attempt(run: Run, state: TaskState, plan: Invocation, payload: Any,
     try:
         if session.journal is not None:  # a durable execution: completed attempts replay
             result = session.journal.task(run, state, text, payload, lambda: _call(
-                run, state, plan, payload, text, timeout, heartbeat, token, lane, ids))
+                run, state, plan, payload, text, timeout, heartbeat, token, lane, ids),
+                token, lambda elapsed: _await_again(run, token, timeout, heartbeat, elapsed))
         elif token is None and (mocks is None or not mocks.mocked(state.name)):
             # The common case, inline: the handler's response, serialised once on its way back.
             # With a seed, request ids come from the run's generator so two runs match exactly.
@@ -239,6 +242,8 @@ def _invoke(run: Run, state: TaskState, plan: Invocation, payload: Any,
                                    heartbeat=callback, task_token=token, request_id=request_id)
         submitted = {**ids, "output": response} if response is not None else dict(ids)
         run.event(lane, "TaskSubmitted", submitted)
+        if session.journal is not None:  # a durable execution: the token is out
+            session.journal.submitted(run)
         helpers = [thread for thread in threading.enumerate()
                    if thread not in threads_before and thread.is_alive()]
         return _await_answer(run, callback, timeout, heartbeat, started, clock_start, helpers)
@@ -247,6 +252,28 @@ def _invoke(run: Run, state: TaskState, plan: Invocation, payload: Any,
             for timer in watch:
                 timer.cancel()
         session.tokens.close(token)
+
+
+def _await_again(run: Run, token: str | None, timeout: float | None, heartbeat: float | None,
+                 elapsed: float) -> Any:
+    """A durable execution's callback task that was waiting when its process died: wait for
+    the same token again, its TimeoutSeconds counted from the task's first start (`elapsed`
+    seconds ago), without calling the handler again."""
+    assert token is not None
+    if _dispatch._limited(timeout):
+        assert timeout is not None
+        timeout = max(0.0, timeout - elapsed)
+    callback = run.session.tokens.open(token)
+    started, clock_start = time.monotonic(), run.clock.now()
+    watch = _watch(run, run.clock, callback, timeout, heartbeat, clock_start) if isinstance(
+        run.clock, VirtualClock) else None
+    try:
+        return _await_answer(run, callback, timeout, heartbeat, started, clock_start, [])
+    finally:
+        if watch is not None:
+            for timer in watch:
+                timer.cancel()
+        run.session.tokens.close(token)
 
 
 def _watch(run: Run, clock: VirtualClock, callback: Callback, timeout: float | None,
