@@ -24,7 +24,27 @@ RETRY_INTERRUPTED = [{"ErrorEquals": ["States.TaskFailed"], "MaxAttempts": 1, "I
 
 
 class Crash(BaseException):
-    """Stands for the process dying: not an Exception, so no handler boundary catches it."""
+    """Stands for the process dying where no boundary of asl's catches it (the handler
+    boundary catches even BaseException: see `_die_after_this_call`)."""
+
+
+_ARMED = [False]
+
+
+def _die_after_this_call() -> None:
+    """The process dies as the calling handler returns, before its outcome is journaled: the
+    attempt is in flight as far as the store knows."""
+    _ARMED[0] = True
+
+
+class CrashingStore(SQLiteStore):
+    """A store whose process dies when an armed handler's outcome is about to be journaled."""
+
+    def journal_put(self, arn: str, key: str, outcome: str) -> None:
+        if _ARMED[0] and '"kind":"ok"' in outcome:
+            _ARMED[0] = False
+            raise Crash()
+        super().journal_put(arn, key, outcome)
 
 
 class ScaledClock:
@@ -43,9 +63,10 @@ class ScaledClock:
 
 
 def _store(tmp_path: Path) -> Iterator[SQLiteStore]:
-    store = SQLiteStore(tmp_path / "executions.db")
+    store = CrashingStore(tmp_path / "executions.db")
     yield store
     store.close()
+    _ARMED[0] = False
 
 
 store = pytest.fixture(_store)
@@ -76,7 +97,7 @@ def _counting(calls: list[str], crash_on: str | None = None) -> dict[str, Callab
         def handler(event: Any, context: Any) -> Any:
             calls.append(name)
             if name == crash_on:
-                raise Crash()
+                _die_after_this_call()
             return name.upper()
         return handler
     return {"a": make("a"), "b": make("b")}
@@ -368,6 +389,8 @@ def test_redrive_a_failed_task_from_the_state_that_failed(store: SQLiteStore) ->
     assert types[len(failed.history_types)] == "ExecutionRedriven"
     event = redriven.history[len(failed.history_types)]
     assert event["executionRedrivenEventDetails"] == {"redriveCount": 1}
+    assert event["previousEventId"] == event["id"] - 1  # the ExecutionFailed before it
+    assert redriven.history[len(failed.history_types) + 1]["previousEventId"] == event["id"]
     record = store.get(failed.execution_arn)
     assert record is not None and record.redrive_count == 1 and record.redrive_date is not None
 
@@ -445,7 +468,8 @@ def test_redrive_count_is_bounded(store: SQLiteStore) -> None:
 
 
 def _crash(event: Any, context: Any) -> Any:
-    raise Crash()
+    _die_after_this_call()
+    return None
 
 
 # -- the command line ----------------------------------------------------------------------------
@@ -663,13 +687,14 @@ def test_redrive_a_timed_out_execution_with_its_timeout_counting_again(store: SQ
 
     def slow(event: Any, context: Any) -> Any:
         calls.append(1)
-        clock.sleep(10)  # past the machine's TimeoutSeconds
+        clock.sleep(10)  # past the machine's TimeoutSeconds: the execution times out after it
         return "late"
 
     timed_out = machine.run({}, handlers={"slow": slow}, clock=clock, store=store)
     assert timed_out.status == "TIMED_OUT"
     done = machine.redrive(timed_out.execution_arn, handlers={"slow": slow}, clock=clock, store=store)
     assert done.status == "SUCCEEDED"
+    # Counted from the start, the timeout would have passed: it counts from the redrive.
     assert done.output == {"redrives": 1, "got": "late"}
     assert calls == [1]  # the Task had succeeded: kept
 
@@ -678,7 +703,7 @@ def test_redrive_a_timed_out_execution_with_its_timeout_counting_again(store: SQ
 def test_resume_in_either_commit_mode(tmp_path: Path, every: bool) -> None:
     machine = asl.load(CHAIN)
     calls: list[str] = []
-    with SQLiteStore(tmp_path / "m.db", every_transition=every) as shared:
+    with CrashingStore(tmp_path / "m.db", every_transition=every) as shared:
         with pytest.raises(Crash):
             machine.run({}, name="m", handlers=_counting(calls, crash_on="b"),
                         clock=asl.VirtualClock(), store=shared)
@@ -716,7 +741,7 @@ def test_replay_finds_completed_tasks_whose_payload_differs_this_time(store: SQL
     def t(event: Any, context: Any) -> Any:
         calls.append(event["item"])
         if event["item"] == 3 and calls.count(3) == 1:
-            raise Crash()
+            _die_after_this_call()
         return event["item"] * 10
 
     with pytest.raises(Crash):

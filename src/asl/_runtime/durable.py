@@ -37,9 +37,10 @@ from asl._definition.model import (
     SucceedState,
     TaskState,
 )
-from asl._errors import ExecutionStoreError, Failure, StatesError
+from asl._errors import Aborted, ExecutionStoreError, Failure, StatesError
 from asl._json import Deferred, JsonText, to_json
-from asl._runtime.core import HISTORY_LIMIT, Machine, Run, Session
+from asl._languages import bounds as _bounds
+from asl._runtime.core import EXECUTION_LIMIT, HISTORY_LIMIT, Machine, Run, Session
 from asl._runtime.execution import ABORTED, FAILED, RUNNING, SUCCEEDED, TIMED_OUT, Execution
 from asl._runtime.executor import Interpreter, conclude, prepare
 from asl._runtime.executor import _drive as drive_execution
@@ -56,7 +57,7 @@ INTERRUPTED_CAUSE = ("The task was running when the execution's process stopped;
 REDRIVE_WINDOW = 14 * 24 * 3600
 REDRIVE_LIMIT = 1000
 #: AWS's maximum execution time of a Standard workflow (one year).
-MAX_EXECUTION_TIME = 365 * 24 * 3600
+MAX_EXECUTION_TIME = EXECUTION_LIMIT
 REDRIVABLE = (FAILED, TIMED_OUT, ABORTED)
 #: States whose transitions may be grouped into the next one's commit (see `run_graph`).
 _PURE = frozenset({PassState, ChoiceState, SucceedState, FailState})
@@ -234,18 +235,34 @@ class DurableInterpreter(Interpreter):
         states_ = graph.states
         every = getattr(journal.store, "every_transition", False)
         committed = time.monotonic()
-        while name is not None:
-            journal.begin(seq)
-            data, name, variables = self.state_loop(states_[name], data, lane, variables, None)
-            seq += 1
-            # A transition into a state without effects (Pass, Choice, Succeed, Fail) may share
-            # the next one's transaction: nothing outside saw it, and running it again after a
-            # crash is the same as running it once. Everything is committed before any effect
-            # (a Task, a Wait, a Map or Parallel), and at least every GROUP_SECONDS.
-            if (every or name is None or type(states_[name]) not in _PURE
-                    or time.monotonic() - committed >= GROUP_SECONDS):
-                self.checkpoint(name, data, variables, lane, seq)
-                committed = time.monotonic()
+        cancel = self.cancel
+        # As `Interpreter.run_graph`: JSONata stops at TimeoutSeconds, a stop cuts at the boundary.
+        outer = _bounds.get_deadline()
+        _bounds.set_deadline(self.session.real_deadline)
+        try:
+            while name is not None:
+                state = states_[name]
+                if cancel is not None and cancel.cut:
+                    raise Aborted()
+                journal.begin(seq)
+                try:
+                    data, name, variables = self.state_loop(state, data, lane, variables, None)
+                except Aborted as cut:
+                    if cut.state_type is None:
+                        cut.state_type = state.type
+                    raise
+                seq += 1
+                # A transition into a state without effects (Pass, Choice, Succeed, Fail) may
+                # share the next one's transaction: nothing outside saw it, and running it again
+                # after a crash is the same as running it once. Everything is committed before
+                # any effect (a Task, a Wait, a Map or Parallel), and at least every
+                # GROUP_SECONDS.
+                if (every or name is None or type(states_[name]) not in _PURE
+                        or time.monotonic() - committed >= GROUP_SECONDS):
+                    self.checkpoint(name, data, variables, lane, seq)
+                    committed = time.monotonic()
+        finally:
+            _bounds.set_deadline(outer)
         return data
 
     def fork(self, cancel: Any, index: int = 0) -> Run:
@@ -380,12 +397,14 @@ def resume(machine: Machine, record: ExecutionRecord, *, clock: Clock | None,
     if redrive:
         redrive_count += 1
         store.journal_prune(record.arn, ["ok"])
-        # The machine's TimeoutSeconds counts again from the redrive (inferred: see divergences).
-        timeout = machine.graph.timeout_seconds
-        session.deadline = None if timeout is None else now + timeout
-    elif record.redrive_date is not None:
-        timeout = machine.graph.timeout_seconds
-        session.deadline = None if timeout is None else record.redrive_date + timeout
+    timeout = machine.graph.timeout_seconds
+    since = now if redrive else record.redrive_date
+    if since is not None and timeout is not None:
+        # TimeoutSeconds counts again from the redrive (inferred: see divergences); the year
+        # an execution may last still counts from its start (Session's default deadline).
+        session.deadline = min(record.start_date + EXECUTION_LIMIT, since + timeout)
+        # The real-time bound of the same deadline (see Session).
+        session.real_deadline = time.monotonic() + max(0.0, session.deadline - now)
     session.context_execution["RedriveCount"] = redrive_count
     redrive_date = now if redrive else record.redrive_date
     if redrive_date is not None:
@@ -403,6 +422,7 @@ def resume(machine: Machine, record: ExecutionRecord, *, clock: Clock | None,
             "stateMachineArn": machine.arn}, chain=False)
     data, variables = position["input"], position["variables"]
     if redrive:
+        lane.last = history.last_id()  # after the previous closing event; what follows, after it
         run.event(lane, "ExecutionRedriven", {"redriveCount": redrive_count})
         store.checkpoint(record.arn, stored(history, run.saved), status=RUNNING, stop_date=None,
                          error=None, cause=None, output=None, redrive_count=redrive_count,
