@@ -140,3 +140,19 @@ def test_item_reader_data_from_a_file_as_it_is(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     inspection = json.loads(done.stdout)["inspectionData"]
     assert json.loads(inspection["afterItemSelector"]) == [{"n": "1"}, {"n": "2"}]
+
+
+def test_a_fifo_given_as_the_mock_is_refused_not_waited_on(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    machine = tmp_path / "state.json"
+    machine.write_text('{"Type": "Pass", "End": true}')
+    fifo = tmp_path / "mock.json"
+    os.mkfifo(fifo)
+    result = subprocess.run([sys.executable, "-m", "asl._cli", "test-state", str(machine),
+                             "--mock", str(fifo)], capture_output=True, text=True, timeout=60,
+                            check=False)
+    assert result.returncode == 2
+    assert "is not a regular file" in result.stderr

@@ -521,3 +521,15 @@ def test_a_regex_literal_python_cannot_compile_is_a_compile_error() -> None:
     """`/ ^( ] /` (found by hypothesis) is a CompileError, not Python's re.error."""
     with pytest.raises(CompileError, match="does not parse"):
         compile_expression("{% / ^( ] / %}")
+
+
+def test_invoking_a_non_function_fails_the_state_and_prints_nothing(capsys: Any) -> None:
+    """jsonata-python prints "Proc not found" before raising T1006; nothing may reach stdout."""
+    import asl
+
+    definition = {"QueryLanguage": "JSONata", "StartAt": "P", "States": {
+        "P": {"Type": "Pass", "Output": "{% ($a := 1; $a()) %}", "End": True}}}
+    execution = asl.load(definition).run({}, clock=asl.VirtualClock())
+    assert execution.error == "States.QueryEvaluationError"
+    assert "T1006: Attempted to invoke a non-function" in (execution.cause or "")
+    assert capsys.readouterr().out == ""

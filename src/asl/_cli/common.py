@@ -77,6 +77,21 @@ def timestamp(value: Any) -> str:
     return isoformat() if isoformat is not None else str(value)
 
 
+def read_file(name: str) -> str:
+    """A regular file's text, at most MAX_INPUT characters (and one more, so that a caller can
+    tell it was longer): a FIFO would block the open and a device would never end."""
+    import os
+    import stat
+
+    if not stat.S_ISREG(os.stat(name).st_mode):
+        raise OSError(f"{name} is not a regular file")
+    with open(name, encoding="utf-8") as file:
+        text = file.read(MAX_INPUT + 1)
+    if len(text) > MAX_INPUT:
+        raise ValueError(f"{name} is longer than {MAX_INPUT:,} characters")
+    return text
+
+
 def read_input(name: str | None) -> Any:
     """Input JSON (or YAML) from a file, `-` for stdin, inline JSON text (`'{"id": 1}'`) when no
     file has that name, or `{}` when none is given."""
@@ -95,13 +110,7 @@ def read_input(name: str | None) -> Any:
                 raise ValueError(f"not a file, and not JSON: {error}") from None
             raise FileNotFoundError(f"no such file, and not JSON text: {name!r}") from None
     else:
-        import stat
-
-        # A FIFO would block the open, a device would never end: only regular files are read.
-        if not stat.S_ISREG(os.stat(name).st_mode):
-            raise OSError(f"{name} is not a regular file")
-        with open(name, encoding="utf-8") as file:
-            text = file.read(MAX_INPUT + 1)
+        text = read_file(name)
     if len(text) > MAX_INPUT:
         raise ValueError(f"the input is longer than {MAX_INPUT:,} characters")
     if name.lower().endswith((".yaml", ".yml")):

@@ -14,7 +14,15 @@ import json
 from pathlib import Path
 from typing import IO, Any
 
-from asl._cli.common import EXIT_INVALID, EXIT_OK, EXIT_USAGE, format_problem, load_handlers, read_input
+from asl._cli.common import (
+    EXIT_INVALID,
+    EXIT_OK,
+    EXIT_USAGE,
+    format_problem,
+    load_handlers,
+    read_file,
+    read_input,
+)
 
 
 class _Usage(Exception):
@@ -166,8 +174,7 @@ def _json_or_file(text: str, option: str) -> Any:
     except ValueError:
         pass
     try:
-        with open(text, encoding="utf-8") as file:
-            return json.load(file)
+        return json.loads(read_file(text))
     except OSError as error:
         raise _Usage(f"{option} is neither JSON nor a readable file: {error}") from None
     except ValueError as error:
@@ -182,9 +189,8 @@ def _json_or_text_file(text: str) -> str:
     except ValueError:
         pass
     try:
-        with open(text, encoding="utf-8") as file:
-            return file.read()
-    except OSError as error:
+        return read_file(text)
+    except (OSError, ValueError) as error:
         raise _Usage(f"--item-reader-data is neither JSON nor a readable file: {error}") from None
 
 

@@ -31,6 +31,10 @@ from jsonata import jexception, tokenizer, utils  # noqa: E402
 from jsonata import signature as _signature  # noqa: E402
 
 sys.setrecursionlimit(_RECURSION_LIMIT)
+# Its evaluator prints "Proc not found ..." to stdout before raising T1006 (invoking something
+# that is not a function); the error is the state's failure, so the print would only corrupt
+# the caller's stdout (`asl run`'s JSON). A module global shadows the builtin for it alone.
+jsonata.jsonata.print = lambda *args, **kwargs: None
 
 from asl._errors import QUERY_EVALUATION_ERROR, CompileError, StatesError  # noqa: E402
 from asl._json import escape, to_json  # noqa: E402
