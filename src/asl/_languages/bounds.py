@@ -158,7 +158,9 @@ class BudgetExceeded(Exception):
     raises the engine's own D1012 or D1011)."""
 
 
-_local = threading.local()
+#: Per thread: `deadline`, the machine's TimeoutSeconds as a `time.monotonic()` reading.
+LOCAL = threading.local()
+_local = LOCAL
 
 
 def set_deadline(deadline: float | None) -> None:

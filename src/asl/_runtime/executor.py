@@ -118,9 +118,14 @@ class Interpreter(Run):
         states_ = graph.states
         name: str | None = graph.start_at
         cancel = self.cancel
-        # This thread's JSONata evaluations stop at the machine's TimeoutSeconds too.
-        outer = _bounds.get_deadline()
-        _bounds.set_deadline(self.session.real_deadline)
+        # This thread's JSONata evaluations stop at the machine's TimeoutSeconds too. Once per
+        # graph (a Map iteration is one), so the common case is one thread-local read.
+        local = _bounds.LOCAL
+        outer = getattr(local, "deadline", None)
+        deadline = self.session.real_deadline
+        swap = outer is not deadline
+        if swap:
+            local.deadline = deadline
         try:
             while name is not None:
                 state = states_[name]
@@ -134,7 +139,8 @@ class Interpreter(Run):
                         cut.state_type = state.type
                     raise
         finally:
-            _bounds.set_deadline(outer)
+            if swap:
+                local.deadline = outer
         return data
 
     def state_loop(self, state: State, data: Any, lane: Lane, variables: dict[str, Any],
