@@ -1,15 +1,21 @@
 """Asynchronous invocation (InvocationType Event): Lambda's event queue, its retries on the
 service's clock (one minute, then two, FACTS §6), throttled events re-queued with a growing
 back-off, the maximum event age, and the invocation record sent to on-success / on-failure
-destinations or the dead-letter handler."""
+destinations or the dead-letter handler.
+
+With a store (`Functions(store=...)`), each queued event is written to it when it is queued,
+rewritten when it goes back on the queue (a retry, a throttle) and removed when it is done, so a
+new service on the same store picks up what a dead process left (`Functions.resume_events`)."""
 
 from __future__ import annotations
 
+import base64
 import heapq
 import itertools
 import json
 import threading
-from typing import TYPE_CHECKING, Any
+import uuid
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import attrs
 
@@ -29,6 +35,22 @@ DEFAULT_MAX_AGE = 21600
 #: The waits before the second and third attempts after a function error.
 RETRY_DELAYS = (60.0, 120.0)
 THROTTLE_FIRST, THROTTLE_MAX = 1.0, 300.0
+
+
+@runtime_checkable
+class EventStore(Protocol):
+    """Where a service keeps its queued events (`asl.ExecutionStore` has these methods). Each
+    method is one transaction; an event is JSON text, its due time a number on the service's
+    clock."""
+
+    def queue_put(self, key: str, event: str, due: float) -> None:
+        """Keep a queued event (replacing the one of the same key: its retry or throttle)."""
+
+    def queue_delete(self, key: str) -> None:
+        """Forget an event that is done (delivered, or sent to its destination)."""
+
+    def queue_list(self) -> list[tuple[str, str, float]]:
+        """Every queued event: (key, event JSON text, due), in due order."""
 
 
 def check_event_config(fns: Functions, record: Record, retries: Any, age: Any, on_success: Any,
@@ -74,6 +96,32 @@ class Event:
     received: float
     attempts: int = 0
     throttle_wait: float = 0.0
+    #: Its key in the service's store (None without one).
+    key: str | None = None
+
+    def dumps(self) -> str:
+        """The event as the store keeps it (the body as text, or base64 when not UTF-8)."""
+        fields: dict[str, Any] = {"function": self.record.arn, "qualifier": self.qualifier,
+                                  "requestId": self.request_id, "received": self.received,
+                                  "attempts": self.attempts, "throttleWait": self.throttle_wait}
+        try:
+            fields["body"] = self.body.decode("utf-8")
+        except UnicodeDecodeError:
+            fields["body64"] = base64.b64encode(self.body).decode()
+        return json.dumps(fields, ensure_ascii=False)
+
+
+def loads(fns: Functions, key: str, text: str) -> Event | None:
+    """A stored event, or None when its function is not one of `fns`."""
+    fields = json.loads(text)
+    name = str(fields["function"]).rsplit(":", 1)[-1]
+    record = fns._functions.get(name)
+    if record is None or record.arn != fields["function"]:
+        return None
+    body = (fields["body"].encode() if "body" in fields
+            else base64.b64decode(fields["body64"]))
+    return Event(record, fields["qualifier"], body, fields["requestId"], float(fields["received"]),
+                 int(fields["attempts"]), float(fields["throttleWait"]), key)
 
 
 class Queue:
@@ -95,11 +143,23 @@ class Queue:
         with self.fns._lock:
             record.async_events += 1
         event = Event(record, qualifier, body, request_id, self.clock.now())
+        if self.fns.store is not None:
+            event.key = uuid.uuid4().hex
+            self.fns._event_keys.add(event.key)
         self._schedule(event, 0.0)
 
-    def _schedule(self, event: Event, delay: float) -> None:
+    def restore(self, event: Event, due: float) -> None:
+        """Queue an event a store kept, at the due time it had."""
+        self.fns._event_keys.add(event.key)
+        self._schedule(event, due - self.clock.now(), persist=False)
+
+    def _schedule(self, event: Event, delay: float, *, persist: bool = True) -> None:
+        due = self.clock.now() + delay
+        if persist and event.key is not None:
+            # Written before it is queued: an accepted event (202) or a retry survives a crash.
+            self.fns.store.queue_put(event.key, event.dumps(), due)
         with self.cond:
-            heapq.heappush(self.heap, (self.clock.now() + delay, next(self.order), event))
+            heapq.heappush(self.heap, (due, next(self.order), event))
             self.cond.notify_all()
             if not self.working and not self.stopped:
                 self.working = True
@@ -128,12 +188,14 @@ class Queue:
                         self.cond.wait(wait)  # a new, earlier event may come meanwhile
                         continue
                     self.clock.sleep(wait)  # a virtual clock: the wait takes no real time
+                    continue  # stopped meanwhile, or an earlier event came
                 heapq.heappop(self.heap)
                 self.busy = True
             try:
                 self._attempt(event)
             except BaseException as exc:  # noqa: BLE001 - a destination's own failure is kept
                 self.failures.append(exc)
+                self._forget(event)
             finally:
                 with self.cond:
                     self.busy = False
@@ -164,14 +226,29 @@ class Queue:
             raise
         event.attempts += 1
         if not answer.error:
-            self._send(record.events.on_success, self._record(event, "Success", answer))
+            try:
+                self._send(record.events.on_success, self._record(event, "Success", answer))
+            finally:
+                self._forget(event)
             return
         if event.attempts <= retries:
             self._schedule(event, RETRY_DELAYS[min(event.attempts - 1, len(RETRY_DELAYS) - 1)])
             return
         self._failed(event, "RetriesExhausted", answer)
 
+    def _forget(self, event: Event) -> None:
+        if event.key is not None:
+            self.fns.store.queue_delete(event.key)
+            self.fns._event_keys.discard(event.key)
+            event.key = None
+
     def _failed(self, event: Event, condition: str, answer: Any) -> None:
+        try:
+            self._fail(event, condition, answer)
+        finally:
+            self._forget(event)
+
+    def _fail(self, event: Event, condition: str, answer: Any) -> None:
         settings = event.record.events
         self._send(settings.on_failure, self._record(event, condition, answer))
         if settings.dead_letter is not None:

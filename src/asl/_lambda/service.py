@@ -76,14 +76,26 @@ class Functions:
     runtime interface client (`pip install 'asl-engine[lambda]'`); the default runs handlers in
     this process. `seed` makes request ids and weighted-alias routing reproducible (a run passes
     its own seeded source); `clock` is what asynchronous retries wait on (a VirtualClock: no
-    real time).
+    real time). `store` (an `asl.SQLiteStore` or another `asl.ExecutionStore`) keeps the queued
+    asynchronous events, so a new service on it resumes them (`resume_events`).
     """
 
     def __init__(self, *, isolated: bool = False, region: str = DEFAULT_REGION,
                  account: str = DEFAULT_ACCOUNT, seed: int | None = None,
-                 clock: Clock | None = None) -> None:
+                 clock: Clock | None = None, store: Any = None) -> None:
         if not isinstance(isolated, bool):
             raise TypeError(f"isolated must be a bool, not {isolated!r}")
+        if store is not None:
+            from asl._lambda.asynchronous import EventStore
+
+            if not isinstance(store, EventStore):
+                hint = (" (open a path with asl.SQLiteStore(path))"
+                        if isinstance(store, (str, Path)) else "")
+                raise TypeError(f"store must be an asl.ExecutionStore such as asl.SQLiteStore, "
+                                f"not {type(store).__name__}: {store!r}{hint}")
+        #: Where queued asynchronous events are kept (None: in memory only).
+        self.store: Any = store
+        self._event_keys: set[str] = set()  # the stored events this service has queued
         self.isolated = isolated
         self.region, self.account = region, account
         self.rng = random.Random(seed)
@@ -441,6 +453,34 @@ class Functions:
                 return False
         return True
 
+    def resume_events(self) -> list[str]:
+        """Queue the asynchronous events the store keeps for this service's functions (those a
+        previous service on the store had not finished: its process died or it was closed), at
+        their due times on this service's clock, with their request ids and the attempts
+        already made. Create the functions and their event invoke configs first. Returns the
+        request ids queued; events of other functions stay in the store."""
+        if self.store is None:
+            raise TypeError("resume_events() needs a service created with store=")
+        from asl._lambda.asynchronous import loads
+
+        resumed = []
+        queue = self._queue(self.clock)
+        for key, text, due in self.store.queue_list():
+            event = None if key in self._event_keys else loads(self, key, text)
+            if event is not None:
+                queue.restore(event, due)
+                resumed.append(event.request_id)
+        return resumed
+
+    def _queue(self, clock: Clock) -> Any:
+        from asl._lambda.asynchronous import Queue
+
+        with self._lock:
+            queue = self._async.get(id(clock))
+            if queue is None:
+                queue = self._async[id(clock)] = Queue(self, clock)
+            return queue
+
     # --- Invoke -----------------------------------------------------------------------------
 
     def invoke(self, name_or_arn: str, payload: Any = None, *,
@@ -500,14 +540,8 @@ class Functions:
         if invocation_type == "DryRun":
             return Answer(204, None, b"", False, request_id)
         if invocation_type == "Event":
-            from asl._lambda.asynchronous import Queue
-
             queue_clock = clock if clock is not None and not self._own_clock else self.clock
-            with self._lock:
-                queue = self._async.get(id(queue_clock))
-                if queue is None:
-                    queue = self._async[id(queue_clock)] = Queue(self, queue_clock)
-            queue.put(record, qualifier, body, request_id)
+            self._queue(queue_clock).put(record, qualifier, body, request_id)
             return Answer(202, None, b"", False, request_id)
         return self.run_invocation(record, version, configuration, invoked, body, request_id,
                                    tail=tail, client_context=client_context,

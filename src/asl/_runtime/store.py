@@ -27,6 +27,7 @@ import attrs
 
 from asl._errors import ExecutionStoreError
 from asl._json import to_json
+from asl._lambda.asynchronous import EventStore
 
 #: One stored event: (id, previousEventId, timestamp (epoch seconds), type, details JSON text or
 #: None). The details are AWS's `<type>EventDetails` object, its payloads already JSON text.
@@ -63,8 +64,9 @@ class ExecutionRecord:
 
 
 @runtime_checkable
-class ExecutionStore(Protocol):
-    """Where durable executions live. Every method is one transaction; every value is JSON
+class ExecutionStore(EventStore, Protocol):
+    """Where durable executions live (and the local Lambda service's queued events: the
+    `queue_*` methods of `EventStore`). Every method is one transaction; every value is JSON
     text, a number or a string, so a server database implements it as well as SQLite."""
 
     def create(self, record: ExecutionRecord, events: Sequence[StoredEvent]) -> None:
@@ -124,6 +126,9 @@ CREATE TABLE IF NOT EXISTS events (
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS callbacks (
     token TEXT PRIMARY KEY, arn TEXT NOT NULL, kind TEXT, payload TEXT
+);
+CREATE TABLE IF NOT EXISTS lambda_events (
+    key TEXT PRIMARY KEY, event TEXT NOT NULL, due REAL NOT NULL
 );
 CREATE TABLE IF NOT EXISTS journal (
     arn TEXT NOT NULL, key TEXT NOT NULL, outcome TEXT NOT NULL, PRIMARY KEY (arn, key)
@@ -335,6 +340,19 @@ class SQLiteStore:
                 db.execute("ROLLBACK")
                 raise
         return [(str(t), str(k), p) for t, k, p in rows]
+
+    def queue_put(self, key: str, event: str, due: float) -> None:
+        self._write([("INSERT OR REPLACE INTO lambda_events (key, event, due) VALUES (?, ?, ?)",
+                      (key, event, due))])
+
+    def queue_delete(self, key: str) -> None:
+        self._write([("DELETE FROM lambda_events WHERE key = ?", (key,))])
+
+    def queue_list(self) -> list[tuple[str, str, float]]:
+        with self._lock:
+            rows = self._db.execute("SELECT key, event, due FROM lambda_events "
+                                    "ORDER BY due, rowid").fetchall()
+        return [(str(key), str(event), float(due)) for key, event, due in rows]
 
     def integrity(self) -> str:
         """SQLite's `PRAGMA integrity_check` verdict ("ok" when the file is sound)."""
