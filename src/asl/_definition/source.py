@@ -306,18 +306,22 @@ def _long_number(error: ValueError) -> Problem:
 
 def _bounds(document: object) -> Iterator[Problem]:
     """Nesting deeper than MAX_DEPTH; more than MAX_DEFINITION bytes of compact JSON."""
-    stack = [(document, 1)]
+    # Only containers go on the stack: most values are scalars, and a tuple for each made this
+    # walk a quarter of a large definition's load time.
+    containers = (dict, list)
+    stack = [(document, 1)] if isinstance(document, containers) else []
+    pop, push = stack.pop, stack.append
     while stack:
-        item, depth = stack.pop()
+        item, depth = pop()
         if depth > MAX_DEPTH:
             yield Problem(
                 "", TOO_DEEP, f"the definition is nested more than {MAX_DEPTH} levels deep"
             )
             return
-        if isinstance(item, dict):
-            stack.extend((child, depth + 1) for child in item.values())
-        elif isinstance(item, list):
-            stack.extend((child, depth + 1) for child in item)
+        deeper = depth + 1
+        for child in item.values() if isinstance(item, dict) else item:
+            if isinstance(child, containers):
+                push((child, deeper))
     try:
         size = len(to_json(document).encode("utf-8", "surrogatepass"))
     except (TypeError, ValueError, RecursionError):
