@@ -52,11 +52,14 @@ def kind_of(path: Path, text: str | None = None) -> str | None:
             text = path.read_text(encoding="utf-8-sig")
         except (OSError, UnicodeDecodeError):
             return None
-    if _SERVERLESS.search(text):
-        return "serverless"
-    if _CFN_YAML.search(text):
-        return "cloudformation"
-    if _CFN_JSON.search(text) and '"AWS::' in text:
+    # JSON text cannot hold YAML's unquoted top-level keys: one scan, not three, of what is
+    # usually a plain (and possibly large) definition.
+    if text.lstrip("\ufeff \t\r\n")[:1] not in ("{", "["):
+        if _SERVERLESS.search(text):
+            return "serverless"
+        if _CFN_YAML.search(text):
+            return "cloudformation"
+    if '"AWS::' in text and _CFN_JSON.search(text):
         # A definition may name a state or a parameter "Resources"; a template has it on top.
         import json
 
