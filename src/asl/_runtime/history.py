@@ -169,7 +169,13 @@ class History:
         the payload, or its JSON text when `is_text`."""
         events = self._events
         count = len(events)
-        if (count + self._outer if self._forked is None else self._used(1)) >= self.limit - 1:
+        forked = self._forked
+        if forked is None:
+            used = count + self._outer
+        else:  # `_used(1)`, inline: a Map iteration records two of these per state
+            used = forked[0] + self._outer
+            forked[0] += 1
+        if used >= self.limit - 1:
             raise history_full(self.limit)
         events.append((lane.last, now, event_type, name, field, value, is_text, assigned))
         event_id = lane.last = self.base + count + 1
