@@ -21,7 +21,7 @@ import attrs
 
 from asl._clock import Clock, SystemClock, isoformat
 from asl._errors import LambdaError
-from asl._lambda.config import invalid, validation
+from asl._lambda.config import integer, invalid, member_range, validation
 
 if TYPE_CHECKING:
     from asl._lambda.records import Record
@@ -55,21 +55,14 @@ class EventStore(Protocol):
 
 def check_event_config(fns: Functions, record: Record, retries: Any, age: Any, on_success: Any,
                        on_failure: Any, dead_letter: Any) -> None:
-    violations = []
-    if retries is not None:
-        if isinstance(retries, bool) or not isinstance(retries, int):
-            raise TypeError(f"maximum_retry_attempts must be an int, not {retries!r}")
-        if not 0 <= retries <= 2:
-            bound = ("less than or equal to 2" if retries > 2 else "greater than or equal to 0")
-            violations.append(f"Value '{retries}' at 'maximumRetryAttempts' failed to satisfy "
-                              f"constraint: Member must have value {bound}")
-    if age is not None:
-        if isinstance(age, bool) or not isinstance(age, int):
-            raise TypeError(f"maximum_event_age must be an int, not {age!r}")
-        if not 60 <= age <= 21600:
-            bound = ("less than or equal to 21600" if age > 21600 else "greater than or equal to 60")
-            violations.append(f"Value '{age}' at 'maximumEventAgeInSeconds' failed to satisfy "
-                              f"constraint: Member must have value {bound}")
+    violations = [
+        message for message in (
+            None if retries is None else member_range(
+                integer(retries, "maximum_retry_attempts"), "maximumRetryAttempts", 0, 2),
+            None if age is None else member_range(
+                integer(age, "maximum_event_age"), "maximumEventAgeInSeconds", 60, 21600),
+        ) if message is not None
+    ]  # fmt: skip
     if violations:
         raise validation(violations)
     if all(v is None for v in (retries, age, on_success, on_failure, dead_letter)):

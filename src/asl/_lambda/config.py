@@ -95,7 +95,8 @@ def invalid(message: str) -> LambdaError:
     return LambdaError("InvalidParameterValueException", message, 400)
 
 
-def _range(value: int, field: str, low: int, high: int) -> str | None:
+def member_range(value: int, field: str, low: int, high: int) -> str | None:
+    """Lambda's constraint message for `value` outside [low, high] at `field`, else None."""
     if value < low:
         return (f"Value '{value}' at '{field}' failed to satisfy constraint: Member must have "
                 f"value greater than or equal to {low}")
@@ -105,7 +106,7 @@ def _range(value: int, field: str, low: int, high: int) -> str | None:
     return None
 
 
-def _integer(value: Any, what: str) -> int:
+def integer(value: Any, what: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise TypeError(f"{what} must be an int, not {type(value).__name__}: {value!r}")
     return value
@@ -191,9 +192,9 @@ def build(
     refuse the request."""
     check_name(name)
     violations = [v for v in (
-        _range(_integer(timeout, "timeout"), "timeout", 1, MAX_TIMEOUT),
-        _range(_integer(memory, "memory"), "memorySize", MIN_MEMORY, MAX_MEMORY),
-        _range(_integer(ephemeral_storage, "ephemeral_storage"), "ephemeralStorage.size",
+        member_range(integer(timeout, "timeout"), "timeout", 1, MAX_TIMEOUT),
+        member_range(integer(memory, "memory"), "memorySize", MIN_MEMORY, MAX_MEMORY),
+        member_range(integer(ephemeral_storage, "ephemeral_storage"), "ephemeralStorage.size",
                MIN_EPHEMERAL, MAX_EPHEMERAL),
     ) if v]
     if isinstance(handler, str):
