@@ -457,3 +457,23 @@ def test_more_shapes_point_at_the_planted_field(tmp_path: Path, file: str, machi
     start = text.index(marker, text.index(machine_id.rpartition(".")[2]))  # in this machine's text
     line = text.count("\n", 0, start) + 1
     assert (problem.code, problem.line, problem.column) == ("unknown-field", line, start - text.rfind("\n", 0, start))
+
+
+def test_a_fifo_named_by_a_template_is_a_problem_not_a_hang(tmp_path: Path) -> None:
+    """Every file a template names is read as definitions are: regular files only."""
+    import os
+
+    os.mkfifo(tmp_path / "machine.asl.json")
+    template = tmp_path / "template.yaml"
+    template.write_text(
+        "Transform: AWS::Serverless-2016-10-31\n"
+        "Resources:\n"
+        "  Machine:\n"
+        "    Type: AWS::Serverless::StateMachine\n"
+        "    Properties:\n"
+        "      DefinitionUri: machine.asl.json\n")
+    problems = asl.validate(template)
+    assert any("not a regular file" in p.message for p in problems), problems
+    os.mkfifo(tmp_path / "main.tf")
+    assert any(p.code == "io-error" and "not a regular file" in p.message
+               for p in asl.validate(tmp_path / "main.tf"))

@@ -164,17 +164,31 @@ def _looks_like_path(text: str) -> bool:
     return text.lower().endswith(_SUFFIXES) or os.path.isfile(text)
 
 
+def read_bytes(path: Path) -> bytes:
+    """A regular file's bytes, no more than MAX_TEXT + 1 of them (so that a caller can tell it is
+    too large): a FIFO would block the open and a device (/dev/zero) never end. OSError else."""
+    import stat
+
+    if not stat.S_ISREG(path.stat().st_mode):
+        raise OSError(0, "not a regular file")
+    with path.open("rb") as file:
+        return file.read(MAX_TEXT + 1)
+
+
+def read_text(path: Path) -> str:
+    """A regular file's UTF-8 text (a BOM dropped), as every file a definition or template
+    names is read: OSError for what `read_bytes` refuses or a file over MAX_TEXT,
+    UnicodeDecodeError for text that is not UTF-8."""
+    data = read_bytes(path)
+    if len(data) > MAX_TEXT:
+        raise OSError(0, f"larger than {MAX_TEXT:,} bytes")
+    return data.decode("utf-8-sig")
+
+
 def _load_path(path: Path) -> Source:
     name = str(path)
     try:
-        # A FIFO would block the open and a device (/dev/zero) never end: regular files only,
-        # and no more than MAX_TEXT of them.
-        import stat
-
-        if not stat.S_ISREG(path.stat().st_mode):
-            raise OSError(0, "not a regular file")
-        with path.open("rb") as file:
-            data = file.read(MAX_TEXT + 1)
+        data = read_bytes(path)
     except OSError as error:
         reason = error.strerror or str(error)
         return Source(None, (Problem("", IO_ERROR, f"cannot read {name}: {reason}"),), name)

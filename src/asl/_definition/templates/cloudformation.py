@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from asl._definition.source import read_text
 from asl._definition.templates.mapped import (
     TEMPLATE,
     UNDEFINED_PLACEHOLDER,
@@ -27,7 +28,12 @@ from asl._definition.templates.mapped import (
     substitute_strings,
     undefined_warning,
 )
-from asl._definition.templates.model import FunctionSpec, Template, TemplateMachine
+from asl._definition.templates.model import (
+    FunctionSpec,
+    Template,
+    TemplateMachine,
+    template_text,
+)
 from asl._definition.templates.parsed import Parsed, parse
 from asl._errors import Problem
 from asl._json import escape, join
@@ -131,11 +137,9 @@ def _sub_args(arg: Any) -> tuple[str | None, Mapping[str, Any]]:
 
 def read(path: Path, user: Mapping[str, str], *, region: str, account: str) -> Template:
     name = str(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as error:
-        problem = Problem("", "io-error", f"cannot read {name}: {error}")
-        return Template(name, "cloudformation", (), (problem,))
+    text = template_text(path, "cloudformation")
+    if isinstance(text, Template):
+        return text
     parsed = parse(name, text)
     document = parsed.document
     if not isinstance(document, dict):
@@ -250,7 +254,7 @@ def _definition_text(
         return None, pointer, parsed.name, trouble
     file = path.parent / location
     try:
-        text = file.read_text(encoding="utf-8-sig")
+        text = read_text(file)
     except (OSError, UnicodeDecodeError) as error:
         reason = getattr(error, "strerror", None) or error
         trouble.append(_problem(parsed, pointer, f"cannot read {text_key} {location}: {reason}"))

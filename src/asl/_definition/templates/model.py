@@ -9,7 +9,7 @@ from typing import Any
 
 import attrs
 
-from asl._definition.source import Source
+from asl._definition.source import IO_ERROR, Source, read_text
 from asl._errors import Problem
 
 
@@ -77,3 +77,12 @@ class Template:
                 return machine
         ids = ", ".join(m.id for m in self.machines) or "none"
         raise KeyError(f"{self.path} has no state machine {logical_id!r} (it has: {ids})")
+
+
+def template_text(path: Path, kind: str) -> str | Template:
+    """The template file's text, or a Template of `kind` holding why it cannot be read."""
+    try:
+        return read_text(path)
+    except (OSError, UnicodeDecodeError) as error:
+        reason = getattr(error, "strerror", None) or error
+        return Template(str(path), kind, (), (Problem("", IO_ERROR, f"cannot read {path}: {reason}"),))

@@ -23,20 +23,6 @@ _CFN_JSON = re.compile(r'"Resources"\s*:\s*\{')
 _SERVERLESS = re.compile(r"(?m)^stepFunctions\s*:")
 
 
-def _plain_file(path: Path) -> bool:
-    """A regular file of at most MAX_TEXT bytes: a FIFO would block the read, a device
-    (/dev/zero) never end, and a huge file is refused by load_source unread."""
-    import stat
-
-    from asl._definition.source import MAX_TEXT
-
-    try:
-        status = path.stat()
-    except OSError:
-        return False
-    return stat.S_ISREG(status.st_mode) and status.st_size <= MAX_TEXT
-
-
 def kind_of(path: Path, text: str | None = None) -> str | None:
     """Which kind of template `path` is, or None for a plain definition."""
     if path.suffix == ".tf":
@@ -46,12 +32,12 @@ def kind_of(path: Path, text: str | None = None) -> str | None:
     if path.suffix not in (".json", ".yaml", ".yml", ".template"):
         return None
     if text is None:
-        if not _plain_file(path):
-            return None  # load_source reports it (a FIFO or device, or too large to read)
+        from asl._definition.source import read_text
+
         try:
-            text = path.read_text(encoding="utf-8-sig")
+            text = read_text(path)
         except (OSError, UnicodeDecodeError):
-            return None
+            return None  # load_source reports it (a FIFO or device, too large, not UTF-8)
     # JSON text cannot hold YAML's unquoted top-level keys: one scan, not three, of what is
     # usually a plain (and possibly large) definition.
     if text.lstrip("\ufeff \t\r\n")[:1] not in ("{", "["):
@@ -114,10 +100,10 @@ def substituted_source(definition: object, substitutions: Mapping[str, str]) -> 
     name: str | None = None
     if isinstance(definition, Path) or (isinstance(definition, str) and _looks_like_path(definition)):
         path = Path(definition)
-        if not _plain_file(path):
-            return load_source(path)  # its Problem says why
+        from asl._definition.source import read_text
+
         try:
-            text = path.read_text(encoding="utf-8-sig")
+            text = read_text(path)
         except (OSError, UnicodeDecodeError):
             return load_source(path)  # unreadable: its Problem says why
         name = str(path)

@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from asl._definition.source import read_text
 from asl._definition.templates.cloudformation import Resolver, mapping, resolve_object
 from asl._definition.templates.mapped import (
     TEMPLATE,
@@ -20,7 +21,12 @@ from asl._definition.templates.mapped import (
     source_from_text,
     substitute_strings,
 )
-from asl._definition.templates.model import FunctionSpec, Template, TemplateMachine
+from asl._definition.templates.model import (
+    FunctionSpec,
+    Template,
+    TemplateMachine,
+    template_text,
+)
 from asl._definition.templates.parsed import Parsed, parse
 from asl._errors import Problem
 from asl._json import escape
@@ -28,11 +34,9 @@ from asl._json import escape
 
 def read(path: Path, user: Mapping[str, str], *, region: str, account: str) -> Template:
     name = str(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as error:
-        problem = Problem("", "io-error", f"cannot read {name}: {error}")
-        return Template(name, "serverless", (), (problem,))
+    text = template_text(path, "serverless")
+    if isinstance(text, Template):
+        return text
     parsed = parse(name, text, yaml12=True)
     document = parsed.document
     if not isinstance(document, dict):
@@ -96,7 +100,7 @@ def _include(
     file = str(path.parent / included.group(1).strip().strip("'\""))
     where = parsed.locate(pointer) or (None, None)
     try:
-        other = parse(file, Path(file).read_text(encoding="utf-8-sig"), yaml12=True)
+        other = parse(file, read_text(Path(file)), yaml12=True)
     except (OSError, UnicodeDecodeError) as error:
         reason = getattr(error, "strerror", None) or error
         trouble = Problem(pointer, TEMPLATE, f"cannot read {file}: {reason}", "error", *where)

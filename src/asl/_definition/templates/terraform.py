@@ -15,7 +15,7 @@ from typing import Any
 
 import attrs
 
-from asl._definition.source import Source
+from asl._definition.source import Source, read_text
 from asl._definition.templates.mapped import (
     TEMPLATE,
     MappedText,
@@ -27,7 +27,12 @@ from asl._definition.templates.mapped import (
     substitute_strings,
     undefined_warning,
 )
-from asl._definition.templates.model import FunctionSpec, Template, TemplateMachine
+from asl._definition.templates.model import (
+    FunctionSpec,
+    Template,
+    TemplateMachine,
+    template_text,
+)
 from asl._errors import Problem
 from asl._json import join
 
@@ -165,11 +170,9 @@ def heredoc(token: str) -> tuple[str, int]:
 
 def read(path: Path, user: Mapping[str, str], *, region: str, account: str) -> Template:
     name = str(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as error:
-        problem = Problem("", "io-error", f"cannot read {name}: {error}")
-        return Template(name, "terraform", (), (problem,))
+    text = template_text(path, "terraform")
+    if isinstance(text, Template):
+        return text
     try:
         import hcl2
     except ImportError:
@@ -329,7 +332,7 @@ def _machine(hcl: _Hcl, path: Path, resource: tuple[str, Any],
         variables = variables if isinstance(variables, dict) else {}
         file_path = Path(target) if Path(target).is_absolute() else path.parent / target
         try:
-            content = file_path.read_text(encoding="utf-8-sig")
+            content = read_text(file_path)
         except (OSError, UnicodeDecodeError) as error:
             reason = getattr(error, "strerror", None) or error
             problems.append(Problem("", TEMPLATE, f"cannot read {call[0]}() file {target}: "
