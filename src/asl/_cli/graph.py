@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from typing import IO, Any
 
-from asl._cli.common import EXIT_INVALID, EXIT_OK, EXIT_USAGE, format_problem
+from asl._cli.common import EXIT_INVALID, EXIT_OK, EXIT_USAGE
 
 FORMATS = ("mermaid", "dot", "svg", "png")
 
@@ -29,31 +29,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def main(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     from pathlib import Path
 
-    import asl
     from asl import _graph
     from asl._cli import templates
-    from asl._definition.source import IO_ERROR, load_source
 
-    machine_arg, logical_id = templates.split_machine(args.machine)
-    try:
-        substitutions = templates.substitutions(args)
-    except templates.UsageError as error:
-        err.write(f"asl graph: {error}\n")
+    opened = templates.open_machine(args, "graph", err)
+    if opened is None:
         return EXIT_USAGE
-    source = load_source(Path(machine_arg))
-    if any(p.code == IO_ERROR for p in source.problems):
-        for problem in source.problems:
-            err.write(format_problem(machine_arg, problem, "text") + "\n")
-        return EXIT_USAGE
-    try:
-        machine = asl.load(Path(machine_arg), logical_id=logical_id,
-                           substitutions=substitutions or None)
-    except asl.DefinitionError as error:
-        from asl._cli.run import _definition_file  # where a template machine's lines are
-
-        shown = _definition_file(machine_arg, logical_id, substitutions)
-        for problem in error.problems:
-            err.write(format_problem(shown, problem, "text") + "\n")
+    machine_arg, logical_id, substitutions = opened
+    machine = templates.load_machine(machine_arg, logical_id, substitutions, err)
+    if machine is None:
         return EXIT_INVALID
     title = logical_id or Path(machine_arg).name.split(".")[0] or "StateMachine"
     picture = _graph.build(machine.definition, title)

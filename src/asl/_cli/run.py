@@ -9,7 +9,6 @@ from asl._cli.common import (
     EXIT_INVALID,
     EXIT_OK,
     EXIT_USAGE,
-    format_problem,
     handler_output_to,
     load_handlers,
     read_input,
@@ -60,20 +59,11 @@ def main(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     import asl
     from asl._cli import templates
     from asl._cli.events import listeners
-    from asl._definition.source import IO_ERROR, load_source
 
-    machine_arg, logical_id = templates.split_machine(args.machine)
-    try:
-        substitutions = templates.substitutions(args)
-    except templates.UsageError as error:
-        err.write(f"asl run: {error}\n")
+    opened = templates.open_machine(args, "run", err)
+    if opened is None:
         return EXIT_USAGE
-    machine_path = Path(machine_arg)
-    source = load_source(machine_path)
-    if any(p.code == IO_ERROR for p in source.problems):
-        for problem in source.problems:
-            err.write(format_problem(machine_arg, problem, "text") + "\n")
-        return EXIT_USAGE
+    machine_arg, logical_id, substitutions = opened
     try:
         input_value = read_input(args.input)
     except (OSError, ValueError) as error:
@@ -87,12 +77,8 @@ def main(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         err.write(f"asl run: cannot import handlers module {args.handlers!r}: "
                   f"{type(error).__name__}: {error}\n")
         return EXIT_USAGE
-    try:
-        machine = asl.load(machine_path, logical_id=logical_id, substitutions=substitutions or None)
-    except asl.DefinitionError as error:
-        shown = _definition_file(machine_arg, logical_id, substitutions)
-        for problem in error.problems:
-            err.write(format_problem(shown, problem, "text") + "\n")
+    machine = templates.load_machine(machine_arg, logical_id, substitutions, err)
+    if machine is None:
         return EXIT_INVALID
     clock = asl.VirtualClock() if args.virtual_clock else None
     from asl._errors import ExecutionStoreError, InvalidExecutionInput, MockConfigError
@@ -160,21 +146,6 @@ def main(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         return EXIT_OK
     err.write(outcome_line(execution) + "\n")
     return EXIT_INTERRUPTED if interrupted else EXIT_INVALID
-
-
-def _definition_file(path: str, logical_id: str | None, substitutions: dict[str, str]) -> str:
-    """The file a template machine's definition is written in (its DefinitionUri, its
-    templatefile), where its Problems' lines and columns are."""
-    from asl._definition.templates.reading import read
-    from asl._integrations.resources import DEFAULT_ACCOUNT, DEFAULT_REGION
-
-    template = read(path, substitutions, region=DEFAULT_REGION, account=DEFAULT_ACCOUNT)
-    if template is None:
-        return path
-    try:
-        return template.machine(logical_id).file
-    except KeyError:
-        return path
 
 
 #: The shell's code for a command ended by SIGINT (128 + 2).

@@ -4,7 +4,10 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import IO, TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from asl._machine import StateMachine
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -53,3 +56,59 @@ def split_machine(text: str) -> tuple[str, str | None]:
         path, _, logical_id = text.rpartition("#")
         return path, logical_id or None
     return text, None
+
+
+def open_machine(args: argparse.Namespace, command: str,
+                 err: IO[str]) -> tuple[str, str | None, dict[str, str]] | None:  # fmt: skip
+    """MACHINE (`FILE` or `TEMPLATE#LogicalId`), its logical ID and the substitutions; None after
+    saying why when an option is bad or the file cannot be read (the command exits 2)."""
+    from pathlib import Path
+
+    from asl._cli.common import format_problem
+    from asl._definition.source import IO_ERROR, load_source
+
+    path, logical_id = split_machine(args.machine)
+    try:
+        values = substitutions(args)
+    except UsageError as error:
+        err.write(f"asl {command}: {error}\n")
+        return None
+    source = load_source(Path(path))
+    if any(p.code == IO_ERROR for p in source.problems):
+        for problem in source.problems:
+            err.write(format_problem(path, problem, "text") + "\n")
+        return None
+    return path, logical_id, values
+
+
+def load_machine(path: str, logical_id: str | None, values: dict[str, str],
+                 err: IO[str]) -> StateMachine | None:  # fmt: skip
+    """`asl.load` of it; None after printing its Problems at the lines of the file its
+    definition is written in (the command exits 1)."""
+    from pathlib import Path
+
+    import asl
+    from asl._cli.common import format_problem
+
+    try:
+        return asl.load(Path(path), logical_id=logical_id, substitutions=values or None)
+    except asl.DefinitionError as error:
+        shown = definition_file(path, logical_id, values)
+        for problem in error.problems:
+            err.write(format_problem(shown, problem, "text") + "\n")
+        return None
+
+
+def definition_file(path: str, logical_id: str | None, values: dict[str, str]) -> str:
+    """The file a template machine's definition is written in (its DefinitionUri, its
+    templatefile), where its Problems' lines and columns are."""
+    from asl._definition.templates.reading import read
+    from asl._integrations.resources import DEFAULT_ACCOUNT, DEFAULT_REGION
+
+    template = read(path, values, region=DEFAULT_REGION, account=DEFAULT_ACCOUNT)
+    if template is None:
+        return path
+    try:
+        return template.machine(logical_id).file
+    except KeyError:
+        return path

@@ -77,20 +77,16 @@ def _count(text: str) -> int:
 def main(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     import asl
     from asl._cli import templates
-    from asl._definition.source import IO_ERROR, load_source
     from asl._test_state import call
 
-    path, logical_id = templates.split_machine(args.machine)
-    source = load_source(Path(path))
-    if any(p.code == IO_ERROR for p in source.problems):
-        for problem in source.problems:
-            err.write(format_problem(path, problem, "text") + "\n")
+    opened = templates.open_machine(args, "test-state", err)
+    if opened is None:
         return EXIT_USAGE
+    path, logical_id, substitutions = opened
     try:
-        substitutions = templates.substitutions(args)
         request = _request(args)
         handlers = _handlers(args.handlers)
-    except (_Usage, templates.UsageError) as usage:
+    except _Usage as usage:
         err.write(f"asl test-state: {usage}\n")
         return EXIT_USAGE
     from asl._definition.templates.reading import kind_of
